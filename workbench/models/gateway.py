@@ -1,0 +1,389 @@
+"""The model gateway: the only module that imports litellm.
+
+Every model call in the workbench goes through :class:`Gateway.complete`: it streams,
+bounds concurrency per model, retries 429 / 5xx / timeouts / dropped connections with
+exponential backoff and jitter (recording each attempt), enforces a per-request timeout
+(time to the first chunk and between chunks), and captures usage and cost. It never raises
+for a model error: the returned :class:`Response` carries ``status`` and ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from workbench.config import ModelSpec, WorkbenchConfig, load_config
+from workbench.store.db import now
+
+from . import local
+from .types import RETRYABLE, Attempt, Response, request_hash
+
+log = logging.getLogger(__name__)
+
+# Params a caller may pass through to the model; anything else is a programming error.
+PASSTHROUGH_PARAMS = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
+                      "frequency_penalty")
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 20.0
+
+DeltaCallback = Callable[[str, bool], Any]  # (text, restart) — restart clears text shown so far
+
+_litellm_lock = threading.Lock()
+_litellm: Any = None
+
+
+class GatewayError(Exception):
+    """A model call that failed for good; ``kind`` says why (see types.ErrorKind)."""
+
+    def __init__(self, message: str, kind: str = "other"):
+        super().__init__(message)
+        self.kind = kind
+
+
+class UnknownModelError(GatewayError):
+    def __init__(self, message: str):
+        super().__init__(message, "not_found")
+
+
+def load_litellm() -> Any:
+    """Import litellm once, quietly, with the local provider registered. Thread-safe."""
+    global _litellm
+    if _litellm is not None:
+        return _litellm
+    with _litellm_lock:
+        if _litellm is not None:
+            return _litellm
+        # Without this litellm fetches a price list over the network at import.
+        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+        os.environ.setdefault("LITELLM_LOG", "CRITICAL")
+        for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx"):
+            lg = logging.getLogger(name)
+            lg.setLevel(logging.CRITICAL)
+            lg.propagate = False
+        import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.set_verbose = False
+        litellm.telemetry = False
+        litellm.drop_params = True  # a param a provider lacks is dropped, not an error
+        for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+            lg = logging.getLogger(name)
+            lg.handlers.clear()
+            lg.addHandler(logging.NullHandler())
+            lg.propagate = False
+        litellm.custom_provider_map = [
+            {"provider": "local", "custom_handler": local.make_litellm_provider()}
+        ]
+        from litellm.utils import custom_llm_setup
+
+        custom_llm_setup()
+        _litellm = litellm
+        return litellm
+
+
+@dataclass
+class _CallState:
+    """What one request has produced so far (kept when it is cancelled)."""
+
+    response: Response
+    started: float = field(default_factory=time.perf_counter)
+    first_token_at: float | None = None
+    parts: list[str] = field(default_factory=list)
+
+
+class Gateway:
+    def __init__(self, config: WorkbenchConfig | None = None):
+        self.config = config or load_config()
+        self._semaphores: dict[tuple[int, str], asyncio.Semaphore] = {}
+        for spec in self.config.models.values():
+            if spec.is_local:
+                local.register_local_path(spec.model, spec.path)
+
+    # -- models ---------------------------------------------------------------------------
+    def model_names(self) -> list[str]:
+        return list(self.config.models)
+
+    def resolve(self, name: str) -> ModelSpec:
+        """The spec for a configured name, the built-in model, or a raw litellm model string."""
+        name = name.strip()
+        if name in self.config.models:
+            return self.config.models[name]
+        if name.startswith("local/"):
+            raise UnknownModelError(
+                f"unknown local model {name!r}: add it to {self.config.path} with path = a GGUF "
+                "file or Hugging Face folder (run `workbench models` to list models)")
+        if "/" in name:
+            provider = name.split("/", 1)[0]
+            litellm = load_litellm()
+            if provider in set(litellm.provider_list):
+                return ModelSpec(name=name, model=name)
+        raise UnknownModelError(
+            f"unknown model {name!r}: run `workbench models` to list models, use a litellm "
+            f"string such as openai/gpt-4o-mini, or add it to {self.config.path}")
+
+    def _semaphore(self, spec: ModelSpec) -> asyncio.Semaphore:
+        key = (id(asyncio.get_running_loop()), spec.name)
+        sem = self._semaphores.get(key)
+        if sem is None:
+            sem = self._semaphores[key] = asyncio.Semaphore(spec.max_concurrency)
+        return sem
+
+    # -- calls ----------------------------------------------------------------------------
+    async def complete(
+        self,
+        model: str,
+        messages: list[dict],
+        *,
+        on_delta: DeltaCallback | None = None,
+        cancel: asyncio.Event | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> Response:
+        """Send one chat request; stream deltas to ``on_delta``; always return a Response."""
+        try:
+            spec = self.resolve(model)
+        except GatewayError as exc:
+            return Response(model=model, params=params, status="error", error=str(exc),
+                            error_kind=exc.kind)
+        unknown = set(params) - set(PASSTHROUGH_PARAMS)
+        if unknown:
+            raise TypeError(f"unsupported model params: {sorted(unknown)}")
+        merged = {**spec.params, **{k: v for k, v in params.items() if v is not None}}
+        state = _CallState(Response(model=spec.name, params=merged,
+                                    request_hash=request_hash(spec.model, messages, merged)))
+        work = asyncio.ensure_future(self._run(spec, messages, merged, state, on_delta,
+                                               timeout or spec.timeout,
+                                               spec.max_retries if max_retries is None else max_retries))
+        if cancel is None:
+            try:
+                return await work
+            except asyncio.CancelledError:
+                work.cancel()
+                raise
+        watcher = asyncio.ensure_future(cancel.wait())
+        try:
+            done, _ = await asyncio.wait({work, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            work.cancel()
+            watcher.cancel()
+            raise
+        if work in done:
+            watcher.cancel()
+            return work.result()
+        work.cancel()
+        await asyncio.gather(work, return_exceptions=True)
+        return self._finish(state, status="cancelled", error_kind="cancelled", error="cancelled")
+
+    async def generate(self, model: str, messages: list[dict], **params: Any) -> str:
+        """Text of one answer, raising GatewayError on failure (the probes' callable)."""
+        response = await self.complete(model, messages, **params)
+        if not response.ok:
+            raise GatewayError(response.error or "model call failed", response.error_kind or "other")
+        return response.text
+
+    async def _run(self, spec: ModelSpec, messages: list[dict], params: dict[str, Any],
+                   state: _CallState, on_delta: DeltaCallback | None, timeout: float,
+                   max_retries: int) -> Response:
+        async with self._semaphore(spec):
+            state.started = time.perf_counter()
+            attempt = 0
+            while True:
+                attempt += 1
+                attempt_started, t0 = now(), time.perf_counter()
+                try:
+                    await self._attempt(spec, messages, params, state, on_delta, timeout)
+                except asyncio.CancelledError:
+                    state.response.attempts.append(Attempt(attempt, attempt_started,
+                                                           time.perf_counter() - t0, "error",
+                                                           "cancelled", "cancelled"))
+                    raise
+                except Exception as exc:  # every provider error is classified, never lost
+                    kind, message, retry_after = classify_error(exc, spec, timeout)
+                    state.response.attempts.append(Attempt(attempt, attempt_started,
+                                                           time.perf_counter() - t0, "error",
+                                                           kind, message))
+                    if kind in RETRYABLE and attempt <= max_retries:
+                        await asyncio.sleep(backoff_delay(attempt, retry_after))
+                        if state.parts and on_delta is not None:
+                            on_delta("", True)
+                        state.parts.clear()
+                        state.first_token_at = None
+                        continue
+                    return self._finish(state, status="error", error_kind=kind, error=message)
+                state.response.attempts.append(Attempt(attempt, attempt_started,
+                                                       time.perf_counter() - t0, "ok"))
+                return self._finish(state, status="ok")
+
+    async def _attempt(self, spec: ModelSpec, messages: list[dict], params: dict[str, Any],
+                       state: _CallState, on_delta: DeltaCallback | None, timeout: float) -> None:
+        litellm = load_litellm()
+        kwargs: dict[str, Any] = {
+            "model": spec.model, "messages": messages, "stream": True,
+            "timeout": timeout, "num_retries": 0, "max_retries": 0, **params,
+        }
+        kwargs["stream_options"] = {"include_usage": True}
+        if spec.api_base:
+            kwargs["api_base"] = spec.api_base
+        if spec.api_key_env:
+            key = os.environ.get(spec.api_key_env)
+            if not key:
+                raise GatewayError(f"{spec.name}: environment variable {spec.api_key_env} is not set "
+                                   "(export it with the provider's API key)", "auth")
+            kwargs["api_key"] = key
+        elif spec.api_base and not spec.is_local:
+            kwargs.setdefault("api_key", "none")  # local OpenAI-compatible servers need no key
+
+        response = state.response
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(timeout) as deadline:
+            stream = await litellm.acompletion(**kwargs)
+            finish_reason = None
+            async for chunk in stream:
+                # Stall timeout: each chunk must arrive within `timeout` of the last one.
+                deadline.reschedule(loop.time() + timeout)
+                usage = getattr(chunk, "usage", None)
+                if usage is not None and getattr(usage, "completion_tokens", None) is not None:
+                    response.prompt_tokens = usage.prompt_tokens
+                    response.completion_tokens = usage.completion_tokens
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                text = getattr(choice.delta, "content", None) or ""
+                if text:
+                    if state.first_token_at is None:
+                        state.first_token_at = time.perf_counter()
+                    state.parts.append(text)
+                    if on_delta is not None:
+                        on_delta(text, False)
+                if choice.finish_reason:
+                    finish_reason = choice.finish_reason
+        response.finish_reason = finish_reason
+        if response.completion_tokens is None and state.parts:
+            # Servers that send no usage: one streamed chunk is about one token.
+            response.completion_tokens = len(state.parts)
+
+    def _finish(self, state: _CallState, *, status: str, error_kind: str | None = None,
+                error: str | None = None) -> Response:
+        r = state.response
+        r.text = "".join(state.parts)
+        r.status = status
+        r.error = error
+        r.error_kind = error_kind
+        r.total_s = time.perf_counter() - state.started
+        r.ttft_s = (state.first_token_at - state.started) if state.first_token_at else None
+        if status == "cancelled" and r.completion_tokens is None and state.parts:
+            r.completion_tokens = len(state.parts)
+        r.cost_usd = self._cost(r)
+        return r
+
+    def _cost(self, r: Response) -> float | None:
+        spec = self.config.models.get(r.model)
+        model_string = spec.model if spec else r.model
+        if model_string.startswith("local/"):
+            return 0.0
+        if r.prompt_tokens is None or r.completion_tokens is None:
+            return None
+        try:
+            litellm = load_litellm()
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                model=model_string, prompt_tokens=r.prompt_tokens,
+                completion_tokens=r.completion_tokens)
+        except Exception:  # litellm raises for models missing from its price map
+            return None
+        return float(prompt_cost + completion_cost)
+
+
+def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
+    base = min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2 ** (attempt - 1)))
+    delay = base * (0.5 + random.random() / 2)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, BACKOFF_CAP_S * 3))
+    return delay
+
+
+def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple[str, str, float | None]:
+    """(kind, one-line message, retry-after seconds) for any exception a call can raise."""
+    if isinstance(exc, GatewayError):
+        return exc.kind, str(exc), None
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return "timeout", f"{spec.name}: no data for {timeout:g}s (timed out)", None
+    status = getattr(exc, "status_code", None)
+    name = type(exc).__name__
+    text = _clean_message(str(exc))
+    retry_after = _retry_after(exc)
+    if name == "RateLimitError" or status == 429:
+        return "rate_limit", f"{spec.name}: rate limited (429): {text}", retry_after
+    if name in ("Timeout", "APITimeoutError") or status == 408:
+        return "timeout", f"{spec.name}: timed out: {text}", None
+    if name == "AuthenticationError" or status in (401, 403):
+        hint = f" (check {spec.api_key_env})" if spec.api_key_env else ""
+        return "auth", f"{spec.name}: authentication failed{hint}: {text}", None
+    if name == "NotFoundError" or status == 404:
+        return "not_found", f"{spec.name}: model or endpoint not found: {text}", None
+    if "timeout" in text.lower() and "timeout" not in spec.name.lower():
+        return "timeout", f"{spec.name}: timed out: {text}", None
+    if name == "APIConnectionError" or _is_connection_error(exc):
+        return "connection", f"{spec.name}: connection failed: {text}", None
+    if isinstance(status, int) and status >= 500:
+        return "server", f"{spec.name}: server error {status}: {text}", retry_after
+    if name in ("InternalServerError", "ServiceUnavailableError", "BadGatewayError", "APIError"):
+        return "server", f"{spec.name}: server error: {text}", retry_after
+    if name in ("BadRequestError", "UnprocessableEntityError", "ContextWindowExceededError",
+                "ContentPolicyViolationError") or (isinstance(status, int) and 400 <= status < 500):
+        return "client", f"{spec.name}: request rejected: {text}", None
+    if isinstance(exc, local.LocalModelError):
+        return "client", str(exc), None
+    return "other", f"{spec.name}: {name}: {text}", None
+
+
+_NOISE = re.compile(r"^(?:litellm\.)?\w+(?:Error|Exception)\s*[:-]\s*")
+
+
+def _clean_message(text: str) -> str:
+    """One readable line from litellm's nested exception text."""
+    text = " ".join(text.split())
+    text = text.split(" Original exception:")[0]
+    for _ in range(6):  # peel "litellm.X: X: OpenAIException - " layers
+        stripped = _NOISE.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    return text[:300] + ("…" if len(text) > 300 else "")
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if type(cur).__name__ in ("RemoteProtocolError", "ReadError", "ConnectError",
+                                   "ConnectionResetError", "ClientPayloadError",
+                                   "ServerDisconnectedError", "IncompleteRead",
+                                   "ConnectionRefusedError", "ReadTimeout", "WriteError"):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    text = str(exc).lower()
+    return any(s in text for s in ("peer closed", "connection reset", "incomplete chunked",
+                                   "server disconnected", "connection refused"))
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or getattr(exc, "headers", None)
+    if not headers:
+        return None
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+

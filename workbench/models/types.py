@@ -1,0 +1,94 @@
+"""Plain data the gateway hands out. No heavy imports: the UI and store use these too."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "client", "auth", "not_found",
+                    "cancelled", "other"]
+RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection"})
+
+
+@dataclass
+class Attempt:
+    attempt: int
+    started: str
+    seconds: float
+    status: str  # ok | error
+    error_kind: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Response:
+    """One model's finished (or failed, or cancelled) answer to one request."""
+
+    model: str
+    params: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    status: str = "ok"  # ok | error | cancelled
+    error: str | None = None
+    error_kind: str | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    ttft_s: float | None = None
+    total_s: float | None = None
+    cost_usd: float | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    request_hash: str | None = None
+    response_id: int | None = None  # set once stored
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        """Generation speed after the first token (excludes queueing and prompt processing)."""
+        if not self.completion_tokens or self.total_s is None or self.ttft_s is None:
+            return None
+        gen = self.total_s - self.ttft_s
+        if self.completion_tokens <= 1 or gen <= 0:
+            return None
+        return (self.completion_tokens - 1) / gen
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def public_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "text": self.text,
+            "status": self.status,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "ttft_s": _round(self.ttft_s),
+            "total_s": _round(self.total_s),
+            "tokens_per_s": _round(self.tokens_per_s),
+            "cost_usd": self.cost_usd,
+            "finish_reason": self.finish_reason,
+            "attempts": len(self.attempts),
+            "error": self.error,
+            "response_id": self.response_id,
+        }
+
+
+@dataclass
+class StreamEvent:
+    """What a stream yields: text deltas, a restart after a retried attempt, then the end."""
+
+    kind: Literal["delta", "restart", "done"]
+    text: str = ""
+    response: Response | None = None
+
+
+def request_hash(model: str, messages: list[dict], params: dict[str, Any]) -> str:
+    """Identity of a request, so identical requests can reuse a stored answer."""
+    blob = json.dumps({"model": model, "messages": messages, "params": params},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)

@@ -1,0 +1,76 @@
+"""Opening the workbench database: pragmas, migrations, one connection per caller."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from .migrations import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(Exception):
+    """A database problem the user can fix (unreadable file, not a workbench database)."""
+
+
+def now() -> str:
+    """UTC timestamp with microseconds, sortable as text."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def loads(text: str | None, default: Any = None) -> Any:
+    if text is None or text == "":
+        return default
+    return json.loads(text)
+
+
+def open_db(path: str | Path, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the database at ``path`` with WAL, foreign keys and a busy timeout.
+
+    Each thread and each process must call this for its own connection.
+    """
+    path = Path(path).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open database {path}: {exc} (pass --db with a writable SQLite file)") from exc
+    db = Database(conn)
+    if migrate:
+        apply_migrations(db, path)
+    return db
+
+
+def apply_migrations(db: Database, path: Path | str = "") -> None:
+    """Bring the schema up to date; safe when several processes open a new file at once."""
+    for attempt in range(5):
+        try:
+            if not migrations.pending(db):
+                return
+            migrations.apply(db)
+            return
+        except sqlite3.IntegrityError:
+            # Another process applied the same migration between our check and our write.
+            time.sleep(0.05 * (attempt + 1))
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path or 'database'} is not a usable workbench database: {exc} "
+                "(point --db at another file)"
+            ) from exc
+    migrations.apply(db)
