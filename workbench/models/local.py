@@ -10,6 +10,7 @@ torch, transformers and litellm are imported lazily: this module is on the start
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import logging
 import os
@@ -112,6 +113,8 @@ class LoadedModel:
         self.model, self.tokenizer, self.kind = _load(path, self.device)
         self._pending: deque[GenRequest] = deque()
         self._cond = threading.Condition()
+        self._closing = False
+        self._current: list[GenRequest] = []
         self._thread = threading.Thread(target=self._serve, name=f"local-gen:{name}", daemon=True)
         self._thread.start()
         self.batches_run = 0
@@ -139,12 +142,25 @@ class LoadedModel:
             self._pending.append(request)
             self._cond.notify()
 
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop generating and let the thread leave torch before the interpreter exits."""
+        with self._cond:
+            self._closing = True
+            for r in [*self._pending, *self._current]:
+                r.cancelled.set()
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
     def _take_batch(self) -> list[GenRequest]:
         with self._cond:
-            while not self._pending:
+            while not self._pending and not self._closing:
                 self._cond.wait()
+            if self._closing:
+                return []
         time.sleep(BATCH_WINDOW_S)
         with self._cond:
+            if not self._pending:
+                return []
             first = self._pending.popleft()
             batch = [first]
             keep: deque[GenRequest] = deque()
@@ -158,11 +174,13 @@ class LoadedModel:
         return batch
 
     def _serve(self) -> None:
-        while True:
+        while not self._closing:
             batch = self._take_batch()
             batch = [r for r in batch if not r.cancelled.is_set() or _finish_cancelled(r)]
             if not batch:
                 continue
+            with self._cond:
+                self._current = batch
             self.batches_run += 1
             self.largest_batch = max(self.largest_batch, len(batch))
             try:
@@ -174,6 +192,9 @@ class LoadedModel:
                 log.exception("local generation failed")
                 for r in batch:
                     r.on_done({"error": f"local model {self.name} failed: {exc}"})
+            finally:
+                with self._cond:
+                    self._current = []
 
     def _generate(self, batch: list[GenRequest]) -> None:
         import torch
@@ -399,8 +420,17 @@ class LocalModelHost:
                     return cls._models[short]
             loaded = LoadedModel(short, resolve_path(short))
             with cls._lock:
+                if not cls._models:
+                    atexit.register(cls.shutdown_all)
                 cls._models[short] = loaded
             return loaded
+
+    @classmethod
+    def shutdown_all(cls) -> None:
+        with cls._lock:
+            models = list(cls._models.values())
+        for model in models:
+            model.shutdown()
 
     @classmethod
     def loaded(cls) -> list[str]:
@@ -419,11 +449,17 @@ async def stream_local(name: str, messages: list[dict], *, max_tokens: int | Non
     prompt_ids = await asyncio.to_thread(model.encode_messages, messages)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
+    def deliver(item: dict[str, Any]) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:
+            request.cancelled.set()  # the caller's event loop is gone: stop generating for it
+
     def on_text(text: str) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, {"text": text})
+        deliver({"text": text})
 
     def on_done(info: dict[str, Any]) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, {"done": True, **info})
+        deliver({"done": True, **info})
 
     request = GenRequest(
         prompt_ids=prompt_ids,

@@ -1,0 +1,107 @@
+"""The `workbench` command, run in-process against real models and a real database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import LOCAL_MODEL, write_models_toml
+from workbench.cli import main
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_models_lists_builtin_and_configured(tmp_path, server, capsys):
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    code, out, _ = run_cli(capsys, "models", "--json", "--config", str(cfg))
+    names = [m["name"] for m in json.loads(out)]
+    assert code == 0 and names == [LOCAL_MODEL, "echo"]
+    assert all("api_key\"" not in json.dumps(m) or m["api_key"] in ("ok", "missing", "n/a")
+               for m in json.loads(out))
+
+
+def test_ask_json_two_models_stores_exchange(tmp_path, server, capsys, db_file):
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    code, out, _ = run_cli(capsys, "ask", "--db", str(db_file), "--config", str(cfg), "-m", "echo",
+                           "-m", "echo", "--temperature", "0.2", "--json", "hello world")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 2
+    for row in rows:
+        assert row["text"] == "Echo: hello world" and row["error"] is None
+        for key in ("model", "prompt_tokens", "completion_tokens", "ttft_s", "tokens_per_s",
+                    "cost_usd", "response_id"):
+            assert key in row
+    from workbench.store import open_db
+
+    db = open_db(db_file)
+    assert db["responses"].count == 2
+    assert json.loads(db["responses"].get(rows[0]["response_id"])["params"]) == {"temperature": 0.2}
+
+
+def test_ask_streams_labelled_blocks(tmp_path, server, capsys, db_file):
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    code, out, _ = run_cli(capsys, "ask", "--db", str(db_file), "--config", str(cfg), "-m", "echo",
+                           "-m", "echo", "hi there")
+    assert code == 0
+    assert out.count("── echo ──") == 2 and out.count("Echo: hi there") == 2
+
+
+def test_user_errors_are_one_line(tmp_path, capsys, db_file):
+    code, _, err = run_cli(capsys, "ask", "--db", str(db_file), "-m", "nope", "hi")
+    assert code == 2 and err.count("\n") == 1 and "workbench models" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[models.x]\nmodel = 3\n")
+    code, _, err = run_cli(capsys, "models", "--config", str(bad))
+    assert code == 2 and "litellm model string" in err and err.count("\n") == 1
+    code, _, err = run_cli(capsys, "export", "999", "--db", str(db_file))
+    assert code == 2 and "no session 999" in err
+
+
+def test_server_failure_sets_exit_status_and_is_stored(tmp_path, server, capsys, db_file):
+    from workbench.devtools.openai_server import Behavior
+
+    server.default = Behavior(status=500)
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    code, out, _ = run_cli(capsys, "ask", "--db", str(db_file), "--config", str(cfg), "-m", "echo", "--json", "x")
+    row = json.loads(out)
+    assert code == 1 and "500" in row["error"]
+
+
+def test_export_markdown_and_jsonl(tmp_path, server, capsys, db_file):
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    run_cli(capsys, "ask", "--db", str(db_file), "--config", str(cfg), "-m", "echo", "--json", "export me")
+    code, md, _ = run_cli(capsys, "export", "1", "--db", str(db_file), "--format", "md")
+    assert code == 0 and "Echo: export me" in md and "### echo" in md
+    code, jl, _ = run_cli(capsys, "export", "1", "--db", str(db_file), "--format", "jsonl")
+    assert json.loads(jl.splitlines()[0])["responses"][0]["text"] == "Echo: export me"
+
+
+def test_db_path(capsys, db_file):
+    code, out, _ = run_cli(capsys, "db", "path", "--db", str(db_file))
+    assert code == 0 and out.strip() == str(db_file)
+
+
+@pytest.mark.slow
+def test_ask_builtin_model_says_paris(capsys, db_file):
+    code, out, _ = run_cli(capsys, "ask", "--db", str(db_file), "-m", LOCAL_MODEL, "--max-tokens", "16",
+                           "--json", "What is the capital of France?")
+    row = json.loads(out)
+    assert code == 0 and "Paris" in row["text"]
+    from workbench.store import open_db
+
+    assert "Paris" in open_db(db_file)["responses"].get(row["response_id"])["text"]
+
+
+def test_app_import_stays_light():
+    code = ("import sys, workbench.ui.app, workbench.cli;"
+            "bad=[m for m in ('litellm','torch','transformers','sentence_transformers') if m in sys.modules];"
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""

@@ -1,0 +1,108 @@
+"""The gateway against a real OpenAI-compatible HTTP server on 127.0.0.1 with injected faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from workbench.config import ModelSpec
+from workbench.devtools.openai_server import Behavior
+from workbench.models.gateway import Gateway, backoff_delay
+
+MSG = [{"role": "user", "content": "alpha beta gamma"}]
+
+
+async def test_streams_deltas_and_usage(config, server):
+    deltas: list[str] = []
+    r = await Gateway(config).complete("echo", MSG, on_delta=lambda t, restart: deltas.append(t))
+    assert r.ok and r.text == "Echo: alpha beta gamma"
+    assert len(deltas) == 4 and "".join(deltas) == r.text
+    assert r.completion_tokens == 4 and r.prompt_tokens == 3
+    assert r.ttft_s is not None and r.total_s >= r.ttft_s
+    assert [a.status for a in r.attempts] == ["ok"]
+
+
+async def test_429_then_success_records_each_attempt(config, server):
+    server.script(Behavior(status=429, retry_after=0.01), Behavior(status=429))
+    r = await Gateway(config).complete("echo", MSG)
+    assert r.ok and r.text.startswith("Echo:")
+    assert [(a.status, a.error_kind) for a in r.attempts] == [
+        ("error", "rate_limit"), ("error", "rate_limit"), ("ok", None)]
+    assert len(server.requests) == 3
+
+
+async def test_repeated_500_is_recorded_as_an_error(config, server):
+    server.default = Behavior(status=500)
+    r = await Gateway(config).complete("echo", MSG)
+    assert r.status == "error" and r.error_kind == "server"
+    assert "500" in r.error
+    assert len(r.attempts) == 4 and all(a.error_kind == "server" for a in r.attempts)
+
+
+async def test_stalled_stream_hits_the_timeout(config, server):
+    server.default = Behavior(stall_after=1)
+    t0 = time.perf_counter()
+    r = await Gateway(config).complete("echo", MSG, timeout=0.5, max_retries=1)
+    assert r.status == "error" and r.error_kind == "timeout"
+    assert len(r.attempts) == 2
+    assert time.perf_counter() - t0 < 10
+
+
+async def test_dropped_connection_is_retried_and_restarts_the_text(config, server):
+    server.script(Behavior(drop_after=2))
+    events: list[tuple[str, bool]] = []
+    r = await Gateway(config).complete("echo", MSG, on_delta=lambda t, restart: events.append((t, restart)))
+    assert r.ok and r.text == "Echo: alpha beta gamma"
+    assert r.attempts[0].error_kind == "connection"
+    assert ("", True) in events  # the UI is told to clear the partial answer
+
+
+async def test_missing_api_key_is_one_clear_error_without_retries(config, server, monkeypatch):
+    monkeypatch.delenv("WB_TEST_KEY", raising=False)
+    config.models["keyed"] = ModelSpec(name="keyed", model="openai/echo", api_base=server.url,
+                                       api_key_env="WB_TEST_KEY")
+    r = await Gateway(config).complete("keyed", MSG)
+    assert r.status == "error" and r.error_kind == "auth"
+    assert "WB_TEST_KEY" in r.error and "\n" not in r.error
+    assert len(r.attempts) == 1 and not server.requests
+
+
+async def test_unknown_model_is_an_error_response(config):
+    r = await Gateway(config).complete("no-such-model", MSG)
+    assert r.status == "error" and "workbench models" in r.error
+
+
+async def test_concurrency_is_bounded_per_model(config, server):
+    config.models["echo"] = ModelSpec(name="echo", model="openai/echo", api_base=server.url,
+                                      max_concurrency=2, timeout=5)
+    server.default = Behavior(latency_s=0.2)
+    gw = Gateway(config)
+    t0 = time.perf_counter()
+    results = await asyncio.gather(*(gw.complete("echo", MSG) for _ in range(6)))
+    elapsed = time.perf_counter() - t0
+    assert all(r.ok for r in results)
+    # 6 requests, 2 at a time, 0.2 s each: at least three waves.
+    assert elapsed >= 0.55
+    starts = sorted(r.at for r in server.requests)
+    assert starts[2] - starts[0] >= 0.15
+
+
+async def test_cancel_keeps_what_arrived(config, server):
+    server.default = Behavior(chunk_delay_s=0.2, text="one two three four five six seven")
+    cancel = asyncio.Event()
+    got: list[str] = []
+
+    def on_delta(text: str, restart: bool) -> None:
+        got.append(text)
+        if len(got) == 2:
+            cancel.set()
+
+    r = await Gateway(config).complete("echo", MSG, on_delta=on_delta, cancel=cancel)
+    assert r.status == "cancelled"
+    assert r.text == "one two"
+
+
+def test_backoff_grows_and_honours_retry_after():
+    assert backoff_delay(1) <= 0.5
+    assert 2.0 <= backoff_delay(4) <= 4.0
+    assert backoff_delay(1, retry_after=3.0) >= 3.0

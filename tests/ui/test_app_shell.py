@@ -1,0 +1,44 @@
+"""The app shell: starts, opens the palette, reaches screens, quits."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+
+from workbench.ui.app import WorkbenchApp
+
+
+async def test_starts_on_home_and_opens_palette(db_file):
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert app.startup_s is not None
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"history")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.__class__.__name__ in ("HistoryScreen", "HomeScreen")
+        await pilot.press("ctrl+q")
+
+
+async def test_broken_config_still_opens_with_a_message(tmp_path, db_file):
+    bad = tmp_path / "models.toml"
+    bad.write_text("not = [valid")
+    app = WorkbenchApp(db_path=db_file, config_path=bad, load_heavy=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.config_error and "not valid TOML" in app.config_error
+        assert "local/smollm2-135m-instruct" in app.config.models
+
+
+async def test_background_loading_reports_in_status(db_file):
+    app = WorkbenchApp(db_path=db_file, load_heavy=True)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert "loading" in app.status_text() or "ready" in app.status_text()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "models ready" in app.status_text()

@@ -1,0 +1,1 @@
+"""The Textual app: app.py, screens/, widgets/ (styles in workbench/ui/*.tcss)."""

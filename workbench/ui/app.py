@@ -1,0 +1,187 @@
+"""The Distill Workbench Textual app.
+
+Start-up imports only Textual and the light workbench modules; litellm, torch and
+transformers load in a background thread while the first frame is already on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+_T0 = time.perf_counter()
+
+from textual import work  # noqa: E402
+from textual.app import App  # noqa: E402
+from textual.binding import Binding  # noqa: E402
+from textual.message import Message  # noqa: E402
+
+from workbench.config import ConfigError, WorkbenchConfig, builtin_models, config_path, db_path, load_config  # noqa: E402
+from workbench.ui.commands import ScreenCommands  # noqa: E402
+from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
+
+log = logging.getLogger("workbench.ui")
+
+
+class BackgroundLoad(Message):
+    """A heavy library finished loading (or failed) in the background."""
+
+    def __init__(self, name: str, seconds: float, error: str | None = None):
+        super().__init__()
+        self.name = name
+        self.seconds = seconds
+        self.error = error
+
+
+class WorkbenchApp(App):
+    TITLE = "Distill Workbench"
+    CSS_PATH = "workbench.tcss"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit_ctrl", priority=True),
+        Binding("ctrl+p", "command_palette", "Palette", id="app.palette"),
+        *[Binding(e.key, f"open_screen('{e.name}')", e.title, show=False, id=f"app.open.{e.name}")
+          for e in BY_NAME.values()],
+    ]
+
+    def __init__(self, *, db_path: str | Path | None = None, config_path: str | Path | None = None,
+                 start_screen: str | None = None, load_heavy: bool = True):
+        super().__init__()
+        self.db_path = globals()["db_path"](db_path)
+        self.config_path = globals()["config_path"](config_path)
+        self.config_error: str | None = None
+        try:
+            self.config: WorkbenchConfig = load_config(config_path)
+        except ConfigError as exc:
+            # A broken models.toml must not keep the app closed: say what to fix, use built-ins.
+            self.config_error = str(exc)
+            self.config = WorkbenchConfig(models=builtin_models(), author="unknown", path=self.config_path)
+        self.start_screen = start_screen or "home"
+        self.load_heavy = load_heavy
+        self.loaded: dict[str, float] = {}
+        self.startup_s: float | None = None
+        self._db: Any = None
+        self._gateway: Any = None
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+
+    # -- shared state ------------------------------------------------------------------------
+    @property
+    def db(self) -> Any:
+        """The main thread's connection. Worker threads call open_db() for their own."""
+        if self._db is None:
+            self._db = self.open_db()
+        return self._db
+
+    def open_db(self) -> Any:
+        from workbench.store import open_db
+
+        return open_db(self.db_path)
+
+    @property
+    def gateway(self) -> Any:
+        if self._gateway is None:
+            from workbench.models.gateway import Gateway
+
+            self._gateway = Gateway(self.config)
+        return self._gateway
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.action_open_screen(self.start_screen)
+        self.call_after_refresh(self._first_frame)
+        if self.config_error:
+            self.notify(self.config_error, title="models.toml", severity="error", timeout=12)
+        if self.load_heavy:
+            self._load_heavy_libraries()
+
+    def _first_frame(self) -> None:
+        self.startup_s = time.perf_counter() - _T0
+        log.info("first frame after %.3fs", self.startup_s)
+        self._refresh_status()
+
+    @work(thread=True, exclusive=True, group="heavy-imports", name="load heavy libraries")
+    def _load_heavy_libraries(self) -> None:
+        steps = (("litellm", _load_litellm), ("torch", _load_torch), ("transformers", _load_transformers))
+        for name, loader in steps:
+            t0 = time.perf_counter()
+            try:
+                loader()
+                self.post_message(BackgroundLoad(name, time.perf_counter() - t0))
+            except Exception as exc:  # a broken optional install must not crash the UI
+                self.post_message(BackgroundLoad(name, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}"))
+
+    def on_background_load(self, message: BackgroundLoad) -> None:
+        if message.error:
+            self.notify(f"{message.name} failed to load: {message.error}", severity="error")
+        else:
+            self.loaded[message.name] = message.seconds
+        self._refresh_status()
+
+    def status_text(self) -> str:
+        pending = [n for n in ("litellm", "torch", "transformers") if n not in self.loaded]
+        parts = []
+        if self.startup_s is not None:
+            parts.append(f"started in {self.startup_s:.2f}s")
+        if not self.load_heavy:
+            parts.append("models load on first use")
+        elif pending:
+            parts.append(f"loading {', '.join(pending)} in the background…")
+        else:
+            parts.append("models ready")
+        parts.append(f"db {self.db_path}")
+        return "  ·  ".join(parts)
+
+    def _refresh_status(self) -> None:
+        from workbench.ui.widgets.status_bar import StatusBar
+
+        for bar in self.query(StatusBar):
+            bar.update(self.status_text())
+        try:
+            for bar in self.screen.query(StatusBar):
+                bar.update(self.status_text())
+        except Exception:
+            pass
+
+    # -- navigation --------------------------------------------------------------------------
+    def action_open_screen(self, name: str) -> None:
+        if name not in BY_NAME:
+            self.notify(f"no screen named {name}", severity="error")
+            return
+        if name in self._installed_screens:
+            self.switch_or_push(name)
+            return
+        try:
+            screen_class = load_screen_class(name)
+        except (ImportError, AttributeError) as exc:
+            self.notify(f"{BY_NAME[name].title} is not available: {exc}", severity="error")
+            return
+        self.install_screen(screen_class(), name=name)
+        self.switch_or_push(name)
+
+    def switch_or_push(self, name: str) -> None:
+        # Screens stay installed, so work running on one keeps going while you look elsewhere.
+        if len(self.screen_stack) <= 1:
+            self.push_screen(name)
+        else:
+            self.switch_screen(name)
+
+
+def _load_litellm() -> None:
+    from workbench.models.gateway import load_litellm
+
+    load_litellm()
+
+
+def _load_torch() -> None:
+    import torch  # noqa: F401
+
+
+def _load_transformers() -> None:
+    from workbench.models.local import quiet_transformers
+
+    quiet_transformers()
+    import transformers  # noqa: F401

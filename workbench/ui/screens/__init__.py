@@ -1,0 +1,1 @@
+"""One screen per module. The registry lives in workbench.ui.registry."""
