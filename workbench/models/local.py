@@ -358,6 +358,16 @@ def quiet_transformers() -> None:
 
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+    try:
+        # The GGUF loader draws a bare tqdm bar that ignores the settings above.
+        import functools
+
+        from tqdm.auto import tqdm
+        from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+        gguf_utils.tqdm = functools.partial(tqdm, disable=True)
+    except ImportError:
+        pass
 
 
 def _load(path: Path, device: str) -> tuple[Any, Any, str]:

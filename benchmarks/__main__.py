@@ -1,0 +1,40 @@
+"""Run the benchmarks: `python -m benchmarks [NAME ...] [--json]`.
+
+Without names it runs the quick set; `evokd` (minutes of CPU training) runs only when named.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+
+QUICK = ("foundation", "similarity", "compare_lag")
+ALL = (*QUICK, "evokd")
+
+
+def main(argv: list[str]) -> int:
+    as_json = "--json" in argv
+    names = [a for a in argv if not a.startswith("-")] or list(QUICK)
+    results = {}
+    for name in names:
+        if name not in ALL:
+            print(f"unknown benchmark {name!r}; choose from {', '.join(ALL)}", file=sys.stderr)
+            return 2
+        try:
+            module = importlib.import_module(f"benchmarks.bench_{name}")
+        except ModuleNotFoundError as exc:
+            print(f"benchmark {name} is not available: {exc}", file=sys.stderr)
+            continue
+        print(f"\n=== {name} ===", flush=True)
+        t0 = time.perf_counter()
+        results[name] = module.main([])
+        print(f"({name}: {time.perf_counter() - t0:.1f}s)", flush=True)
+    if as_json:
+        print(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

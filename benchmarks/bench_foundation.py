@@ -1,0 +1,144 @@
+"""Foundation benchmarks, each a ratio measured in the same run:
+
+(a) import time of the app module against a bare Textual app's import;
+(b) local-model tokens/s through the gateway against transformers `generate` called directly
+    on the same prompts and the same loaded weights (aim >= 0.9);
+(c) requests/s against the test server with 200 ms latency at concurrency 32 against 1
+    (aim >= 25x).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+PROMPTS = [
+    "What is the capital of France?",
+    "Explain in two sentences why the sky is blue.",
+    "List three uses of a paperclip.",
+]
+NEW_TOKENS = 48
+
+
+def _import_seconds(statement: str, repeats: int = 5) -> float:
+    code = f"import time; t=time.perf_counter(); {statement}; print(time.perf_counter()-t)"
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout) for _ in range(repeats)]
+    return statistics.median(times)
+
+
+def bench_import() -> dict:
+    bare = _import_seconds("from textual.app import App; from textual.widgets import Header, Footer, DataTable")
+    ours = _import_seconds("import workbench.ui.app")
+    return {"bare_textual_s": bare, "workbench_app_s": ours, "ratio": ours / bare}
+
+
+def _config():
+    from workbench.config import WorkbenchConfig, builtin_models
+
+    return WorkbenchConfig(models=builtin_models(), author="bench", path=Path("/nonexistent"))
+
+
+def bench_local_tokens() -> dict:
+    import torch
+
+    from workbench.models.gateway import Gateway
+    from workbench.models.local import LocalModelHost
+
+    name = "local/smollm2-135m-instruct"
+    model = LocalModelHost.get(name)
+    gateway = Gateway(_config())
+    messages = [[{"role": "user", "content": p}] for p in PROMPTS]
+
+    def direct() -> tuple[int, float]:
+        tokens, seconds = 0, 0.0
+        for msg in messages:
+            ids = torch.tensor([model.encode_messages(msg)])
+            t0 = time.perf_counter()
+            with torch.inference_mode():
+                out = model.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
+                                           max_new_tokens=NEW_TOKENS, do_sample=False,
+                                           min_new_tokens=NEW_TOKENS,
+                                           pad_token_id=model.tokenizer.pad_token_id)
+            seconds += time.perf_counter() - t0
+            tokens += out.shape[1] - ids.shape[1]
+        return tokens, seconds
+
+    async def through_gateway() -> tuple[int, float]:
+        tokens, seconds = 0, 0.0
+        for msg in messages:
+            t0 = time.perf_counter()
+            r = await gateway.complete(name, msg, max_tokens=NEW_TOKENS, temperature=0)
+            seconds += time.perf_counter() - t0
+            tokens += r.completion_tokens or 0
+        return tokens, seconds
+
+    asyncio.run(through_gateway())  # warm-up: litellm import, first-call paths
+    direct()
+    rates_direct, rates_gateway = [], []
+    for _ in range(2):
+        t, s = direct()
+        rates_direct.append(t / s)
+        t, s = asyncio.run(through_gateway())
+        rates_gateway.append(t / s)
+    d, g = statistics.median(rates_direct), statistics.median(rates_gateway)
+    return {"direct_tokens_per_s": d, "gateway_tokens_per_s": g, "ratio": g / d}
+
+
+def bench_concurrency() -> dict:
+    from workbench.config import ModelSpec
+    from workbench.models.gateway import Gateway
+
+    async def rate(server_url: str, concurrency: int, n: int) -> float:
+        cfg = _config()
+        cfg.models["slow"] = ModelSpec(name="slow", model="openai/slow", api_base=server_url,
+                                       max_concurrency=concurrency, timeout=30, max_retries=0)
+        gw = Gateway(cfg)
+        msg = [{"role": "user", "content": "ping"}]
+        await gw.complete("slow", msg)  # warm-up connection pool and litellm
+        t0 = time.perf_counter()
+        results = await asyncio.gather(*(gw.complete("slow", msg) for _ in range(n)))
+        elapsed = time.perf_counter() - t0
+        assert all(r.ok for r in results), [r.error for r in results if not r.ok][:3]
+        return n / elapsed
+
+    # The server runs in its own process, as a remote server would: its CPU is not ours.
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.devtools.openai_server", "--port", "0",
+                             "--latency", "0.2"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().split()[-1]
+
+        async def run() -> dict:
+            one = await rate(url, 1, 10)
+            many = await rate(url, 32, 160)
+            return {"rps_concurrency_1": one, "rps_concurrency_32": many, "ratio": many / one}
+
+        return asyncio.run(run())
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    results = {}
+    results["import"] = r = bench_import()
+    print(f"(a) app import {r['workbench_app_s']*1000:.0f} ms vs bare Textual {r['bare_textual_s']*1000:.0f} ms"
+          f" -> ratio {r['ratio']:.2f}", flush=True)
+    results["concurrency"] = r = bench_concurrency()
+    print(f"(c) 200 ms server: {r['rps_concurrency_32']:.1f} req/s at 32 vs {r['rps_concurrency_1']:.2f} at 1"
+          f" -> ratio {r['ratio']:.1f}x (aim >= 25x)", flush=True)
+    results["local_tokens"] = r = bench_local_tokens()
+    print(f"(b) local model {r['gateway_tokens_per_s']:.1f} tok/s via gateway vs {r['direct_tokens_per_s']:.1f}"
+          f" direct -> ratio {r['ratio']:.2f} (aim >= 0.9)", flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
