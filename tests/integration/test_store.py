@@ -69,3 +69,24 @@ def test_opens_in_sqlite_utils_cli(db_file):
     assert "responses" in out
     con = sqlite3.connect(db_file)
     assert con.execute("select count(*) from responses_fts").fetchone()[0] == 0
+
+
+def test_many_threads_opening_a_new_file_at_once(tmp_path):
+    import threading
+
+    path = tmp_path / "race.db"
+    errors: list[Exception] = []
+
+    def opener() -> None:
+        try:
+            open_db(path).close()
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(migrations.applied(open_db(path))) == len(migrations._migrations)

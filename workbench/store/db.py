@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -58,19 +57,21 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
 
 
 def apply_migrations(db: Database, path: Path | str = "") -> None:
-    """Bring the schema up to date; safe when several processes open a new file at once."""
-    for attempt in range(5):
-        try:
-            if not migrations.pending(db):
-                return
-            migrations.apply(db)
+    """Bring the schema up to date; safe when several threads or processes open a new file at once."""
+    try:
+        if not migrations.pending(db):
             return
-        except sqlite3.IntegrityError:
-            # Another process applied the same migration between our check and our write.
-            time.sleep(0.05 * (attempt + 1))
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path or 'database'} is not a usable workbench database: {exc} "
-                "(point --db at another file)"
-            ) from exc
-    migrations.apply(db)
+        # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
+        # openers never interleave: the second sees the finished schema and applies nothing.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            migrations.apply(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path or 'database'} is not a usable workbench database: {exc} "
+            "(point --db at another file)"
+        ) from exc
