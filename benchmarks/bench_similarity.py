@@ -149,10 +149,11 @@ def loop_embedding(lists_a: list[list[float]], lists_b: list[list[float]]) -> np
 # -- the run ----------------------------------------------------------------------------------
 
 
-def _timed(fn, *args):
-    t0 = time.perf_counter()
-    out = fn(*args)
-    return time.perf_counter() - t0, out
+def _timed(fn, *args) -> tuple[float, float]:
+    """Wall and CPU seconds of one call (CPU time is steadier on a busy machine)."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    fn(*args)
+    return time.perf_counter() - w0, time.process_time() - c0
 
 
 def _vector_text(texts_a, texts_b):
@@ -174,34 +175,47 @@ def run(pairs: int = 1000, repeats: int = 5, seed: int = 0) -> dict:
         "embedding": bool(np.allclose(vec_emb, ref_emb, rtol=0, atol=1e-9)),
     }
 
-    times: dict[str, list[float]] = {k: [] for k in ("vec_text", "vec_emb", "loop_text", "loop_emb")}
+    wall: dict[str, list[float]] = {k: [] for k in ("vec_text", "vec_emb", "loop_text", "loop_emb")}
+    cpu: dict[str, list[float]] = {k: [] for k in wall}
     for _ in range(repeats):
-        times["vec_text"].append(_timed(_vector_text, texts_a, texts_b)[0])
-        times["vec_emb"].append(_timed(cosine_pairs, emb_a, emb_b)[0])
-        times["loop_text"].append(_timed(loop_text, texts_a, texts_b)[0])
-        times["loop_emb"].append(_timed(loop_embedding, lists_a, lists_b)[0])
-    med = {k: statistics.median(v) for k, v in times.items()}
-    totals_vec = [a + b for a, b in zip(times["vec_text"], times["vec_emb"])]
-    totals_loop = [a + b for a, b in zip(times["loop_text"], times["loop_emb"])]
-    vec_total, loop_total = statistics.median(totals_vec), statistics.median(totals_loop)
+        for key, fn, args in (
+            ("vec_text", _vector_text, (texts_a, texts_b)),
+            ("vec_emb", cosine_pairs, (emb_a, emb_b)),
+            ("loop_text", loop_text, (texts_a, texts_b)),
+            ("loop_emb", loop_embedding, (lists_a, lists_b)),
+        ):
+            w, c = _timed(fn, *args)
+            wall[key].append(w)
+            cpu[key].append(c)
 
-    words = [len(t.split()) for t in texts_a + texts_b]
+    def row(name: str, loop_keys: tuple[str, ...], vec_keys: tuple[str, ...]) -> dict:
+        def med(times: dict[str, list[float]], keys: tuple[str, ...]) -> float:
+            return statistics.median(sum(times[k][i] for k in keys) for i in range(repeats))
+
+        loop_ms, vec_ms = med(wall, loop_keys) * 1e3, med(wall, vec_keys) * 1e3
+        loop_cpu, vec_cpu = med(cpu, loop_keys), med(cpu, vec_keys)
+        return {
+            "measure": name,
+            "loop_ms": loop_ms,
+            "vectorised_ms": vec_ms,
+            "speedup": loop_ms / vec_ms,
+            "cpu_speedup": loop_cpu / vec_cpu if vec_cpu > 0 else None,
+        }
+
     rows = [
-        {"measure": "lexical + ngram2", "loop_ms": med["loop_text"] * 1e3, "vectorised_ms": med["vec_text"] * 1e3,
-         "speedup": med["loop_text"] / med["vec_text"]},
-        {"measure": "embedding", "loop_ms": med["loop_emb"] * 1e3, "vectorised_ms": med["vec_emb"] * 1e3,
-         "speedup": med["loop_emb"] / med["vec_emb"]},
-        {"measure": "all three", "loop_ms": loop_total * 1e3, "vectorised_ms": vec_total * 1e3,
-         "speedup": loop_total / vec_total},
+        row("lexical + ngram2", ("loop_text",), ("vec_text",)),
+        row("embedding", ("loop_emb",), ("vec_emb",)),
+        row("all three", ("loop_text", "loop_emb"), ("vec_text", "vec_emb")),
     ]
+    tokens = [len(tokenize(t)) for t in texts_a + texts_b]
     return {
         "pairs": pairs,
         "repeats": repeats,
         "seed": seed,
-        "words_per_text": {"min": min(words), "median": statistics.median(words), "max": max(words)},
+        "tokens_per_text": {"min": min(tokens), "median": statistics.median(tokens), "max": max(tokens)},
         "agree": agree,
         "rows": rows,
-        "speedup": loop_total / vec_total,
+        "speedup": rows[-1]["speedup"],
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -209,13 +223,17 @@ def run(pairs: int = 1000, repeats: int = 5, seed: int = 0) -> dict:
 
 
 def _table(result: dict) -> str:
+    tok = result["tokens_per_text"]
     lines = [
-        f"{result['pairs']} response pairs, {result['words_per_text']['min']}-{result['words_per_text']['max']} "
-        f"words each, median of {result['repeats']} runs, {result['cpus']} CPUs",
-        f"{'measure':<18}{'loop ms':>10}{'vector ms':>11}{'speed-up':>10}",
+        f"{result['pairs']} response pairs, {tok['min']}-{tok['max']} tokens each (median {tok['median']:g}), "
+        f"median of {result['repeats']} runs, {result['cpus']} CPUs",
+        f"{'measure':<18}{'loop ms':>10}{'vector ms':>11}{'speed-up':>10}{'(CPU time)':>12}",
     ]
     for r in result["rows"]:
-        lines.append(f"{r['measure']:<18}{r['loop_ms']:>10.1f}{r['vectorised_ms']:>11.1f}{r['speedup']:>9.1f}x")
+        cpu = f"{r['cpu_speedup']:.1f}x" if r["cpu_speedup"] else "-"
+        lines.append(
+            f"{r['measure']:<18}{r['loop_ms']:>10.1f}{r['vectorised_ms']:>11.1f}{r['speedup']:>9.1f}x{cpu:>12}"
+        )
     ok = all(result["agree"].values())
     lines.append("results agree: " + ("yes" if ok else f"NO {result['agree']}"))
     return "\n".join(lines)

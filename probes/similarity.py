@@ -300,10 +300,10 @@ def _compact(hashes: np.ndarray) -> tuple[np.ndarray, int]:
         return np.empty(0, np.int64), 0
     order = np.argsort(hashes)
     sorted_h = hashes[order]
-    new = np.empty(sorted_h.size, dtype=bool)
-    new[0] = True
-    np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
-    ranks = np.cumsum(new) - 1
+    new = np.empty(sorted_h.size, dtype=np.int64)
+    new[0] = 0
+    np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:], casting="unsafe")
+    ranks = np.cumsum(new, out=new)
     ids = np.empty(hashes.size, dtype=np.int64)
     ids[order] = ranks
     return ids, int(ranks[-1]) + 1
@@ -414,10 +414,14 @@ class Corpus:
     # -- bigrams -------------------------------------------------------------------------
 
     def _bigram_lists(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """Each text's bigram ids in order, start and end markers included: (ids, bounds, space)."""
+        """Each text's bigrams in order, start and end markers included: (ids, bounds, bits).
+
+        A bigram (a, b) is ``a << bits/2 | b``: shifts, not multiplication and division,
+        keep the keys cheap to build and take apart.
+        """
         if self._bigrams is None:
             n = len(self)
-            v2 = self.vocab + 2  # two extra ids: start and end of text
+            half = max(1, (self.vocab + 1).bit_length())  # ids and the two markers fit
             lengths = np.diff(self.bounds)
             steps = 2 * np.arange(n)
             bos_at, eos_at = self.bounds[:-1] + steps, self.bounds[1:] + steps + 1
@@ -425,44 +429,50 @@ class Corpus:
             padded[bos_at] = self.vocab
             padded[eos_at] = self.vocab + 1
             padded[np.arange(self.ids.size) + np.repeat(steps, lengths) + 1] = self.ids
-            grams = padded[:-1] * v2 + padded[1:]
+            grams = (padded[:-1] << half) | padded[1:]
             valid = np.ones(grams.size, dtype=bool)
             valid[eos_at[:-1]] = False  # the step from one text's end to the next's start
             bounds = np.zeros(n + 1, np.int64)
             np.cumsum(lengths + 1, out=bounds[1:])
-            self._bigrams = (grams[valid], bounds, v2 * v2)
+            self._bigrams = (grams[valid], bounds, 2 * half)
         return self._bigrams
+
+    def _gather(self, grams: np.ndarray, bounds: np.ndarray, idx: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        if idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+            return grams[bounds[idx[0]] : bounds[idx[-1] + 1]]  # consecutive texts: one slice
+        return grams[_concat_ranges(bounds[idx], counts)]
 
     def ngram2(self, ia: Sequence[int] | np.ndarray, ib: Sequence[int] | np.ndarray) -> np.ndarray:
         """Bigram Dice similarity of texts ``ia[k]`` and ``ib[k]`` for every k."""
-        grams, bounds, space = self._bigram_lists()
+        grams, bounds, bits = self._bigram_lists()
         ia, ib = np.asarray(ia, np.int64), np.asarray(ib, np.int64)
         if ia.shape != ib.shape:
             raise ValueError("ia and ib must have the same length")
         counts = np.diff(bounds)
         out = np.empty(ia.size, dtype=np.float64)
-        # Key = (pair, bigram, side): one sort groups each pair's bigrams, puts repeats of
+        # Key = pair | bigram | side: one sort groups each pair's bigrams, puts repeats of
         # a bigram on one side next to each other, and a shared bigram's two sides in turn.
         # Batches keep keys inside int64 and arrays to a few million entries.
+        shift = bits + 1
         per_pair = float((counts[ia] + counts[ib]).mean()) if ia.size else 1.0
-        batch = int(max(1, min((1 << 62) // (2 * space), _BATCH_KEYS // max(per_pair, 1.0))))
+        batch = int(max(1, min(1 << max(0, 62 - shift), _BATCH_KEYS // max(per_pair, 1.0))))
         for lo in range(0, ia.size, batch):
             hi = min(ia.size, lo + batch)
             keys = []
             for side, idx in ((0, ia[lo:hi]), (1, ib[lo:hi])):
                 c = counts[idx]
                 pair = np.repeat(np.arange(hi - lo, dtype=np.int64), c)
-                keys.append((pair * space + grams[_concat_ranges(bounds[idx], c)]) * 2 + side)
+                keys.append((pair << shift) | (self._gather(grams, bounds, idx, c) << 1) | side)
             k = np.concatenate(keys)
             k.sort()
             distinct = np.empty(k.size, dtype=bool)
             distinct[:1] = True
             np.not_equal(k[1:], k[:-1], out=distinct[1:])
             k = k[distinct]
-            pair_side = (k >> 1) // space * 2 + (k & 1)
-            sizes = np.bincount(pair_side, minlength=2 * (hi - lo))
-            shared = k[1:][(k[1:] >> 1) == (k[:-1] >> 1)]
-            inter = np.bincount((shared >> 1) // space, minlength=hi - lo)
+            sizes = np.bincount(((k >> shift) << 1) | (k & 1), minlength=2 * (hi - lo))
+            no_side = k >> 1
+            shared = k[1:][no_side[1:] == no_side[:-1]]
+            inter = np.bincount(shared >> shift, minlength=hi - lo)
             out[lo:hi] = 2.0 * inter / (sizes[0::2] + sizes[1::2])
         return out
 
