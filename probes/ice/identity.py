@@ -225,8 +225,9 @@ def _alias_regex(alias: str) -> str:
         return "".join(re.escape(ch) + ("?" if ch == "·" else "") for ch in alias)
     parts = [re.escape(p) for p in alias.split(" ")]
     body = r"[\s\-_.]?".join(parts)
-    # Letters may not run on before the alias ("AlphaGPT" does not name GPT); after it,
-    # short aliases need a boundary too ("GPTs" is fine, "Yield" is not "Yi").
+    # Letters may not run on before the alias ("AlphaGPT" does not name GPT). After it, a
+    # short alias needs a boundary ("Yield" is not "Yi"); a longer one may carry a one-letter
+    # suffix ("DeepSeekV3", "Geminis") but not a word ("Claudette").
     tail = r"(?![A-Za-z])" if len(alias.replace(" ", "")) <= 4 else r"(?![a-z]{2,})"
     return r"(?<![A-Za-z])" + body + tail
 
@@ -472,7 +473,8 @@ def _proper_names(text: str) -> list[str]:
         words = [w for w in m.group(0).split() if w.strip(".") not in _STOP_CAPS]
         if words:
             names.append(" ".join(words).strip(".,"))
-    for m in re.finditer(r"(?:我是|我叫|名为|由)([\u3400-\u9fffA-Za-z0-9·]{2,12}?)(?:开发|研发|训练|打造|创建|，|,|。|的|$)", text):
+    zh_name = r"(?:我是|我叫|名为|由)([\u3400-\u9fffA-Za-z0-9·]{2,12}?)(?:开发|研发|训练|打造|创建|，|,|。|的|$)"
+    for m in re.finditer(zh_name, text):
         names.append(m.group(1))
     return [n for n in dict.fromkeys(names) if n]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from probes.ice.questions import infer_category, infer_lang
 from probes.ice.scores import ScoreItem, ice_scores
-from probes.ice.templates import fill, has_slot
+from probes.ice.templates import fill
 
 PUBLISHED_CLAIMED_TERMS: tuple[str, ...] = ("openai", "chatgpt", "gpt", "claude", "anthropic")
 REQUIRED_KEYS = ("jailbreak_prompt", "query", "target_responses", "eval_results")
@@ -287,5 +287,5 @@ def load_published(results_path: str | Path, strict_path: str | Path | None = No
 __all__ = [
     "PUBLISHED_CLAIMED_TERMS", "PublishedFormatError", "PublishedRow", "PublishedRun",
     "StrictRow", "find_strict_csv", "load_published", "parse_results_jsonl",
-    "parse_results_name", "parse_strict_csv", "target_from_filename", "has_slot",
+    "parse_results_name", "parse_strict_csv", "target_from_filename",
 ]
