@@ -197,7 +197,7 @@ def _token_regex() -> re.Pattern[str]:
 def tokenize(text: str) -> list[str]:
     """Word tokens of ``text`` as every measure here sees them (reference implementation).
 
-    The first call builds a regex from the Unicode tables (about a second).
+    The first call builds a regex from the Unicode tables (under a second).
     """
     return _token_regex().findall(_prepare(text))
 
@@ -624,6 +624,8 @@ def pair_similarity(
 
     Texts are tokenised once for both text measures.
     """
+    if (emb_a is None) != (emb_b is None):
+        raise ValueError("give both emb_a and emb_b, or neither")
     corpus, ia, ib = _aligned(texts_a, texts_b)
     out = {"lexical": corpus.lexical(ia, ib), "ngram2": corpus.ngram2(ia, ib)}
     if emb_a is not None and emb_b is not None:

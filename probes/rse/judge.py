@@ -13,7 +13,7 @@ import ast
 import json
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 __all__ = [
     "SCALES",

@@ -290,5 +290,20 @@ def test_pair_similarity_checks_lengths():
         pair_similarity(["a"], ["a", "b"])
     with pytest.raises(ValueError):
         pair_similarity(["a"], ["a"], np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="both"):
+        pair_similarity(["a"], ["a"], np.ones((1, 3)))
     out = pair_similarity([], [])
     assert out["lexical"].shape == (0,) and out["ngram2"].shape == (0,)
+
+
+def test_vocabularies_past_the_surrogate_range():
+    # More than 0xD800 distinct words: ids are skipped past the surrogate code points.
+    words = [f"w{i}" for i in range(60_000)]
+    a = [" ".join(words[i : i + 600]) for i in range(0, 60_000, 600)]
+    b = [" ".join(reversed(words[i : i + 600])) + " " + words[(i + 57_000) % 60_000] for i in range(0, 60_000, 600)]
+    corpus = Corpus.from_texts(a + b)
+    assert corpus.vocab == 60_000
+    got = pair_similarity(a, b)
+    for k in (0, len(a) // 2, len(a) - 1):
+        assert got["lexical"][k] == pytest.approx(ref_lexical(a[k], b[k]), abs=1e-12)
+        assert got["ngram2"][k] == pytest.approx(ref_ngram2(a[k], b[k]), abs=1e-12)
