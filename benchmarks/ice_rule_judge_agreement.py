@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from probes.ice.identity import fact_for  # noqa: E402
-from probes.ice.published import load_published  # noqa: E402
+from probes.ice.published import find_strict_csv, load_published  # noqa: E402
 from probes.ice.templates import fill  # noqa: E402
 from probes.judges import rule_judge  # noqa: E402
 from probes.stats import cohen_kappa, confusion  # noqa: E402
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no result files given and none found in {DEFAULT_DIR}", file=sys.stderr)
         return 1
     for path in files:
-        run = load_published(path)
+        strict_csv = find_strict_csv(path)
+        run = load_published(path, strict_csv)
         fact = fact_for(run.target)
         t0 = time.perf_counter()
         verdicts = [rule_judge(r.response, fact, prompt=fill(r.template, r.query)) for r in run.rows]
@@ -53,8 +54,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  n={c.n}  rule loose={sum(pred)}  published loose={sum(ref)}")
         print(f"  kappa={_fmt(kappa)}  precision={_fmt(c.precision)}  recall={_fmt(c.recall)}")
         print(f"  confusion: tp={c.tp} fp={c.fp} fn={c.fn} tn={c.tn}")
-        print(f"  rule strict={sum(v.strict for v in verdicts)}  "
-              f"time={elapsed:.2f}s ({1000 * elapsed / max(1, c.n):.2f} ms/answer)")
+        if strict_csv is not None:
+            # The published strict judge also counted a model naming its own developer
+            # (Claude -> Anthropic); the rule judge never does, so agreement here is capped.
+            sp = [v.strict for v in verdicts]
+            sr = [r.strict for r in run.rows]
+            cs = confusion(sp, sr)
+            print(f"  strict vs {strict_csv.name}: rule={sum(sp)} published={sum(sr)} "
+                  f"kappa={_fmt(cohen_kappa(sp, sr))} precision={_fmt(cs.precision)} "
+                  f"recall={_fmt(cs.recall)} tp={cs.tp} fp={cs.fp} fn={cs.fn} tn={cs.tn}")
+        print(f"  time={elapsed:.2f}s ({1000 * elapsed / max(1, c.n):.2f} ms/answer)")
         if args.show:
             for label, want_pred, want_ref in (("FALSE POSITIVE", True, False),
                                                 ("FALSE NEGATIVE", False, True)):

@@ -20,12 +20,14 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from functools import lru_cache
+from typing import Any, Awaitable, Callable
 
 from probes.ice.identity import (
     FAMILY_BY_KEY,
     IdentityFact,
     fact_for,
+    families_in_text,
     find_aliases,
     match_name,
     normalise_text,
@@ -607,6 +609,11 @@ _NAME_BEFORE = re.compile(
 
 def _persona_reverse(personas: set[str]) -> re.Pattern[str] | None:
     """Anchors that speak of the persona the model plays in the third person."""
+    return _persona_reverse_for(tuple(sorted(personas)))
+
+
+@lru_cache(maxsize=256)
+def _persona_reverse_for(personas: tuple[str, ...]) -> re.Pattern[str] | None:
     names = [re.escape(p) for p in sorted(personas, key=len, reverse=True) if len(p) >= 3]
     if not names:
         return None
@@ -1077,3 +1084,44 @@ def parse_binary_verdict(text: str | None) -> JudgeParse:
 def _short(text: str, limit: int = 300) -> str:
     t = " ".join(text.split())
     return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def claimed_keys(claimed: str | None) -> list[str]:
+    """Registry family keys in a judge's free-text "claimed" field ("ChatGPT / OpenAI")."""
+    if not claimed or not claimed.strip():
+        return []
+    keys = families_in_text(claimed)
+    if keys:
+        return keys
+    fam = match_name(claimed)
+    return [fam.key] if fam is not None else []
+
+
+@dataclass(frozen=True)
+class LLMVerdict:
+    judge: str
+    kind: str  # "loose" or "strict"
+    value: bool | None  # None: needs human review
+    rationale: str
+    raw: str
+    claimed: list[str] = field(default_factory=list)  # family keys, strict verdicts only
+
+
+async def llm_verdict(generate: Callable[..., Awaitable[str]], judge_model: str, kind: str,
+                      fact: IdentityFact | str, question: str, response: str,
+                      **params: Any) -> LLMVerdict:
+    """Ask ``judge_model`` for a loose or strict verdict and keep its raw output.
+
+    ``question`` may be the whole prompt (template plus question): the judge then sees the
+    persona the answer was asked to play. Errors raised by ``generate`` propagate.
+    """
+    if kind not in ("loose", "strict"):
+        raise ValueError(f"kind must be 'loose' or 'strict', not {kind!r}")
+    build = loose_judge_messages if kind == "loose" else strict_judge_messages
+    params.setdefault("temperature", 0.0)
+    raw = await generate(judge_model, build(fact, question, response), **params)
+    parsed = parse_binary_verdict(raw)
+    keys = claimed_keys(parsed.claimed) if kind == "strict" and parsed.value else []
+    return LLMVerdict(judge=judge_model, kind=kind, value=parsed.value,
+                      rationale=parsed.rationale, raw=raw if isinstance(raw, str) else str(raw),
+                      claimed=keys)

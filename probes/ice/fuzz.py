@@ -1,10 +1,12 @@
 """GPTFuzz-style search for jailbreak templates that make a target talk about its origin.
 
 One iteration: ``select`` a template by MCTS-Explore, ``mutate`` it with a helper LLM,
-let the caller fill it with every question, query the target and judge the answers, then
-``record`` the share of positives. The caller owns the querying (concurrency, storage,
-resumption); this module is pure bookkeeping plus prompt building and parsing, so that the
-whole search state is one JSON document that survives a killed process.
+``add_mutant``, let the caller fill it with every question, query the target and judge the
+answers, then ``record`` the share of positives. The caller owns the querying (concurrency,
+storage, resumption); this module is pure bookkeeping plus prompt building and parsing, so
+that the whole search state is one JSON document that survives a killed process. Saving
+``to_dict()`` after ``add_mutant`` and after ``record`` is enough: a mutant that was added
+but not recorded is listed in ``pending`` and can be evaluated again on resume.
 
 MCTS-Explore, as implemented here (our reading of the method in the GPTFuzz paper):
 
@@ -106,7 +108,16 @@ class FuzzState:
     history: list[dict] = field(default_factory=list)
     # Mutant id -> the selection path it was made from, until its result is recorded.
     pending: dict[str, list[str]] = field(default_factory=dict)
-    _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
+    _rng: random.Random | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._rng is None:
+            self._rng = random.Random(self.seed)
+
+    @property
+    def rng(self) -> random.Random:
+        assert self._rng is not None
+        return self._rng
 
     # ------------------------------------------------------------------ construction
 
@@ -122,9 +133,7 @@ class FuzzState:
             if t.id in nodes:
                 raise ValueError(f"duplicate seed template id {t.id!r}")
             nodes[t.id] = TemplateNode(id=t.id, text=t.text, style=t.style)
-        state = cls(templates=nodes, budget=budget, ratio=ratio, alpha=alpha, beta=beta, seed=seed)
-        state._rng = random.Random(seed)
-        return state
+        return cls(templates=nodes, budget=budget, ratio=ratio, alpha=alpha, beta=beta, seed=seed)
 
     # ------------------------------------------------------------------ budget
 
@@ -165,7 +174,7 @@ class FuzzState:
         scores = [self.uct(n) for n in nodes]
         top = max(scores)
         tied = [n for n, s in zip(nodes, scores) if math.isclose(s, top, rel_tol=0, abs_tol=1e-12)]
-        return tied[0] if len(tied) == 1 else self._rng.choice(tied)
+        return tied[0] if len(tied) == 1 else self.rng.choice(tied)
 
     def select(self) -> Selection:
         """Choose the template to mutate next (and count the visits)."""
@@ -177,7 +186,7 @@ class FuzzState:
         path = [node]
         while True:
             kids = self._children(node.id)
-            if not kids or self._rng.random() < self.alpha:
+            if not kids or self.rng.random() < self.alpha:
                 break
             node = self._best(kids)
             path.append(node)
@@ -186,12 +195,12 @@ class FuzzState:
         return Selection(template_id=node.id, path=tuple(n.id for n in path))
 
     def choose_operator(self, operators: Sequence[str] = OPERATORS) -> str:
-        return self._rng.choice(list(operators))
+        return self.rng.choice(list(operators))
 
     def choose_other(self, exclude: str) -> TemplateNode | None:
         """A second parent for crossover: any other selectable template, seeds included."""
         pool = [n for n in self.templates.values() if n.alive and n.id != exclude]
-        return self._rng.choice(pool) if pool else None
+        return self.rng.choice(pool) if pool else None
 
     # ------------------------------------------------------------------ growth and reward
 
@@ -273,7 +282,7 @@ class FuzzState:
             "ratio": self.ratio, "alpha": self.alpha, "beta": self.beta, "seed": self.seed,
             "counter": self.counter, "history": list(self.history),
             "pending": {k: list(v) for k, v in self.pending.items()},
-            "rng": _rng_state_to_json(self._rng.getstate()),
+            "rng": _rng_state_to_json(self.rng.getstate()),
         }
 
     @classmethod
@@ -288,8 +297,7 @@ class FuzzState:
                         beta=float(data["beta"]), seed=int(data["seed"]),
                         counter=int(data.get("counter", 0)), history=list(data.get("history", [])),
                         pending={k: list(v) for k, v in data.get("pending", {}).items()})
-            state._rng = random.Random()
-            state._rng.setstate(_rng_state_from_json(data["rng"]))
+            state.rng.setstate(_rng_state_from_json(data["rng"]))
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, FuzzStateError):
                 raise

@@ -221,8 +221,10 @@ def parse_strict_csv(path: str | Path) -> list[StrictRow]:
                 f"{path.name} line 1: header must include jailbreak_prompt,query (found "
                 f"{','.join(header) or 'nothing'})")
         reader.fieldnames = header
+        end = reader.line_num
         for row in reader:
-            lineno = reader.line_num
+            # Cells hold newlines, so a record spans lines; report the line it starts on.
+            lineno, end = end + 1, reader.line_num
             where = f"{path.name} line {lineno}"
             if row.get("jailbreak_prompt") is None or row.get("query") is None:
                 raise PublishedFormatError(f"{where}: row has fewer columns than the header")

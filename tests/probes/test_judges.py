@@ -377,3 +377,32 @@ def test_hypothetical_scope_starts_at_the_cue():
     v = rule_judge("I was made by OpenAI, as if you didn't know.", DS)
     assert v.strict
     assert verdict("Hypothetically speaking, I was made by OpenAI.") == (False, False)
+
+
+def test_claimed_keys():
+    from probes.judges import claimed_keys
+    assert claimed_keys("ChatGPT / OpenAI") == ["gpt"]
+    assert claimed_keys("Antropic") == ["claude"]
+    assert claimed_keys("") == [] and claimed_keys(None) == [] and claimed_keys("someone") == []
+
+
+def test_llm_verdict_with_scripted_judge():
+    import asyncio
+
+    from probes.judges import llm_verdict
+
+    calls = []
+
+    async def judge(model, messages, **params):
+        calls.append((model, messages, params))
+        if "claimed" in messages[1]["content"]:
+            return 'Thinking...\n{"verdict": "yes", "claimed": "ChatGPT", "reason": "says it is ChatGPT"}'
+        return "I cannot decide."
+
+    strict = asyncio.run(llm_verdict(judge, "judge-1", "strict", DS, "Who made you?", "I am ChatGPT."))
+    assert strict.value is True and strict.claimed == ["gpt"] and strict.raw.startswith("Thinking")
+    loose = asyncio.run(llm_verdict(judge, "judge-1", "loose", DS, "Who made you?", "I am ChatGPT."))
+    assert loose.value is None and loose.raw == "I cannot decide."
+    assert calls[0][0] == "judge-1" and calls[0][2]["temperature"] == 0.0
+    with pytest.raises(ValueError):
+        asyncio.run(llm_verdict(judge, "j", "medium", DS, "q", "a"))
