@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { dock: bottom; height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    StatusBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
     def on_mount(self) -> None:
