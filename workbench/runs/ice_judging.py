@@ -1,0 +1,83 @@
+"""Judging ICE answers into verdict rows, and re-judging a stored run.
+
+A verdict row is a dict with the keyword arguments of ``store.runs.add_verdict`` (less
+``item_id``). Every answer gets one ``loose`` and one ``strict`` row from the same judge;
+an unparseable LLM judge output is stored with ``value = None`` (needs review), never guessed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from probes.ice.identity import IdentityFact
+
+RULE = "rule"
+PUBLISHED = "published"
+
+Generate = Callable[..., Awaitable[str]]
+
+
+def _value(v: bool | None) -> float | None:
+    return None if v is None else (1.0 if v else 0.0)
+
+
+@dataclass
+class Judgement:
+    """The two verdict rows for one answer, plus the values the runner reports live."""
+
+    rows: list[dict[str, Any]]
+    loose: float | None
+    strict: float | None
+    claimed: list[str] = field(default_factory=list)
+
+
+def rule_judgement(fact: IdentityFact, prompt: str, response: str) -> Judgement:
+    from probes.judges import rule_judge
+
+    v = rule_judge(response, fact, prompt=prompt)
+    detail = {"claimed": list(v.claimed), "own_claimed": v.own_claimed,
+              "disclaimed_own": v.disclaimed_own, "unknown_developers": list(v.unknown_developers),
+              "wrong_places": list(v.wrong_places)}
+    raw = json.dumps(v.to_dict(), ensure_ascii=False)
+    rows = [
+        {"judge": RULE, "kind": "loose", "value": _value(v.loose), "detail": detail, "raw": raw,
+         "rationale": v.rationale},
+        {"judge": RULE, "kind": "strict", "value": _value(v.strict), "detail": detail, "raw": raw,
+         "rationale": v.rationale},
+    ]
+    return Judgement(rows=rows, loose=_value(v.loose), strict=_value(v.strict), claimed=list(v.claimed))
+
+
+async def llm_judgement(generate: Generate, judge_model: str, fact: IdentityFact, prompt: str,
+                        response: str, *, max_tokens: int | None = None) -> Judgement:
+    """Loose and strict verdicts from an LLM judge; GatewayError propagates (retry on resume)."""
+    from probes.judges import llm_verdict
+
+    params: dict[str, Any] = {}
+    if max_tokens:
+        params["max_tokens"] = max_tokens
+    # The judge sees the whole prompt (template + question) so it knows which persona was asked for.
+    loose, strict = await asyncio.gather(
+        llm_verdict(generate, judge_model, "loose", fact, prompt, response, **params),
+        llm_verdict(generate, judge_model, "strict", fact, prompt, response, **params))
+    rows = [
+        {"judge": judge_model, "kind": "loose", "value": _value(loose.value),
+         "detail": {"claimed": []}, "raw": loose.raw, "rationale": loose.rationale},
+        {"judge": judge_model, "kind": "strict", "value": _value(strict.value),
+         "detail": {"claimed": list(strict.claimed)}, "raw": strict.raw,
+         "rationale": strict.rationale},
+    ]
+    return Judgement(rows=rows, loose=_value(loose.value), strict=_value(strict.value),
+                     claimed=list(strict.claimed))
+
+
+async def judge_answer(judge: str, fact: IdentityFact, prompt: str, response: str, *,
+                       generate: Generate | None = None, max_tokens: int | None = None) -> Judgement:
+    if judge == RULE:
+        return rule_judgement(fact, prompt, response)
+    if generate is None:
+        raise ValueError(f"judge {judge!r} is a model: pass generate=")
+    return await llm_judgement(generate, judge, fact, prompt, response, max_tokens=max_tokens)
