@@ -1,0 +1,368 @@
+"""Judge review: a keyboard-fast queue for checking judge verdicts by hand.
+
+The whole run (texts and verdict rows) is read once, in a worker thread; after that a key
+press is one SQLite insert on the main thread, one indexed read of that item's verdicts,
+and a re-render from memory, so the next item is on screen at once. Nothing is overwritten:
+a review is a new human verdict row, an undo a retraction row (``workbench.review.actions``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+
+from workbench.review.actions import ReviewActionError, last_review, record_review, retract_review
+from workbench.review.filters import FilterError, ReviewFilter, parse_filter
+from workbench.review.order import GROUP_NAMES, ORDER_LABELS, ORDERS, next_order, order_items, triage_group
+from workbench.review.queue import ReviewError, ReviewItem, ReviewRun, load_review_run, reload_item
+from workbench.review.stats import compute_stats
+from workbench.ui.widgets.review_bar import BarState, ReviewBar
+from workbench.ui.widgets.review_input import ReviewInput
+from workbench.ui.widgets.review_item import ReviewItemView
+from workbench.ui.widgets.review_runs import ReviewRunPicker
+from workbench.ui.widgets.review_stats import ReviewStatsPanel
+from workbench.ui.widgets.review_verdicts import ReviewVerdicts
+from workbench.ui.widgets.screen_base import WorkbenchScreen
+
+FILTER_HELP = ("field:value terms, all must hold; a,b = either; -field:value negates; bare words search "
+               "the texts. Fields: judge category (or set) lang target template verdict human status run. "
+               "ICE verdicts pos/neg/none; RSE 1-5, 2-4, >=4, none. status: disagree needs reviewed "
+               "unreviewed. Empty clears.")
+_RUN_TERM = re.compile(r"(?:^|\s)run:(\d+)(?=\s|$)")
+
+
+class ReviewScreen(WorkbenchScreen):
+    DEFAULT_CSS = """
+    ReviewScreen #review-main { height: 1fr; }
+    ReviewScreen #review-side { width: 1fr; min-width: 44; height: 1fr; border: round $primary-darken-2; }
+    """
+    BINDINGS = [
+        Binding("y", "verdict(1)", "Positive", id="review.positive"),
+        Binding("n", "verdict(0)", "Negative", id="review.negative"),
+        *[Binding(str(k), f"score({k})", f"Score {k}", show=False, id=f"review.score_{k}") for k in range(1, 6)],
+        Binding("c", "comment", "Comment", id="review.comment"),
+        Binding("s", "skip", "Skip", id="review.skip"),
+        Binding("u", "undo", "Undo", id="review.undo"),
+        Binding("slash", "filter", "Filter", id="review.filter"),
+        Binding("o", "cycle_order", "Order", id="review.order"),
+        Binding("r", "pick_run", "Runs", id="review.runs"),
+        # Priority: the focused answer pane would otherwise take left/right for sideways scrolling.
+        Binding("left", "move(-1)", "Previous", show=False, priority=True, id="review.previous"),
+        Binding("right", "move(1)", "Next", show=False, priority=True, id="review.next"),
+    ]
+    PALETTE_ACTIONS = (
+        ("Review: pick a run", "ICE and RSE runs with reviewed counts and scores (r)", "pick_run"),
+        ("Review: filter the queue", "category:team judge:rule verdict:pos … (/)", "filter"),
+        ("Review: switch queue order", "triage → random → run order (o)", "cycle_order"),
+        ("Review: undo the last review", "adds a retraction row (u)", "undo"),
+    )
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.review_run: ReviewRun | None = None
+        self.order: str = ORDERS[0]
+        self.seed: int = 0
+        self.filter: ReviewFilter = ReviewFilter()
+        self.queue: list[int] = []  # item ids, in order, after the filter
+        self.position: int = 0
+        self.skipped: set[int] = set()
+        self.pending_reason: dict[int, str] = {}
+        self.undo_stack: list[tuple[int, int]] = []  # (verdict id, item id) written this session
+        self.session_reviews = 0
+        self.session_started: float | None = None
+        self.loading_run: int | None = None
+        self.stats: dict | None = None
+
+    # -- layout --------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        yield ReviewBar(id="review-bar")
+        with Horizontal(id="review-main"):
+            yield ReviewItemView(id="review-item")
+            with VerticalScroll(id="review-side"):
+                yield ReviewVerdicts(id="review-verdicts")
+                yield ReviewStatsPanel(id="review-stats")
+
+    def on_mount(self) -> None:
+        self.query_one("#review-side").border_title = "verdicts · scores"
+        self._render_all()
+        run_id = getattr(self.app, "review_run_id", None)
+        if run_id is not None:
+            self.show_run(int(run_id))
+        else:
+            self.call_after_refresh(self.action_pick_run)
+
+    # -- loading -------------------------------------------------------------------------------
+    def show_run(self, run_id: int, filter_text: str | None = None) -> None:
+        """Load ``run_id`` into the queue (public: other screens open reviews with it)."""
+        self.loading_run = run_id
+        self.query_one(ReviewItemView).show(None, kind="ice", empty=f"loading run {run_id}…")
+        self._load_run(run_id, filter_text)
+
+    @work(thread=True, exclusive=True, group="review-load")
+    def _load_run(self, run_id: int, filter_text: str | None) -> None:
+        db = self.app.open_db()
+        try:
+            review_run = load_review_run(db, run_id, texts=True)
+        except ReviewError as exc:
+            self.app.call_from_thread(self._load_failed, str(exc))
+            return
+        finally:
+            db.close()
+        self.app.call_from_thread(self._loaded, review_run, filter_text)
+
+    def _load_failed(self, message: str) -> None:
+        self.loading_run = None
+        self.notify(message, title="review", severity="error")
+        self._render_all()
+
+    def _loaded(self, review_run: ReviewRun, filter_text: str | None) -> None:
+        self.loading_run = None
+        if self.review_run is None or self.review_run.id != review_run.id:
+            self.undo_stack.clear()
+            self.skipped.clear()
+            self.pending_reason.clear()
+            self.session_reviews = 0
+            self.session_started = None
+        self.review_run = review_run
+        self.filter = ReviewFilter()
+        if filter_text:
+            try:
+                self.filter = parse_filter(filter_text, review_run.kind)
+            except FilterError as exc:
+                self.notify(str(exc), title="filter", severity="error")
+        self._rebuild()
+        self._goto_first_unreviewed()
+        self._refresh_stats()
+        self._render_all()
+        self.query_one("#review-response-box").focus()
+
+    # -- queue -----------------------------------------------------------------------------------
+    def _rebuild(self, keep: int | None = None) -> None:
+        rr = self.review_run
+        if rr is None:
+            self.queue, self.position = [], 0
+            return
+        matching = [it for it in rr.items if self.filter.matches(it, rr.run.target)]
+        self.queue = [it.id for it in order_items(matching, self.order, self.seed)]
+        self.position = self.queue.index(keep) if keep in self.queue else 0
+
+    def _goto_first_unreviewed(self) -> None:
+        rr = self.review_run
+        for i, item_id in enumerate(self.queue):
+            if rr is not None and not rr.by_id[item_id].reviewed:
+                self.position = i
+                return
+        self.position = 0
+
+    def current(self) -> ReviewItem | None:
+        if self.review_run is None or not self.queue:
+            return None
+        return self.review_run.by_id[self.queue[self.position]]
+
+    def _advance(self) -> None:
+        """To the next unreviewed item, preferring ones not skipped; wraps around."""
+        rr = self.review_run
+        if rr is None or not self.queue:
+            return
+        n = len(self.queue)
+        ahead = [(self.position + k) % n for k in range(1, n + 1)]
+        for allow_skipped in (False, True):
+            for i in ahead:
+                item = rr.by_id[self.queue[i]]
+                if not item.reviewed and (allow_skipped or item.id not in self.skipped):
+                    self.position = i
+                    return
+        if self.position < n - 1:
+            self.position += 1
+        self.notify(f"every item in this queue is reviewed ({n})", title="review")
+
+    # -- rendering -------------------------------------------------------------------------------
+    def _refresh_stats(self) -> None:
+        self.stats = compute_stats(self.review_run) if self.review_run is not None else None
+
+    def _bar_state(self) -> BarState:
+        rr = self.review_run
+        if rr is None:
+            title = f"loading run {self.loading_run}…" if self.loading_run else "no run: press r to pick one"
+            return BarState(title=title, order=self.order, order_label=ORDER_LABELS[self.order])
+        items = [rr.by_id[i] for i in self.queue]
+        reviewed = sum(1 for it in items if it.reviewed)
+        item = self.current()
+        seconds = (time.monotonic() - self.session_started) if self.session_started is not None else 0.0
+        return BarState(
+            title=rr.title(), order=self.order, order_label=ORDER_LABELS[self.order],
+            filter=self.filter.describe(), position=(self.position + 1) if self.queue else 0,
+            queue_len=len(self.queue), group=GROUP_NAMES[triage_group(item)] if item else "",
+            reviewed=reviewed, remaining=len(items) - reviewed,
+            run_reviewed=sum(1 for it in rr.items if it.reviewed), run_total=len(rr.items),
+            session_reviews=self.session_reviews, session_seconds=seconds)
+
+    def _render_item(self) -> None:
+        rr = self.review_run
+        item = self.current()
+        kind = rr.kind if rr else "ice"
+        empty = ("no item matches the filter (press / to change it)" if rr is not None
+                 else "Pick a run to review: press r.")
+        self.query_one(ReviewItemView).show(item, kind=kind, target=rr.run.target if rr else None,
+                                            reference=rr.run.reference if rr else None, empty=empty)
+        self.query_one(ReviewVerdicts).show(item, kind, pending_reason=self.pending_reason.get(item.id) if item else None)
+        self.query_one(ReviewBar).show(self._bar_state())
+
+    def _render_all(self) -> None:
+        self._render_item()
+        self.query_one(ReviewStatsPanel).show(self.stats)
+
+    # -- reviewing -------------------------------------------------------------------------------
+    def _review(self, value: float) -> None:
+        rr = self.review_run
+        item = self.current()
+        if rr is None or item is None:
+            self.notify("nothing to review here: press r to pick a run, / to change the filter")
+            return
+        db = self.app.db
+        verdict_id = record_review(db, item.id, kind=rr.verdict_kind, value=value,
+                                   author=self.app.config.author, reason=self.pending_reason.pop(item.id, None))
+        self.undo_stack.append((verdict_id, item.id))
+        reload_item(db, rr, item.id)
+        if self.session_started is None:
+            self.session_started = time.monotonic()
+        self.session_reviews += 1
+        self._advance()
+        self._refresh_stats()
+        self._render_all()
+
+    def action_verdict(self, value: int) -> None:
+        if self.review_run is not None and self.review_run.kind != "ice":
+            self.notify("this is an RSE run: score it with 1-5", title="review")
+            return
+        self._review(float(value))
+
+    def action_score(self, value: int) -> None:
+        if self.review_run is not None and self.review_run.kind != "rse":
+            self.notify("this is an ICE run: y = positive, n = negative", title="review")
+            return
+        self._review(float(value))
+
+    def action_skip(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        self.skipped.add(item.id)
+        self._advance()
+        self._render_item()
+
+    def action_move(self, delta: int) -> None:
+        if self.queue:
+            self.position = max(0, min(len(self.queue) - 1, self.position + delta))
+            self._render_item()
+
+    def action_undo(self) -> None:
+        rr = self.review_run
+        if rr is None:
+            return
+        db = self.app.db
+        author = self.app.config.author
+        undone: int | None = None
+        while self.undo_stack and undone is None:
+            verdict_id, item_id = self.undo_stack.pop()
+            try:
+                retract_review(db, verdict_id, author=author)
+                undone = item_id
+            except ReviewActionError:
+                continue  # already undone (from another window, say): try the one before
+        if undone is None:
+            # Nothing from this session: undo this author's latest standing review in the run.
+            row = last_review(db, rr.id, author=author, kind=rr.verdict_kind)
+            if row is None:
+                self.notify("nothing to undo", title="review")
+                return
+            retract_review(db, row.id, author=author)
+            undone = row.item_id
+        reload_item(db, rr, undone)
+        self.session_reviews = max(0, self.session_reviews - 1)
+        if undone in self.queue:
+            self.position = self.queue.index(undone)
+        else:
+            self.notify(f"item #{undone} is outside the current filter", title="review")
+        self._refresh_stats()
+        self._render_all()
+        self.notify(f"undone: item #{undone} (a retraction row was added)", title="review")
+
+    def action_comment(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        self.app.push_screen(
+            ReviewInput(f"comment on item #{item.id}", value=self.pending_reason.get(item.id, ""),
+                        placeholder="why this verdict?", input_id="review-comment",
+                        help_text="Enter keeps it: it goes with your next verdict on this item, or, if you "
+                                  "already reviewed it, is saved now as a new row with the same verdict. "
+                                  "Escape cancels."),
+            lambda text: self._on_comment(item.id, text))
+
+    def _on_comment(self, item_id: int, text: str | None) -> None:
+        rr = self.review_run
+        if text is None or rr is None or item_id not in rr.by_id:
+            return
+        text = text.strip()
+        item = rr.by_id[item_id]
+        if not text:
+            self.pending_reason.pop(item_id, None)
+        elif item.human is not None and item.human.value is not None:
+            db = self.app.db
+            verdict_id = record_review(db, item_id, kind=rr.verdict_kind, value=item.human.value,
+                                       author=self.app.config.author, reason=text)
+            self.undo_stack.append((verdict_id, item_id))
+            reload_item(db, rr, item_id)
+            self._refresh_stats()
+            self.notify("comment saved with your verdict", title="review")
+        else:
+            self.pending_reason[item_id] = text
+        self._render_all()
+
+    # -- order, filter, runs ---------------------------------------------------------------------
+    def action_cycle_order(self) -> None:
+        item = self.current()
+        self.order = next_order(self.order)
+        self._rebuild(keep=item.id if item else None)
+        self._render_item()
+        self.notify(f"order: {self.order} ({ORDER_LABELS[self.order]})", title="review")
+
+    def action_filter(self) -> None:
+        self.app.push_screen(
+            ReviewInput("filter", value=self.filter.source, input_id="review-filter",
+                        placeholder="category:team judge:rule verdict:pos", help_text=FILTER_HELP),
+            self.apply_filter)
+
+    def apply_filter(self, text: str | None) -> None:
+        if text is None:
+            return
+        rr = self.review_run
+        m = _RUN_TERM.search(text)
+        if m and (rr is None or int(m.group(1)) != rr.id):
+            # Another run: its kind decides how verdict values read, so parse after loading.
+            self.show_run(int(m.group(1)), filter_text=text)
+            return
+        try:
+            new = parse_filter(text, rr.kind if rr else "ice")
+        except FilterError as exc:
+            self.notify(str(exc), title="filter", severity="error")
+            return
+        self.filter = new
+        self._rebuild()
+        self._goto_first_unreviewed()
+        self._render_item()
+        if rr is not None:
+            self.notify(f"{len(self.queue)} of {len(rr.items)} items match", title="filter")
+
+    def action_pick_run(self) -> None:
+        def chosen(run_id: int | None) -> None:
+            if run_id is not None:
+                self.show_run(run_id)
+
+        self.app.push_screen(ReviewRunPicker(), chosen)
