@@ -1,0 +1,318 @@
+"""``workbench rse``: response similarity runs, their summaries, and homogenization matrices.
+
+    workbench rse run --reference M --target T [--target T2 ...] [--set arena ...] [--judge J|none]
+    workbench rse run --resume RUN
+    workbench rse runs | show RUN | matrix --model A --model B --set arena
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import Any
+
+from workbench.cli import CLIError, Context, print_json
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("rse", parents=[common], help="response similarity: how much a model answers like another")
+    sub = p.add_subparsers(dest="rse_command", metavar="ACTION", required=True)
+
+    r = sub.add_parser("run", parents=[common], help="run (or resume) an RSE probe",
+                       description="Reference and targets answer every prompt; lexical, 2-gram and embedding "
+                                   "similarity are always measured; a judge, if given, rates style, logic and "
+                                   "content. Stored answers for the same model, prompt and params are reused "
+                                   "unless --fresh.")
+    r.add_argument("--reference", metavar="MODEL", help="the model targets are compared with")
+    r.add_argument("--target", metavar="MODEL", action="append", default=[], help="a model to compare (repeat for several)")
+    r.add_argument("--set", metavar="NAME|PATH", action="append", default=[],
+                   help="prompt set: arena, math, chat, or a .jsonl file (repeat; default arena)")
+    r.add_argument("--judge", metavar="MODEL|none", default="none", help="granular judge model (default none)")
+    r.add_argument("--limit", type=int, metavar="N", help="first N prompts of each set")
+    r.add_argument("--swap", action="store_true", help="judge both orders and average")
+    r.add_argument("--fresh", action="store_true", help="ask every model again instead of reusing stored answers")
+    r.add_argument("--concurrency", type=int, default=None, metavar="N", help="items in flight (default 4)")
+    r.add_argument("--max-tokens", type=int, default=512, metavar="N", help="answer length cap, both sides (default 512)")
+    r.add_argument("--temperature", type=float, default=0.0, metavar="T", help="both sides (default 0)")
+    r.add_argument("--seed", type=int, default=None, help="sampling seed, both sides")
+    r.add_argument("--reference-temperature", type=float, metavar="T", help="override for the reference")
+    r.add_argument("--target-temperature", type=float, metavar="T", help="override for the targets (a sampled variant)")
+    r.add_argument("--target-max-tokens", type=int, metavar="N", help="override for the targets")
+    r.add_argument("--target-seed", type=int, metavar="N", help="override for the targets")
+    r.add_argument("--target-system", metavar="TEXT", help="system prompt only the targets get (a differently prompted variant)")
+    r.add_argument("--judge-max-tokens", type=int, default=512, metavar="N", help="judge answer cap (default 512)")
+    r.add_argument("--allow-self-judge", action="store_true", help="let the reference model judge its own look-alikes")
+    r.add_argument("--resume", type=int, metavar="RUN", help="continue an interrupted run (other options come from it)")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--quiet", action="store_true", help="no per-item progress on stderr")
+    r.set_defaults(func=cmd_run)
+
+    ls = sub.add_parser("runs", parents=[common], help="list RSE runs")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_runs)
+
+    sh = sub.add_parser("show", parents=[common], help="summary of one RSE run")
+    sh.add_argument("run", type=int, metavar="RUN")
+    sh.add_argument("--items", action="store_true", help="also list every item's measures")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_show)
+
+    m = sub.add_parser("matrix", parents=[common], help="homogenization matrix of N models on one set")
+    m.add_argument("--model", metavar="MODEL", action="append", default=[], required=True, help="repeat, two or more")
+    m.add_argument("--set", metavar="NAME|PATH", required=True)
+    m.add_argument("--metric", choices=["embedding", "lexical", "ngram2", "judge"], default="embedding")
+    m.add_argument("--judge", metavar="MODEL", help="judge model for --metric judge")
+    m.add_argument("--limit", type=int, metavar="N", help="first N prompts")
+    m.add_argument("--max-tokens", type=int, default=512, metavar="N")
+    m.add_argument("--temperature", type=float, default=0.0, metavar="T")
+    m.add_argument("--judge-max-tokens", type=int, default=512, metavar="N")
+    m.add_argument("--concurrency", type=int, default=4, metavar="N")
+    m.add_argument("--fresh", action="store_true", help="ask every model again instead of reusing stored answers")
+    m.add_argument("--allow-self-judge", action="store_true", help="let a compared model be the judge")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_matrix)
+
+
+# -- run ------------------------------------------------------------------------------------------
+def _params(temperature: float | None, max_tokens: int | None, seed: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if temperature is not None:
+        out["temperature"] = temperature
+    if max_tokens is not None:
+        out["max_tokens"] = max_tokens
+    if seed is not None:
+        out["seed"] = seed
+    return out
+
+
+def options_from_args(args: argparse.Namespace) -> Any:
+    from workbench.runs.rse import RSEOptions
+
+    if not args.reference:
+        raise CLIError("give --reference MODEL (or --resume RUN)")
+    if not args.target:
+        raise CLIError("give at least one --target MODEL")
+    if args.max_tokens is not None and args.max_tokens < 1:
+        raise CLIError("--max-tokens must be 1 or more")
+    return RSEOptions(
+        reference=args.reference, targets=list(args.target), sets=list(args.set) or ["arena"],
+        judge=args.judge, limit=args.limit, swap=args.swap, fresh=args.fresh,
+        concurrency=args.concurrency or 4,
+        params=_params(args.temperature, args.max_tokens, args.seed),
+        reference_params=_params(args.reference_temperature, None, None),
+        target_params=_params(args.target_temperature, args.target_max_tokens, args.target_seed),
+        target_system=args.target_system,
+        judge_params={"temperature": 0.0, "max_tokens": args.judge_max_tokens},
+        allow_self_judge=args.allow_self_judge)
+
+
+def cmd_run(ctx: Context) -> int:
+    from workbench.runs import rse
+
+    args = ctx.args
+    gateway = ctx.gateway()
+    db = ctx.db
+    try:
+        if args.resume is not None:
+            if args.reference or args.target:
+                print("workbench: note: --resume continues the stored run; --reference/--target are ignored",
+                      file=sys.stderr)
+            run, prepared = rse.load_run(db, args.resume, gateway)
+            if args.concurrency:
+                prepared.options.concurrency = args.concurrency
+            run_id = run.id
+        else:
+            prepared = rse.prepare(options_from_args(args), gateway)
+            run_id = None
+    except rse.RSEError as exc:
+        raise CLIError(str(exc)) from None
+    for warning in prepared.warnings:
+        print(f"workbench: {warning}", file=sys.stderr)
+    if run_id is None:
+        run_id = rse.start_run(db, prepared)
+    progress = None if args.quiet else _Progress(run_id, prepared.total)
+    cancel: asyncio.Event | None = None
+
+    async def go() -> str:
+        nonlocal cancel
+        cancel = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        try:
+            # SIGTERM (kill) ends the run cleanly: in-flight items stop, the run is resumable.
+            loop.add_signal_handler(signal.SIGTERM, cancel.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+        runner = rse.RSERunner(ctx.db_path, run_id, prepared, gateway,
+                               on_event=progress.event if progress else None, cancel=cancel)
+        return await runner.run()
+
+    print(f"workbench: RSE run {run_id}: {prepared.total} items "
+          f"({', '.join(prepared.options.targets)} vs {prepared.options.reference}; "
+          f"judge {prepared.options.judge or 'none'})", file=sys.stderr)
+    try:
+        status = asyncio.run(go())
+    except KeyboardInterrupt:
+        print(f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` continues it",
+              file=sys.stderr)
+        return 130
+    report = rse.run_report(db, run_id)
+    if args.json:
+        print_json(report)
+    else:
+        print(render_report(report))
+    if status == "interrupted":
+        print(f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` continues it",
+              file=sys.stderr)
+        return 130
+    if status == "failed":
+        print(f"workbench: {report['error']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+class _Progress:
+    """One stderr line per finished item."""
+
+    def __init__(self, run_id: int, total: int):
+        self.run_id = run_id
+        self.total = total
+
+    def event(self, e: Any) -> None:
+        if e.kind == "progress" and e.done:
+            print(f"  resuming: {e.done} of {e.total} items already answered", file=sys.stderr)
+        if e.kind != "item":
+            return
+        d = e.data
+        where = f"{d.get('target')} · {d.get('set')}/{d.get('prompt_id')}"
+        if d.get("error"):
+            line = f"error: {d['error']}"
+        else:
+            parts = [f"{k} {d[k]:.3f}" for k in ("lexical", "ngram2", "embedding") if d.get(k) is not None]
+            if "judge" in d:
+                parts.append("judge needs review" if d.get("needs_review") else f"judge {d['judge']:g}")
+            if d.get("reused"):
+                parts.append(f"{d['reused']} reused")
+            line = "  ".join(parts)
+        print(f"  [{e.done}/{e.total}] {where}  {line}", file=sys.stderr, flush=True)
+
+
+def render_report(report: dict[str, Any], *, items: list[dict[str, Any]] | None = None) -> str:
+    from workbench.runs.rse import format_interval
+
+    judge_only, human = report["judge_only"], report["human_adjusted"]
+    lines = [f"RSE run {report['run_id']} · {report['status']} · reference {report['reference']} · "
+             f"judge {report['judge']} · {report['progress']['answered']}/{report['progress']['total']} items"]
+    if report.get("error"):
+        lines.append(f"  {report['error']}")
+    cols = ("judge_mean", "style", "logic", "content", "lexical", "ngram2", "embedding")
+    heads = ("judge", "style", "logic", "content", "lexical", "ngram2", "embedding")
+    for target, t in judge_only["targets"].items():
+        lines.append("")
+        extra = []
+        if t["needs_review"]:
+            extra.append(f"{t['needs_review']} need review")
+        if t["errors"]:
+            extra.append(f"{t['errors']} failed")
+        if t["human_reviewed"]:
+            extra.append(f"{t['human_reviewed']} reviewed by hand")
+        lines.append(f"target {target}" + (f"  ({', '.join(extra)})" if extra else ""))
+        rows = [("set", "n", *heads)]
+        for name, s in t["sets"].items():
+            rows.append((name, str(s["n_items"]), *(format_interval(s[c]) for c in cols)))
+        rows.append(("avg", "", *(format_interval(t["avg"][c]) for c in cols)))
+        if t["human_reviewed"]:
+            h = human["targets"][target]
+            for name, s in h["sets"].items():
+                rows.append((f"{name} (human)", "", format_interval(s["judge_mean"]), *([""] * 6)))
+            rows.append(("avg (human)", "", format_interval(h["avg"]["judge_mean"]), *([""] * 6)))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    if items:
+        lines.append("")
+        lines.append("items")
+        for it in items:
+            m = it["metrics"]
+            sims = "  ".join(f"{k} {m[k]:.3f}" for k in ("lexical", "ngram2", "embedding") if m.get(k) is not None)
+            judge = it.get("judge")
+            jtxt = "" if judge is None else ("  judge needs review" if judge.get("needs_review") else
+                                            f"  judge {judge.get('overall')}")
+            err = f"  error: {m['error']}" if m.get("error") else ""
+            lines.append(f"  #{it['item_id']} {it['key']}  [{it['status']}]  {sims}{jtxt}{err}")
+    return "\n".join(lines)
+
+
+# -- runs / show ------------------------------------------------------------------------------------
+def cmd_runs(ctx: Context) -> int:
+    from workbench.runs.rse import list_rse_runs
+
+    runs = list_rse_runs(ctx.db)
+    if ctx.args.json:
+        print_json(runs)
+        return 0
+    if not runs:
+        print("no RSE runs yet: start one with `workbench rse run --reference M --target T`")
+        return 0
+    for r in runs:
+        print(f"{r['run_id']:>4}  {r['status']:<11}  {r['answered']}/{r['total']}  ref {r['reference']}  "
+              f"targets {', '.join(r['targets'])}  judge {r['judge']}  sets {', '.join(r['sets'])}  "
+              f"{(r['created'] or '')[:19].replace('T', ' ')}")
+    return 0
+
+
+def cmd_show(ctx: Context) -> int:
+    from workbench.runs.rse import RSEError, item_rows, run_report
+
+    try:
+        report = run_report(ctx.db, ctx.args.run)
+    except RSEError as exc:
+        raise CLIError(str(exc)) from None
+    items = item_rows(ctx.db, ctx.args.run) if ctx.args.items else None
+    if ctx.args.json:
+        print_json({**report, **({"items": items} if items is not None else {})})
+    else:
+        print(render_report(report, items=items))
+    return 0
+
+
+# -- matrix ------------------------------------------------------------------------------------------
+def cmd_matrix(ctx: Context) -> int:
+    from workbench.runs.rse import RSEError
+    from workbench.runs.rse_matrix import build_matrix
+
+    args = ctx.args
+    if args.limit is not None and args.limit < 1:
+        raise CLIError("--limit must be 1 or more")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"  [{stage} {done}/{total}]", file=sys.stderr, flush=True)
+
+    try:
+        result = asyncio.run(build_matrix(
+            ctx.db, ctx.gateway(), models=list(args.model), set_spec=args.set, metric=args.metric,
+            judge=args.judge, limit=args.limit, params={"temperature": args.temperature, "max_tokens": args.max_tokens},
+            judge_params={"temperature": 0.0, "max_tokens": args.judge_max_tokens}, fresh=args.fresh,
+            concurrency=args.concurrency, allow_self_judge=args.allow_self_judge, on_progress=progress))
+    except RSEError as exc:
+        raise CLIError(str(exc)) from None
+    if args.json:
+        print_json(result)
+    else:
+        print(render_matrix(result))
+    for error in result["errors"]:
+        print(f"workbench: {error}", file=sys.stderr)
+    return 0 if not result["errors"] else 1
+
+
+def render_matrix(result: dict[str, Any]) -> str:
+    models = result["models"]
+    width = max(len(m) for m in models)
+    lines = [f"{result['metric']} similarity on {result['set']} ({result['prompts']} prompts; "
+             f"{result['sent']} asked, {result['reused']} reused)"]
+    lines.append(" " * (width + 2) + "  ".join(f"{i + 1:>6}" for i in range(len(models))))
+    for i, (m, row) in enumerate(zip(models, result["matrix"])):
+        cells = "  ".join(f"{'–':>6}" if x is None else f"{x:6.3f}" for x in row)
+        lines.append(f"{m:<{width}}  {cells}   ({i + 1})")
+    return "\n".join(lines)

@@ -1,0 +1,192 @@
+"""Homogenization matrices: how alike N models answer one prompt set, pair by pair.
+
+``build_matrix`` (the CLI's ``rse matrix``) gets every model's answer to every prompt,
+reusing stored answers for the same model, prompt and params and asking the gateway for
+the missing ones, then measures every pair. ``run_matrix`` reads a finished RSE run's
+stored answers (reference and targets) and asks nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from probes.rse.judge import granular_judge_messages, parse_granular, self_judge_conflict
+from probes.rse.matrix import homogenization_matrix
+from workbench.runs.rse import (KIND, NO_JUDGE, RSEError, item_verdict, load_sets, set_order, targets_of)
+from workbench.runs.rse_responses import Responder
+from workbench.store.exchanges import create_session, get_response
+from workbench.store.runs import current_verdicts, get_run, run_items
+
+MATRIX_METRICS = ("embedding", "lexical", "ngram2", "judge")
+
+
+def embed_table(responses: dict[str, dict[str, str | None]]) -> dict[str, dict[str, Any]]:
+    """model → prompt id → unit vector, embedding every answered text in one batch."""
+    from workbench.models.embeddings import embed
+
+    keys = [(m, pid) for m, by_pid in responses.items() for pid, text in by_pid.items() if text is not None]
+    vectors = embed([responses[m][pid] for m, pid in keys]) if keys else []
+    out: dict[str, dict[str, Any]] = {m: {} for m in responses}
+    for (m, pid), vec in zip(keys, vectors):
+        out[m][pid] = vec
+    return out
+
+
+async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: str, metric: str = "embedding",
+                       judge: str | None = None, limit: int | None = None, params: dict[str, Any] | None = None,
+                       judge_params: dict[str, Any] | None = None, fresh: bool = False, concurrency: int = 4,
+                       allow_self_judge: bool = False,
+                       on_progress: Callable[[str, int, int], Any] | None = None) -> dict[str, Any]:
+    """The N×N matrix for ``models`` on one set; raises RSEError for user mistakes."""
+    from workbench.models.gateway import GatewayError
+
+    if metric not in MATRIX_METRICS:
+        raise RSEError(f"unknown metric {metric!r}: use one of {', '.join(MATRIX_METRICS)}")
+    if len(models) < 2:
+        raise RSEError("give at least two --model options: the matrix compares models pair by pair")
+    if len(set(models)) != len(models):
+        raise RSEError("a --model is given twice: list each model once")
+    if judge and judge.lower() == NO_JUDGE:
+        judge = None
+    if metric == "judge" and not judge:
+        raise RSEError("--metric judge needs --judge MODEL")
+    for name in [*models, *([judge] if judge else [])]:
+        try:
+            gateway.resolve(name)
+        except GatewayError as exc:
+            raise RSEError(str(exc)) from None
+    if metric == "judge" and not allow_self_judge:
+        own = [m for m in models if self_judge_conflict(judge, m)]
+        if own:
+            raise RSEError(f"the judge {judge} is also compared ({', '.join(own)}): it would rate its own "
+                           "answers; choose another --judge, or pass --allow-self-judge")
+    (prompt_set,) = load_sets([set_spec])
+    prompts = list(prompt_set.head(limit))
+    params = params if params is not None else {"temperature": 0.0, "max_tokens": 512}
+    judge_params = judge_params if judge_params is not None else {"temperature": 0.0, "max_tokens": 512}
+
+    session_id = create_session(db, "rse-matrix", f"RSE matrix {', '.join(models)} on {prompt_set.name}")
+    responder = Responder(db, gateway, fresh=fresh, session_id=session_id)
+    sem = asyncio.Semaphore(max(1, concurrency))
+    responses: dict[str, dict[str, str | None]] = {m: {} for m in models}
+    errors: list[str] = []
+    total = len(models) * len(prompts)
+    done = 0
+
+    async def answer(model: str, prompt: Any) -> None:
+        nonlocal done
+        async with sem:
+            a = await responder.get(model, prompt.messages, params, side=f"model:{model}")
+        responses[model][prompt.id] = a.text if a.ok else None
+        if not a.ok:
+            errors.append(f"{model} {prompt.id}: {a.error}")
+        done += 1
+        if on_progress:
+            on_progress("answers", done, total)
+
+    try:
+        await asyncio.gather(*(answer(m, p) for p in prompts for m in models))
+        embeddings = None
+        judge_scores: dict[tuple[str, str, str], float | None] | None = None
+        if metric == "embedding":
+            embeddings = await asyncio.to_thread(embed_table, responses)
+        elif metric == "judge":
+            judge_scores = {}
+            pairs = [(a, b, p) for i, a in enumerate(models) for b in models[i + 1:] for p in prompts
+                     if responses[a].get(p.id) is not None and responses[b].get(p.id) is not None]
+            judged = 0
+
+            async def rate(a: str, b: str, prompt: Any) -> None:
+                nonlocal judged
+                messages = granular_judge_messages(prompt.messages, responses[a][prompt.id], responses[b][prompt.id])
+                async with sem:
+                    ans = await responder.get(judge, messages, judge_params, side="judge", exchange=False)
+                if ans.ok:
+                    v = parse_granular(ans.text)
+                    judge_scores[(a, b, prompt.id)] = None if v.needs_review else v.overall
+                else:
+                    errors.append(f"judge on {a} vs {b} {prompt.id}: {ans.error}")
+                judged += 1
+                if on_progress:
+                    on_progress("judge", judged, len(pairs))
+
+            await asyncio.gather(*(rate(a, b, p) for a, b, p in pairs))
+    finally:
+        await responder.close()
+    result = homogenization_matrix(responses, metric=metric, embeddings=embeddings, judge_scores=judge_scores,
+                                   models=models)
+    result.update({"set": prompt_set.name, "prompts": len(prompts), "limit": limit, "params": params,
+                   "judge": judge or NO_JUDGE, "session_id": session_id, "sent": responder.sent,
+                   "reused": responder.reused, "errors": errors})
+    return result
+
+
+def run_responses(db: Any, run_id: int, set_name: str | None = None
+                  ) -> tuple[list[str], dict[str, dict[str, str | None]], dict[str, str]]:
+    """(model labels, label → prompt id → text, target → label) from a run's stored answers.
+
+    The reference is labelled ``"<model> (reference)"`` when it is also a target, so a
+    model compared with itself shows as two rows.
+    """
+    run = get_run(db, run_id)
+    if run is None or run.kind != KIND:
+        raise RSEError(f"no RSE run {run_id}: list runs with `workbench rse runs`")
+    targets = targets_of(run)
+    ref_label = run.reference if run.reference not in targets else f"{run.reference} (reference)"
+    labels = [ref_label, *targets]
+    responses: dict[str, dict[str, str | None]] = {label: {} for label in labels}
+    texts: dict[int, str | None] = {}
+
+    def text(rid: int | None) -> str | None:
+        if rid is None:
+            return None
+        if rid not in texts:
+            row = get_response(db, rid)
+            texts[rid] = row.text if row is not None and row.status == "ok" else None
+        return texts[rid]
+
+    wanted = set_name or (set_order(run) or [None])[0]
+    for item in run_items(db, run_id):
+        if wanted is not None and item.meta.get("set") != wanted:
+            continue
+        pid = str(item.meta.get("prompt_id"))
+        target = item.meta.get("target")
+        if target in responses and item.response_id is not None:
+            responses[target][pid] = text(item.response_id)
+        if item.reference_response_id is not None and pid not in responses[ref_label]:
+            responses[ref_label][pid] = text(item.reference_response_id)
+    return labels, responses, {t: t for t in targets} | {run.reference: ref_label}
+
+
+def run_matrix(db: Any, run_id: int, *, set_name: str | None = None, metric: str = "embedding",
+               human: bool = False) -> dict[str, Any]:
+    """The matrix of a stored run (reference and targets) on one of its sets; asks no model.
+
+    With ``judge`` only reference-vs-target cells have values (those are the pairs judged).
+    """
+    if metric not in MATRIX_METRICS:
+        raise RSEError(f"unknown metric {metric!r}: use one of {', '.join(MATRIX_METRICS)}")
+    run = get_run(db, run_id)
+    labels, responses, _ = run_responses(db, run_id, set_name)
+    embeddings = judge_scores = None
+    if metric == "embedding":
+        embeddings = embed_table(responses)
+    elif metric == "judge":
+        judge = run.judge if run.judge and run.judge != NO_JUDGE else None
+        standing = current_verdicts(db, run_id, KIND)
+        judge_scores = {}
+        ref_label = labels[0]
+        wanted = set_name or (set_order(run) or [None])[0]
+        for item in run_items(db, run_id):
+            if item.status != "answered" or (wanted is not None and item.meta.get("set") != wanted):
+                continue
+            v = item_verdict(standing.get(item.id), judge, human=human)
+            if v is None:
+                continue
+            judge_scores[(ref_label, item.meta.get("target"), str(item.meta.get("prompt_id")))] = (
+                None if v.needs_review else v.overall)
+    result = homogenization_matrix(responses, metric=metric, embeddings=embeddings, judge_scores=judge_scores,
+                                   models=labels)
+    result.update({"run_id": run_id, "set": set_name or (set_order(run) or [None])[0]})
+    return result
