@@ -91,3 +91,22 @@ def test_unknown_judge_scores_nothing(db):
     run_id, _ = make_ice_run(db)
     s = review_stats(db, run_id, judge="nobody")
     assert s["judge"] == "nobody" and s["judge_score"] is None and s["adjusted_score"] is None
+
+
+def test_only_answered_items_count(db):
+    from workbench.store.runs import ensure_item
+
+    run_id, _ = make_ice_run(db)
+    ensure_item(db, run_id, "pending", "not answered yet", {"category": "team"})
+    s = compute_stats(load_review_run(db, run_id, texts=False))
+    assert s["n"] == ICE_N
+
+
+def test_probe_summary_included_when_the_probe_module_has_one(db):
+    run_id, _ = make_ice_run(db)
+    s = review_stats(db, run_id)
+    summary = s.get("summary")
+    if summary is None:
+        pytest.skip("workbench.runs.ice.summarize not available")
+    assert "error" not in summary, summary
+    assert summary["judge"]["loose"] == pytest.approx(s["judge_score"])

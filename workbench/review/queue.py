@@ -130,13 +130,15 @@ def load_review_run(db: Database, run_id: int, *, texts: bool = True) -> ReviewR
     """Read a run for review. ``texts=False`` skips the response texts (run lists, stats)."""
     run = check_run(db, run_id)
     kind = REVIEW_KINDS[run.kind]
-    rows = run_items(db, run_id)
     verdicts: dict[int, list[VerdictRow]] = {}
     judges: list[str] = []
     for v in run_verdicts(db, run_id):
         verdicts.setdefault(v.item_id, []).append(v)
         if v.kind == kind and v.judge != HUMAN and v.judge not in judges:
             judges.append(v.judge)
+    # Scores count answered items only (as the ICE and RSE summaries do): an item still
+    # pending, or whose request failed, has no answer to review.
+    rows = [r for r in run_items(db, run_id) if r.status == "answered" or r.id in verdicts]
     response_text: dict[int, str] = {}
     if texts:
         ids = {r.response_id for r in rows if r.response_id} | {

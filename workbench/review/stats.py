@@ -15,12 +15,14 @@ kappa on scores rounded to 1-5, Spearman on the raw scores, and the 5x5 matrix.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from sqlite_utils import Database
 
 from probes.stats import bootstrap_mean, cohen_kappa, confusion, proportion, spearman
-from workbench.review.queue import ReviewItem, ReviewRun, load_review_run
+from workbench.review.queue import ReviewRun, load_review_run
+from workbench.store.runs import HUMAN
 
 RSE_LABELS: tuple[int, ...] = (1, 2, 3, 4, 5)
 
@@ -29,16 +31,30 @@ def _positive(value: float | None) -> bool:
     return value is not None and value >= 0.5
 
 
-def _judge_value(item: ReviewItem, judge: str | None) -> float | None:
-    if judge is None:
-        return None
-    row = item.standing.by_judge.get(judge)
-    return row.value if row else None
+@dataclass(frozen=True)
+class _Row:
+    """One item reduced to what the numbers need (built once per computation: the screen
+    recomputes after every key press, so this path stays a few plain loops)."""
+
+    category: str
+    human: float | None  # the standing human value; None = not reviewed
+    author: str | None
+    judged: dict[str, float | None]
+
+    def judge(self, judge: str | None) -> float | None:
+        return self.judged.get(judge) if judge is not None else None
+
+    def adjusted(self, judge: str | None) -> float | None:
+        return self.human if self.human is not None else self.judge(judge)
 
 
-def _adjusted_value(item: ReviewItem, judge: str | None) -> float | None:
-    human = item.human
-    return human.value if human is not None else _judge_value(item, judge)
+def _snapshot(review_run: ReviewRun) -> list[_Row]:
+    rows = []
+    for it in review_run.items:
+        human = it.human
+        rows.append(_Row(it.category, human.value if human is not None else None,
+                         human.author if human is not None else None, it.judge_values()))
+    return rows
 
 
 def score(kind: str, values: Sequence[float | None], *, interval: bool = False) -> dict[str, Any]:
@@ -103,17 +119,21 @@ def rse_agreement(pairs: Iterable[tuple[float, float]]) -> dict[str, Any]:
 
 
 def agreement(review_run: ReviewRun, judge: str) -> dict[str, Any]:
+    return _agreement(review_run.kind, _snapshot(review_run), judge)
+
+
+def _agreement(kind: str, rows: list[_Row], judge: str) -> dict[str, Any]:
     pairs: list[tuple[float, float]] = []
     undecided = 0
-    for it in review_run.items:
-        if it.human is None or it.human.value is None:
+    for r in rows:
+        if r.human is None:
             continue
-        j = _judge_value(it, judge)
+        j = r.judge(judge)
         if j is None:
             undecided += 1  # the human decided what the judge could not: no pair, but counted
             continue
-        pairs.append((j, it.human.value))
-    out = ice_agreement(pairs) if review_run.kind == "ice" else rse_agreement(pairs)
+        pairs.append((j, r.human))
+    out = ice_agreement(pairs) if kind == "ice" else rse_agreement(pairs)
     out["judge_undecided"] = undecided
     return out
 
@@ -121,44 +141,41 @@ def agreement(review_run: ReviewRun, judge: str) -> dict[str, Any]:
 def compute_stats(review_run: ReviewRun, *, judge: str | None = None, intervals: bool = False) -> dict[str, Any]:
     """Everything ``review stats`` prints and the review screen shows, from memory."""
     kind = review_run.kind
-    items = review_run.items
+    rows = _snapshot(review_run)
     primary = judge or review_run.primary_judge
-    reviewed = sum(1 for it in items if it.reviewed)
+    reviewed = sum(1 for r in rows if r.human is not None)
     judges = list(review_run.judges)
     per_judge: dict[str, Any] = {}
     for j in judges:
-        js = score(kind, [_judge_value(it, j) for it in items], interval=intervals)
-        adj = score(kind, [_adjusted_value(it, j) for it in items], interval=intervals)
+        js = score(kind, [r.judge(j) for r in rows], interval=intervals)
+        adj = score(kind, [r.adjusted(j) for r in rows], interval=intervals)
         per_judge[j] = {"judge_score": js["value"], "adjusted_score": adj["value"], "judge": js, "adjusted": adj}
     if primary is not None and primary not in per_judge:
         # A judge named on the command line that has no verdicts here: say so, score nothing.
         per_judge[primary] = {"judge_score": None, "adjusted_score": None}
     head = per_judge.get(primary, {}) if primary else {}
-    by_category: dict[str, dict[str, Any]] = {}
-    groups: dict[str, list[ReviewItem]] = {}
-    for it in items:
-        groups.setdefault(it.category, []).append(it)
-    for name, group in sorted(groups.items()):
-        by_category[name] = {
-            "n": len(group), "reviewed": sum(1 for it in group if it.reviewed),
-            "judge_score": score(kind, [_judge_value(it, primary) for it in group])["value"],
-            "adjusted_score": score(kind, [_adjusted_value(it, primary) for it in group])["value"],
-        }
-    human_rows = [v for it in items for v in it.rows if v.judge == "human"]
+    groups: dict[str, list[_Row]] = {}
+    for r in rows:
+        groups.setdefault(r.category, []).append(r)
+    by_category = {
+        name: {"n": len(group), "reviewed": sum(1 for r in group if r.human is not None),
+               "judge_score": score(kind, [r.judge(primary) for r in group])["value"],
+               "adjusted_score": score(kind, [r.adjusted(primary) for r in group])["value"]}
+        for name, group in sorted(groups.items())}
     reviewers: dict[str, int] = {}
-    for it in items:
-        if it.human is not None:
-            name = it.human.author or "unknown"
-            reviewers[name] = reviewers.get(name, 0) + 1
+    for r in rows:
+        if r.human is not None:
+            reviewers[r.author or "unknown"] = reviewers.get(r.author or "unknown", 0) + 1
+    human_rows = [v for it in review_run.items for v in it.rows if v.judge == HUMAN]
     return {
         "run_id": review_run.id,
         "kind": kind,
         "target": review_run.run.target,
         "reference": review_run.run.reference,
         "verdict_kind": review_run.verdict_kind,
-        "n": len(items),
+        "n": len(rows),
         "reviewed": reviewed,
-        "remaining": len(items) - reviewed,
+        "remaining": len(rows) - reviewed,
         "reviews": sum(1 for v in human_rows if v.retracts is None),
         "retractions": sum(1 for v in human_rows if v.retracts is not None),
         "reviewers": reviewers,
@@ -167,7 +184,7 @@ def compute_stats(review_run: ReviewRun, *, judge: str | None = None, intervals:
         "judge_score": head.get("judge_score"),
         "adjusted_score": head.get("adjusted_score"),
         "scores": per_judge,
-        "agreement": {j: agreement(review_run, j) for j in judges},
+        "agreement": {j: _agreement(kind, rows, j) for j in judges},
         "by_category": by_category,
     }
 
@@ -177,13 +194,13 @@ def review_stats(db: Database, run_id: int, *, judge: str | None = None, summary
     review_run = load_review_run(db, run_id, texts=False)
     out = compute_stats(review_run, judge=judge, intervals=True)
     if summary:
-        full = probe_summary(db, run_id, review_run.kind)
+        full = probe_summary(db, run_id, review_run.kind, judge)
         if full is not None:
             out["summary"] = full
     return out
 
 
-def probe_summary(db: Database, run_id: int, kind: str) -> dict[str, Any] | None:
+def probe_summary(db: Database, run_id: int, kind: str, judge: str | None = None) -> dict[str, Any] | None:
     """The probe's own full breakdown, judge-only and adjusted, when its module provides it.
 
     ``workbench.runs.ice`` / ``workbench.runs.rse`` are written by the probe engineers; the
@@ -196,7 +213,10 @@ def probe_summary(db: Database, run_id: int, kind: str) -> dict[str, Any] | None
         summarize = getattr(module, "summarize")
     except (ImportError, AttributeError):
         return None
+    # Only the ICE summary takes a judge; the RSE one scores the run's own judge.
+    extra = {"judge": judge} if kind == "ice" and judge else {}
     try:
-        return {"judge": summarize(db, run_id, human=False), "adjusted": summarize(db, run_id, human=True)}
+        return {"judge": summarize(db, run_id, human=False, **extra),
+                "adjusted": summarize(db, run_id, human=True, **extra)}
     except Exception as exc:  # their breakdown failing must not hide the review's own numbers
         return {"error": f"{type(exc).__name__}: {exc}"}
