@@ -1,0 +1,426 @@
+"""Compare: one prompt, two to four models answering side by side, every exchange stored.
+
+Streams run as async workers on the app's loop (the gateway is asyncio), so their delta
+callbacks may touch the columns directly; litellm's first import and the similarity scores
+run in threads. The first send opens a ``compare`` session; later sends add exchanges to it
+until ctrl+n starts a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static, TextArea
+
+from workbench.models.types import Response
+from workbench.ui.widgets.response_column import ParamError, ResponseColumn
+from workbench.ui.widgets.screen_base import WorkbenchScreen
+from workbench.ui.widgets.similarity_strip import SimilarityStrip
+
+MIN_COLUMNS = 2
+MAX_COLUMNS = 4
+SESSION_KIND = "compare"
+
+
+def build_messages(system: str | None, prompt: str) -> list[dict]:
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": prompt})
+    return messages
+
+
+def _load_litellm() -> None:
+    from workbench.models.gateway import load_litellm
+
+    load_litellm()
+
+
+class CompareScreen(WorkbenchScreen):
+    DEFAULT_CSS = """
+    CompareScreen #compare-top { height: auto; padding: 0 1; }
+    CompareScreen .compare-row { height: auto; }
+    CompareScreen .compare-label { width: 8; color: $text-muted; padding: 0 1 0 0; }
+    CompareScreen #system { width: 1fr; }
+    CompareScreen #prompt { height: 6; width: 1fr; }
+    CompareScreen #session-line { height: 1; color: $text-muted; padding: 0 1; }
+    CompareScreen #columns { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", priority=True, id="compare.send"),
+        Binding("ctrl+enter", "send", "Send", show=False, priority=True, id="compare.send_enter"),
+        Binding("escape", "cancel", "Cancel", priority=True, id="compare.cancel"),
+        Binding("ctrl+r", "regenerate", "Regenerate", priority=True, id="compare.regenerate"),
+        Binding("ctrl+o", "pick_model", "Model", priority=True, id="compare.pick_model"),
+        Binding("ctrl+t", "add_column", "Add column", priority=True, id="compare.add_column"),
+        Binding("ctrl+l", "next_column", "Next column", priority=True, id="compare.next_column"),
+        Binding("ctrl+n", "new_session", "New session", priority=True, id="compare.new_session"),
+        Binding("y", "copy", "Copy", id="compare.copy"),
+        Binding("d", "diff", "Diff", id="compare.diff"),
+        Binding("x", "remove_column", "Remove column", id="compare.remove_column"),
+        *[Binding(str(n), f"select_column({n - 1})", f"Column {n}", show=False, id=f"compare.select_{n}")
+          for n in range(1, MAX_COLUMNS + 1)],
+    ]
+    PALETTE_ACTIONS = (
+        ("Compare: send", "send the prompt to every column (ctrl+s)", "send"),
+        ("Compare: cancel streams", "stop every running answer, keep what arrived (escape)", "cancel"),
+        ("Compare: regenerate column", "ask the selected column's model again (ctrl+r)", "regenerate"),
+        ("Compare: pick model", "choose the selected column's model (ctrl+o)", "pick_model"),
+        ("Compare: add column", "add a column, up to four (ctrl+t)", "add_column"),
+        ("Compare: remove column", "remove the selected column (x)", "remove_column"),
+        ("Compare: copy column", "copy the selected column's answer (y)", "copy"),
+        ("Compare: diff columns", "word-level diff of two columns (d)", "diff"),
+        ("Compare: new session", "the next send starts a new session (ctrl+n)", "new_session"),
+    )
+
+    def __init__(self, *, embeddings: bool = True) -> None:
+        super().__init__()
+        self.embeddings = embeddings
+        self.session_id: int | None = None
+        self.exchange_id: int | None = None
+        self.messages: list[dict] | None = None
+        self.selected = 0
+        self._column_serial = 0
+        self._pending_exchange: Any = None
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="compare-top"):
+            with Horizontal(classes="compare-row"):
+                yield Label("system", classes="compare-label")
+                yield Input(placeholder="system prompt (optional)", id="system", compact=True)
+            with Horizontal(classes="compare-row"):
+                yield Label("prompt", classes="compare-label")
+                yield TextArea(id="prompt", soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
+                               placeholder="Ask something… ctrl+s sends (ctrl+enter where the terminal has it)")
+        yield Static("", id="session-line")
+        with Horizontal(id="columns"):
+            for index, model in enumerate(self._default_models(), start=1):
+                yield self._new_column(model, index)
+        yield SimilarityStrip(embeddings=self.embeddings, id="similarity")
+
+    def _default_models(self) -> list[str]:
+        names = list(getattr(self.app.config, "models", {}) or {})
+        if not names:
+            return ["", ""]
+        # Distinct models when there are two; the same model twice invites a sampling comparison.
+        return [names[0], names[1] if len(names) > 1 else names[0]]
+
+    def _new_column(self, model: str, index: int, **params: Any) -> ResponseColumn:
+        self._column_serial += 1
+        return ResponseColumn(model, index=index, id=f"col-{self._column_serial}", **params)
+
+    def on_mount(self) -> None:
+        self._select(0)
+        self._update_session_line()
+        self.query_one("#prompt", TextArea).focus()
+        if self._pending_exchange is not None:
+            exchange, self._pending_exchange = self._pending_exchange, None
+            self.run_worker(self.load_exchange(exchange), group="compare-load")
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[ResponseColumn]:
+        return list(self.query_one("#columns").query_children(ResponseColumn))
+
+    @property
+    def running(self) -> bool:
+        return any(c.running for c in self.columns)
+
+    @property
+    def strip(self) -> SimilarityStrip:
+        return self.query_one("#similarity", SimilarityStrip)
+
+    def selected_column(self) -> ResponseColumn:
+        columns = self.columns
+        self.selected = min(self.selected, len(columns) - 1)
+        return columns[self.selected]
+
+    def _select(self, index: int) -> None:
+        columns = self.columns
+        if not columns:
+            return
+        self.selected = index % len(columns)
+        for i, column in enumerate(columns):
+            column.set_selected(i == self.selected)
+
+    def _update_session_line(self) -> None:
+        if self.session_id is None:
+            text = "new session: the first send starts it"
+        else:
+            text = f"session {self.session_id}"
+            if self.exchange_id is not None:
+                text += f" · exchange {self.exchange_id}"
+            text += " · ctrl+n starts a new session"
+        self.query_one("#session-line", Static).update(text)
+
+    def _model_problem(self, column: ResponseColumn) -> str | None:
+        model = column.model.strip()
+        if not model:
+            return f"column {column.index} has no model: press ctrl+o to pick one"
+        if model in self.app.config.models or "/" in model:
+            return None  # a litellm string is checked by the gateway when it is sent
+        return (f"column {column.index}: unknown model {model!r}: press ctrl+o to pick a configured "
+                "model or type a litellm string such as openai/gpt-4o-mini")
+
+    # -- sending ----------------------------------------------------------------------------
+    def action_send(self) -> None:
+        prompt = self.query_one("#prompt", TextArea).text
+        if not prompt.strip():
+            self.notify("type a prompt first (the box at the top)", severity="error")
+            return
+        if self.running:
+            self.notify("answers are still streaming: escape cancels them", severity="warning")
+            return
+        columns = self.columns
+        if len(columns) < MIN_COLUMNS:
+            self.notify(f"a comparison needs at least {MIN_COLUMNS} columns: ctrl+t adds one", severity="error")
+            return
+        try:
+            params = [c.read_params() for c in columns]
+        except ParamError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        for column in columns:
+            problem = self._model_problem(column)
+            if problem:
+                self.notify(problem, severity="error")
+                return
+        system = self.query_one("#system", Input).value.strip() or None
+        messages = build_messages(system, prompt)
+        try:
+            exchange_id = self._store_exchange(prompt, system, messages)
+        except Exception as exc:  # a locked or unwritable database: say so, send nothing
+            self.notify(f"could not store the exchange: {exc}", severity="error")
+            return
+        self.exchange_id, self.messages = exchange_id, messages
+        self._update_session_line()
+        self.strip.reset()
+        for column, column_params in zip(columns, params):
+            self._start(column, exchange_id, messages, column_params)
+
+    def _store_exchange(self, prompt: str, system: str | None, messages: list[dict]) -> int:
+        from workbench.store.exchanges import create_exchange, create_session
+
+        db = self.app.db
+        if self.session_id is None:
+            title = " ".join(prompt.split())[:80]
+            self.session_id = create_session(db, SESSION_KIND, title)
+        return create_exchange(db, self.session_id, prompt, messages, system)
+
+    def _start(self, column: ResponseColumn, exchange_id: int, messages: list[dict], params: dict) -> None:
+        cancel = column.begin()
+        self.run_worker(self._stream(column, column.model, exchange_id, messages, params, cancel),
+                        group="compare-streams", name=f"stream {column.id}", exit_on_error=False)
+
+    async def _stream(self, column: ResponseColumn, model: str, exchange_id: int, messages: list[dict],
+                      params: dict, cancel: asyncio.Event) -> None:
+        try:
+            # litellm's first import takes seconds: do it in a thread, never on the loop.
+            await asyncio.to_thread(_load_litellm)
+            response = await self.app.gateway.complete(model, messages, on_delta=column.on_delta,
+                                                       cancel=cancel, **params)
+        except asyncio.CancelledError:
+            # The worker itself was cancelled (app closing): keep and store what arrived.
+            response = Response(model=model, params=params, text=column.text, status="cancelled",
+                                error="cancelled", error_kind="cancelled")
+            self._save(exchange_id, response)
+            column.running = False
+            raise
+        except Exception as exc:  # the gateway reports model errors; this is anything else
+            response = Response(model=model, params=params, text=column.text, status="error",
+                                error=f"{type(exc).__name__}: {exc}", error_kind="other")
+        self._save(exchange_id, response)
+        if column.is_mounted:
+            await column.finish(response)
+        else:
+            column.running = False
+        if not self.running:
+            self._all_done()
+
+    def _save(self, exchange_id: int, response: Response) -> None:
+        from workbench.store.exchanges import save_response
+
+        try:
+            save_response(self.app.db, exchange_id, response)
+        except Exception as exc:
+            self.notify(f"could not store the answer of {response.model}: {exc}", severity="error")
+
+    def _all_done(self) -> None:
+        self._refresh_similarity()
+        statuses = [c.response.status for c in self.columns if c.response is not None]
+        failed = statuses.count("error")
+        if failed:
+            self.notify(f"{failed} of {len(statuses)} columns failed: see the error in the column",
+                        severity="warning")
+
+    def _refresh_similarity(self) -> None:
+        columns = self.columns
+        self.strip.compare([str(c.index) for c in columns], [c.text for c in columns])
+
+    # -- actions ----------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        cancelled = [c.index for c in self.columns if c.cancel()]
+        if not cancelled:
+            raise SkipAction()  # nothing running: let escape mean whatever else it means
+        which = ", ".join(map(str, cancelled))
+        self.notify(f"cancelled column{'s' if len(cancelled) > 1 else ''} {which}; partial answers kept")
+
+    def action_regenerate(self) -> None:
+        column = self.selected_column()
+        if self.exchange_id is None or self.messages is None:
+            self.notify("send a prompt first: regenerate asks the selected column again", severity="error")
+            return
+        if column.running:
+            self.notify(f"column {column.index} is still streaming: escape cancels it", severity="warning")
+            return
+        try:
+            params = column.read_params()
+        except ParamError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        problem = self._model_problem(column)
+        if problem:
+            self.notify(problem, severity="error")
+            return
+        self._start(column, self.exchange_id, self.messages, params)
+
+    def action_pick_model(self) -> None:
+        from workbench.ui.screens.model_picker import ModelPickerScreen
+
+        column = self.selected_column()
+        models = {name: spec.description or spec.model for name, spec in self.app.config.models.items()}
+
+        def chosen(name: str | None) -> None:
+            if name and column.is_mounted:
+                column.set_model(name)
+                self.notify(f"column {column.index}: {name}")
+
+        self.app.push_screen(ModelPickerScreen(models, current=column.model,
+                                               title=f"Model for column {column.index}"), chosen)
+
+    async def action_add_column(self) -> None:
+        columns = self.columns
+        if len(columns) >= MAX_COLUMNS:
+            self.notify(f"at most {MAX_COLUMNS} columns", severity="error")
+            return
+        source = self.selected_column()
+        try:
+            params = source.read_params()
+        except ParamError:
+            params = {"temperature": None, "max_tokens": None}
+        # The same model with the same params: change one to compare sampling settings.
+        column = self._new_column(source.model, len(columns) + 1, **params)
+        await self.query_one("#columns").mount(column)
+        self._select(len(columns))
+        self.strip.reset()
+
+    async def action_remove_column(self) -> None:
+        columns = self.columns
+        if len(columns) <= MIN_COLUMNS:
+            self.notify(f"a comparison needs at least {MIN_COLUMNS} columns", severity="error")
+            return
+        column = self.selected_column()
+        if column.running:
+            self.notify(f"column {column.index} is still streaming: escape cancels it first", severity="error")
+            return
+        await column.remove()
+        for i, remaining in enumerate(self.columns, start=1):
+            remaining.set_index(i)
+        self._select(min(self.selected, len(self.columns) - 1))
+        if any(c.text for c in self.columns):
+            self._refresh_similarity()
+        else:
+            self.strip.reset()
+
+    def action_next_column(self) -> None:
+        self._select(self.selected + 1)
+
+    def action_select_column(self, index: int) -> None:
+        if index >= len(self.columns):
+            self.notify(f"there is no column {index + 1}", severity="error")
+            return
+        self._select(index)
+
+    def on_response_column_selected(self, event: ResponseColumn.Selected) -> None:
+        columns = self.columns
+        if event.column in columns:
+            self._select(columns.index(event.column))
+
+    def on_response_column_pick_model(self, event: ResponseColumn.PickModel) -> None:
+        self.on_response_column_selected(ResponseColumn.Selected(event.column))
+        self.action_pick_model()
+
+    def action_copy(self) -> None:
+        column = self.selected_column()
+        text = column.text
+        if not text:
+            self.notify(f"column {column.index} is empty: nothing to copy", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied column {column.index} ({len(text)} characters)")
+
+    def action_diff(self) -> None:
+        from workbench.ui.screens.diff_view import DiffScreen
+
+        columns = self.columns
+        if sum(1 for c in columns if c.text) < 2:
+            self.notify("diff needs answers in two columns: send a prompt first", severity="error")
+            return
+        pairs = [(f"{c.index} · {c.model}", c.text) for c in columns]
+        self.app.push_screen(DiffScreen(pairs, left=self.selected, right=self.selected + 1))
+
+    async def action_new_session(self) -> None:
+        if self.running:
+            self.notify("answers are still streaming: escape cancels them first", severity="warning")
+            return
+        self.session_id = self.exchange_id = None
+        self.messages = None
+        for column in self.columns:
+            await column.clear()
+        self.strip.reset()
+        self._update_session_line()
+        self.notify("new session: the next send starts it")
+
+    # -- reopening a stored exchange ---------------------------------------------------------
+    def show_exchange(self, exchange: Any) -> None:
+        """Load a stored exchange (prompt, models, params, answers) to continue from it."""
+        if self.is_mounted:
+            self.run_worker(self.load_exchange(exchange), group="compare-load")
+        else:
+            self._pending_exchange = exchange
+
+    async def load_exchange(self, exchange: Any) -> None:
+        if self.running:
+            self.notify("answers are still streaming: escape cancels them first", severity="warning")
+            return
+        from workbench.store.exchanges import get_session
+
+        responses = list(exchange.responses)
+        if len(responses) > MAX_COLUMNS:
+            self.notify(f"showing the first {MAX_COLUMNS} of {len(responses)} answers", severity="warning")
+            responses = responses[:MAX_COLUMNS]
+        session = get_session(self.app.db, exchange.session_id)
+        self.session_id = exchange.session_id if session is not None and session.kind == SESSION_KIND else None
+        self.exchange_id = exchange.id if self.session_id is not None else None
+        self.messages = exchange.messages or build_messages(exchange.system, exchange.prompt)
+        self.query_one("#prompt", TextArea).text = exchange.prompt
+        self.query_one("#system", Input).value = exchange.system or ""
+        holder = self.query_one("#columns")
+        await holder.remove_children()
+        new_columns = []
+        for index, row in enumerate(responses, start=1):
+            new_columns.append(self._new_column(row.model, index, temperature=row.params.get("temperature"),
+                                                max_tokens=row.params.get("max_tokens")))
+        while len(new_columns) < MIN_COLUMNS:
+            model = responses[0].model if responses else (self._default_models()[0])
+            new_columns.append(self._new_column(model, len(new_columns) + 1))
+        await holder.mount_all(new_columns)
+        for column, row in zip(new_columns, responses):
+            await column.show_stored(row)
+        self._select(0)
+        self._update_session_line()
+        self._refresh_similarity()

@@ -1,0 +1,133 @@
+"""A stored exchange side by side again: its prompt, read-only answer columns and their similarity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from workbench.ui.widgets.response_column import ResponseColumn
+from workbench.ui.widgets.screen_base import WorkbenchScreen
+from workbench.ui.widgets.similarity_strip import SimilarityStrip
+
+
+class ExchangeViewScreen(WorkbenchScreen):
+    DEFAULT_CSS = """
+    ExchangeViewScreen #exchange-head { height: 1; padding: 0 1; color: $text-muted; }
+    ExchangeViewScreen #exchange-prompt {
+        height: auto; max-height: 8; padding: 0 1; border: round $panel-lighten-2;
+    }
+    ExchangeViewScreen #exchange-columns { height: 1fr; }
+    ExchangeViewScreen #exchange-empty { padding: 1 2; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="exchange.back"),
+        Binding("ctrl+l", "next_column", "Next column", id="exchange.next_column"),
+        Binding("y", "copy", "Copy", id="exchange.copy"),
+        Binding("d", "diff", "Diff", id="exchange.diff"),
+        Binding("e", "export", "Export", id="exchange.export"),
+        Binding("c", "open_in_compare", "Open in Compare", id="exchange.compare"),
+        *[Binding(str(n), f"select_column({n - 1})", f"Column {n}", show=False, id=f"exchange.select_{n}")
+          for n in range(1, 10)],
+    ]
+    PALETTE_ACTIONS = (
+        ("Exchange: copy column", "copy the selected answer (y)", "copy"),
+        ("Exchange: diff columns", "word-level diff of two answers (d)", "diff"),
+        ("Exchange: export", "write this exchange to Markdown or JSONL (e)", "export"),
+        ("Exchange: open in Compare", "load prompt, models and answers into Compare (c)", "open_in_compare"),
+    )
+
+    def __init__(self, exchange: Any, *, embeddings: bool = True) -> None:
+        """``exchange`` is a stored ExchangeRow with its responses attached."""
+        super().__init__()
+        self.exchange = exchange
+        self.embeddings = embeddings
+        self.selected = 0
+
+    def compose_body(self) -> ComposeResult:
+        e = self.exchange
+        yield Static(f"exchange {e.id} · session {e.session_id} · {e.created[:19].replace('T', ' ')}",
+                     id="exchange-head")
+        with VerticalScroll(id="exchange-prompt"):
+            if e.system:
+                yield Static(f"system: {e.system}", classes="muted", markup=False)
+            yield Static(e.prompt, markup=False)
+        with Horizontal(id="exchange-columns"):
+            for index, row in enumerate(e.responses, start=1):
+                yield ResponseColumn(row.model, index=index, temperature=row.params.get("temperature"),
+                                     max_tokens=row.params.get("max_tokens"), read_only=True,
+                                     id=f"exchange-col-{index}")
+            if not e.responses:
+                yield Static("This exchange has no stored answers.", id="exchange-empty")
+        yield SimilarityStrip(embeddings=self.embeddings, id="exchange-similarity")
+
+    @property
+    def columns(self) -> list[ResponseColumn]:
+        return list(self.query(ResponseColumn))
+
+    async def on_mount(self) -> None:
+        for column, row in zip(self.columns, self.exchange.responses):
+            await column.show_stored(row)
+        self._select(0)
+        if len(self.columns) >= 2:
+            self.query_one(SimilarityStrip).compare([str(c.index) for c in self.columns],
+                                                    [c.text for c in self.columns])
+
+    def _select(self, index: int) -> None:
+        columns = self.columns
+        if not columns:
+            return
+        self.selected = index % len(columns)
+        for i, column in enumerate(columns):
+            column.set_selected(i == self.selected)
+
+    def on_response_column_selected(self, event: ResponseColumn.Selected) -> None:
+        if event.column in self.columns:
+            self._select(self.columns.index(event.column))
+
+    def action_next_column(self) -> None:
+        self._select(self.selected + 1)
+
+    def action_select_column(self, index: int) -> None:
+        if index < len(self.columns):
+            self._select(index)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_copy(self) -> None:
+        if not self.columns:
+            self.notify("no answers to copy", severity="warning")
+            return
+        column = self.columns[self.selected]
+        if not column.text:
+            self.notify(f"column {column.index} is empty: nothing to copy", severity="warning")
+            return
+        self.app.copy_to_clipboard(column.text)
+        self.notify(f"copied column {column.index} ({len(column.text)} characters)")
+
+    def action_diff(self) -> None:
+        from workbench.ui.screens.diff_view import DiffScreen
+
+        columns = self.columns
+        if len(columns) < 2:
+            self.notify("diff needs two answers; this exchange has fewer", severity="error")
+            return
+        pairs = [(f"{c.index} · {c.model}", c.text) for c in columns]
+        self.app.push_screen(DiffScreen(pairs, left=self.selected, right=self.selected + 1))
+
+    def action_export(self) -> None:
+        from workbench.ui.widgets.compare_dialogs import start_export
+
+        start_export(self, self.exchange.session_id, self.exchange.id)
+
+    def action_open_in_compare(self) -> None:
+        exchange = self.exchange
+        self.dismiss()
+        self.app.action_open_screen("compare")
+        compare = self.app.get_screen("compare")
+        if hasattr(compare, "show_exchange"):
+            compare.show_exchange(exchange)
