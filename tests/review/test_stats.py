@@ -110,3 +110,42 @@ def test_probe_summary_included_when_the_probe_module_has_one(db):
         pytest.skip("workbench.runs.ice.summarize not available")
     assert "error" not in summary, summary
     assert summary["judge"]["loose"] == pytest.approx(s["judge_score"])
+
+
+def test_kappa_from_matrix_matches_kappa_from_labels():
+    import numpy as np
+
+    from probes.stats import cohen_kappa
+    from workbench.review.stats import kappa_from_matrix
+
+    a = [1, 1, 0, 0, 1, 0, 1, 1]
+    b = [1, 0, 0, 0, 1, 1, 1, 1]
+    m = np.zeros((2, 2))
+    for x, y in zip(a, b):
+        m[x, y] += 1
+    assert kappa_from_matrix(m) == pytest.approx(cohen_kappa(a, b, labels=[0, 1]))
+    assert kappa_from_matrix(m * 3.5) == pytest.approx(cohen_kappa(a, b, labels=[0, 1]))
+
+
+def test_population_agreement_reweights_the_triage_strata(db):
+    """Reviewing disagreements first must not make a judge look worse over the whole run."""
+    run_id, ids = make_ice_run(db)
+    # The human agrees with `published` everywhere. Review the 5 disagreements only.
+    from tests.review.fixtures import published_loose
+
+    for i in range(5):
+        record_review(db, ids[i], kind="loose", value=published_loose(i), author="a")
+    a = compute_stats(load_review_run(db, run_id, texts=False))["agreement"]["rule"]
+    assert a["kappa"] is not None and a["kappa"] < 0  # on the reviewed items, rule is always wrong
+    pop = a["population"]
+    assert pop["kappa"] is None and pop["missing"] == ["random sample"]
+    assert pop["strata"]["judges disagree"] == {"items": 5, "reviewed": 5}
+    # One review in the random sample (13 items, rule right) and the estimate appears:
+    # 5 wrong of 18 decided items by the rule judge -> mostly agreement, far above the naive kappa.
+    record_review(db, ids[8], kind="loose", value=published_loose(8), author="a")
+    a = compute_stats(load_review_run(db, run_id, texts=False))["agreement"]["rule"]
+    pop = a["population"]
+    assert pop["missing"] == [] and pop["kappa"] is not None and pop["kappa"] > a["kappa"]
+    c = pop["confusion"]
+    assert c["tp"] + c["fp"] + c["fn"] + c["tn"] == pytest.approx(18)  # rule decided 18 of 20
+    assert c["fp"] + c["fn"] == pytest.approx(5)

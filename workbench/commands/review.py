@@ -159,6 +159,11 @@ def format_stats(s: dict[str, Any]) -> str:
         else:
             rho = "—" if a["spearman"] is None else f"{a['spearman']:.3f}"
             lines.append(f"  {judge}: n {a['n']} · weighted kappa {kappa} · spearman {rho}")
+        pop = a.get("population") or {}
+        if pop.get("kappa") is not None:
+            lines.append(f"    run-wide estimate (queue groups reweighted): kappa {pop['kappa']:.3f}")
+        elif pop.get("missing") and a["n"]:
+            lines.append(f"    run-wide estimate needs reviews in: {', '.join(pop['missing'])}")
     if not s["agreement"]:
         lines.append("  (no machine judge verdicts)")
     return "\n".join(lines)

@@ -10,6 +10,13 @@ Headline scores, computed here from the verdict rows so they never depend on ano
 judge's otherwise. Agreement compares each machine judge with the human labels on the items
 both decided: ICE Cohen's kappa + confusion matrix (human = reference); RSE quadratic-weighted
 kappa on scores rounded to 1-5, Spearman on the raw scores, and the 5x5 matrix.
+
+The triage queue shows disagreements first, so the reviewed items over-represent the cases
+where some judge is wrong, and plain agreement on them understates a judge's agreement over
+the whole run. ``population`` corrects for that: the queue's groups (judges disagree, needs
+review, the rest) are strata reviewed in seeded random order, so weighting each group's
+reviewed pairs by the group's size estimates the run-wide confusion matrix and kappa. It is
+given only once every group the judge decided has at least one review.
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ from typing import Any, Iterable, Sequence
 
 from sqlite_utils import Database
 
+import numpy as np
+
 from probes.stats import bootstrap_mean, cohen_kappa, confusion, proportion, spearman
+from workbench.review.order import GROUP_NAMES, triage_group
 from workbench.review.queue import ReviewRun, load_review_run
 from workbench.store.runs import HUMAN
 
@@ -40,6 +50,7 @@ class _Row:
     human: float | None  # the standing human value; None = not reviewed
     author: str | None
     judged: dict[str, float | None]
+    group: int  # triage group (order.DISAGREE / NEEDS_REVIEW / SAMPLE): the strata
 
     def judge(self, judge: str | None) -> float | None:
         return self.judged.get(judge) if judge is not None else None
@@ -53,7 +64,7 @@ def _snapshot(review_run: ReviewRun) -> list[_Row]:
     for it in review_run.items:
         human = it.human
         rows.append(_Row(it.category, human.value if human is not None else None,
-                         human.author if human is not None else None, it.judge_values()))
+                         human.author if human is not None else None, it.judge_values(), triage_group(it)))
     return rows
 
 
@@ -135,6 +146,64 @@ def _agreement(kind: str, rows: list[_Row], judge: str) -> dict[str, Any]:
         pairs.append((j, r.human))
     out = ice_agreement(pairs) if kind == "ice" else rse_agreement(pairs)
     out["judge_undecided"] = undecided
+    out["population"] = _population(kind, rows, judge)
+    return out
+
+
+def _label_index(kind: str, value: float) -> int:
+    return (1 if _positive(value) else 0) if kind == "ice" else RSE_LABELS.index(rse_label(value))
+
+
+def kappa_from_matrix(matrix: np.ndarray, weights: str | None = None) -> float | None:
+    """Cohen's kappa of a (possibly fractional) rater-by-rater count matrix."""
+    total = float(matrix.sum())
+    if total <= 0:
+        return None
+    p = matrix / total
+    expected = np.outer(p.sum(axis=1), p.sum(axis=0))
+    k = matrix.shape[0]
+    if weights is None:
+        w = 1.0 - np.eye(k)
+    else:
+        grid = np.abs(np.subtract.outer(np.arange(k), np.arange(k))).astype(float) / max(k - 1, 1)
+        w = grid if weights == "linear" else grid ** 2
+    de = float((w * expected).sum())
+    if de == 0:
+        return None
+    return 1.0 - float((w * p).sum()) / de
+
+
+def _population(kind: str, rows: list[_Row], judge: str) -> dict[str, Any]:
+    """Run-wide agreement estimated from the reviewed items of each triage group (see module doc)."""
+    strata: dict[int, tuple[list[int], list[tuple[float, float]]]] = {}
+    for r in rows:
+        j = r.judge(judge)
+        if j is None:
+            continue  # the population is the items this judge decided
+        size, pairs = strata.setdefault(r.group, ([0], []))
+        size[0] += 1
+        if r.human is not None:
+            pairs.append((j, r.human))
+    info = {GROUP_NAMES[g]: {"items": size[0], "reviewed": len(pairs)} for g, (size, pairs) in sorted(strata.items())}
+    missing = [GROUP_NAMES[g] for g, (_, pairs) in sorted(strata.items()) if not pairs]
+    out: dict[str, Any] = {"kappa": None, "strata": info, "missing": missing}
+    if not strata or missing:
+        return out
+    k = 2 if kind == "ice" else len(RSE_LABELS)
+    m = np.zeros((k, k))
+    for size, pairs in strata.values():
+        weight = size[0] / len(pairs)
+        for j, h in pairs:
+            m[_label_index(kind, j), _label_index(kind, h)] += weight
+    out["kappa"] = kappa_from_matrix(m, None if kind == "ice" else "quadratic")
+    if kind == "ice":
+        tp, fp, fn = float(m[1, 1]), float(m[1, 0]), float(m[0, 1])
+        out["confusion"] = {"tp": round(tp, 1), "fp": round(fp, 1), "fn": round(fn, 1), "tn": round(float(m[0, 0]), 1)}
+        out["precision"] = tp / (tp + fp) if tp + fp else None
+        out["recall"] = tp / (tp + fn) if tp + fn else None
+    else:
+        out["confusion"] = {"labels": list(RSE_LABELS), "rows": "judge", "columns": "human",
+                            "matrix": [[round(float(x), 1) for x in row] for row in m]}
     return out
 
 

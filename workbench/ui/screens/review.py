@@ -101,6 +101,7 @@ class ReviewScreen(WorkbenchScreen):
         """Load ``run_id`` into the queue (public: other screens open reviews with it)."""
         self.loading_run = run_id
         self.query_one(ReviewItemView).show(None, kind="ice", empty=f"loading run {run_id}…")
+        self.query_one(ReviewBar).show(self._bar_state())
         self._load_run(run_id, filter_text)
 
     @work(thread=True, exclusive=True, group="review-load")
@@ -160,7 +161,8 @@ class ReviewScreen(WorkbenchScreen):
         self.position = 0
 
     def current(self) -> ReviewItem | None:
-        if self.review_run is None or not self.queue:
+        # While another run loads, keys must not land on the old run's item.
+        if self.review_run is None or not self.queue or self.loading_run is not None:
             return None
         return self.review_run.by_id[self.queue[self.position]]
 
@@ -187,7 +189,7 @@ class ReviewScreen(WorkbenchScreen):
 
     def _bar_state(self) -> BarState:
         rr = self.review_run
-        if rr is None:
+        if rr is None or self.loading_run is not None:
             title = f"loading run {self.loading_run}…" if self.loading_run else "no run: press r to pick one"
             return BarState(title=title, order=self.order, order_label=ORDER_LABELS[self.order])
         items = [rr.by_id[i] for i in self.queue]

@@ -50,6 +50,11 @@ def render_stats(stats: dict[str, Any] | None) -> Text:
             out.append(f"  {judge:<12.12} ", style="bold")
             out.append(f"κw {kappa:>5}  ρ {rho:>5}  n {a['n']}\n")
             out.append(f"    mean abs diff {mae}\n", style="dim")
+        pop = a.get("population") or {}
+        if pop.get("kappa") is not None:
+            out.append(f"    run-wide κ≈ {pop['kappa']:.2f} (queue groups reweighted)\n", style="cyan")
+        elif pop.get("missing") and a["n"]:
+            out.append(f"    run-wide κ: review some of {', '.join(pop['missing'])}\n", style="dim")
         if a.get("judge_undecided"):
             out.append(f"    {a['judge_undecided']} you decided that it left open\n", style="dim")
     if not stats["agreement"]:
