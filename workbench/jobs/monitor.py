@@ -1,0 +1,165 @@
+"""Facts about running jobs, for the CLI and the TUI alike: liveness, device load, ETA.
+
+A data API with no UI in it (the split nvitop makes): screens and commands render these.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from workbench.store.jobs import TERMINAL, JobRow
+
+# A worker beats every HEARTBEAT_S; after STALE_S of silence it is presumed dead.
+HEARTBEAT_S = 2.0
+STALE_S = 60.0
+WORKER_MODULE = "workbench.jobs.worker"
+
+
+def _age_s(ts: str | None) -> float | None:
+    if not ts:
+        return None
+    try:
+        then = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return (datetime.now(timezone.utc) - then).total_seconds()
+
+
+def pid_is_worker(pid: int | None, job_id: int | None = None) -> bool:
+    """True when ``pid`` is a live (not zombie) job worker, for ``job_id`` when given."""
+    if not pid:
+        return False
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        cmd = proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+    if WORKER_MODULE not in " ".join(cmd):
+        return False  # the pid was reused by something else
+    if job_id is not None and "--job" in cmd:
+        i = cmd.index("--job")
+        return i + 1 < len(cmd) and cmd[i + 1] == str(job_id)
+    return True
+
+
+def effective_status(job: JobRow) -> str:
+    """The stored status, corrected by what the process table says.
+
+    ``interrupted``: marked queued/running but its worker is gone (killed, crashed, reboot);
+    ``stalled``: the worker is alive but silent for STALE_S (stopped, or hung).
+    """
+    if job.status in TERMINAL:
+        return job.status
+    alive = pid_is_worker(job.pid, job.id)
+    if job.status == "queued":
+        # The launcher writes the pid right after the process starts; allow for that gap.
+        young = (_age_s(job.heartbeat or job.created) or 0.0) < STALE_S
+        return "queued" if alive or (job.pid is None and young) else "interrupted"
+    if not alive:
+        return "interrupted"
+    age = _age_s(job.heartbeat)
+    if age is not None and age > STALE_S:
+        return "stalled"
+    return job.status
+
+
+def is_active(status: str) -> bool:
+    return status in ("queued", "running", "stalled")
+
+
+# -- device load ----------------------------------------------------------------------------
+def sample_load(device: str | None = None, pid: int | None = None) -> dict[str, Any]:
+    """CPU and RAM of this machine and of ``pid`` (default: this process); GPU when on CUDA."""
+    import psutil
+
+    out: dict[str, Any] = {"cpu_percent": psutil.cpu_percent(None),
+                           "ram_percent": psutil.virtual_memory().percent,
+                           "ram_used_gb": round(psutil.virtual_memory().used / 2**30, 2)}
+    try:
+        proc = psutil.Process(pid or os.getpid())
+        out["proc_cpu_percent"] = proc.cpu_percent(None)
+        out["proc_rss_gb"] = round(proc.memory_info().rss / 2**30, 2)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        pass
+    if device == "cuda":
+        out.update(gpu_load())
+    return out
+
+
+def gpu_load() -> dict[str, Any]:
+    """GPU utilisation and memory through torch.cuda (and NVML when it is installed)."""
+    torch = sys.modules.get("torch")  # only where torch is loaded already (the worker)
+    if torch is None or not torch.cuda.is_available():
+        return {}
+    out: dict[str, Any] = {"gpu_name": torch.cuda.get_device_name(0)}
+    try:
+        free, total = torch.cuda.mem_get_info(0)
+        out["gpu_mem_used_gb"] = round((total - free) / 2**30, 2)
+        out["gpu_mem_total_gb"] = round(total / 2**30, 2)
+    except RuntimeError:
+        pass
+    try:
+        out["gpu_util_percent"] = float(torch.cuda.utilization(0))  # needs pynvml / nvidia-ml-py
+    except Exception:  # no NVML: memory alone is still worth showing
+        pass
+    return out
+
+
+def format_load(load: dict[str, Any] | None) -> str:
+    if not load:
+        return "no load reported yet"
+    parts = []
+    if "gpu_util_percent" in load or "gpu_mem_used_gb" in load:
+        if "gpu_util_percent" in load:
+            parts.append(f"GPU {load['gpu_util_percent']:.0f}%")
+        if "gpu_mem_used_gb" in load:
+            parts.append(f"GPU mem {load['gpu_mem_used_gb']:.1f}/{load.get('gpu_mem_total_gb', 0):.0f} GB")
+    parts.append(f"CPU {load.get('cpu_percent', 0):.0f}%")
+    if "proc_cpu_percent" in load:
+        parts.append(f"worker {load['proc_cpu_percent']:.0f}%")
+    parts.append(f"RAM {load.get('ram_percent', 0):.0f}%")
+    if "proc_rss_gb" in load:
+        parts.append(f"worker RSS {load['proc_rss_gb']:.2f} GB")
+    return " · ".join(parts)
+
+
+# -- ETA ------------------------------------------------------------------------------------
+def eta_seconds(job: JobRow, round_seconds: dict[int, float]) -> float | None:
+    """Seconds left: remaining rounds at the mean teacher-round time, minus the current
+    round's elapsed time; before any teacher round ends, extrapolate from the progress."""
+    p = job.progress or {}
+    if job.status in TERMINAL:
+        return 0.0
+    total_rounds = int(p.get("rounds") or 0)
+    current = int(p.get("round") or 0)
+    teacher_rounds = [s for r, s in round_seconds.items() if r >= 1]
+    elapsed_round = _age_s(p.get("round_started")) or 0.0
+    if teacher_rounds and p.get("phase") not in ("full-shot training", "full-shot evaluating"):
+        mean = sum(teacher_rounds) / len(teacher_rounds)
+        left = (total_rounds - current + 1) * mean - elapsed_round
+        if current in round_seconds:
+            left = (total_rounds - current) * mean
+        return max(0.0, left)
+    fraction = float(p.get("fraction") or 0.0)
+    elapsed = _age_s(job.started)
+    if fraction < 0.02 or not elapsed:
+        return None
+    return max(0.0, elapsed * (1 - fraction) / fraction)
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
