@@ -59,7 +59,7 @@ def render_bar(s: BarState) -> Text:
 
 
 class ReviewBar(Static):
-    DEFAULT_CSS = "ReviewBar { height: 3; padding: 0 1; background: $boost; }"
+    DEFAULT_CSS = "ReviewBar { height: auto; max-height: 6; padding: 0 1; background: $boost; }"
 
     def show(self, state: BarState) -> None:
         self.update(render_bar(state))

@@ -89,14 +89,14 @@ class ReviewRunPicker(ModalScreen[int | None]):
         if key not in table.rows:
             return
         if "error" in stats:
-            table.update_cell(key, "items", "error")
+            table.update_cell(key, "items", "error", update_width=True)
             return
         kind = stats["kind"]
-        table.update_cell(key, "judges", ", ".join(stats["judges"]) or "—")
-        table.update_cell(key, "items", str(stats["n"]))
-        table.update_cell(key, "reviewed", str(stats["reviewed"]))
-        table.update_cell(key, "judge-only", _num(stats["judge_score"], kind))
-        table.update_cell(key, "adjusted", _num(stats["adjusted_score"], kind))
+        table.update_cell(key, "judges", ", ".join(stats["judges"]) or "—", update_width=True)
+        table.update_cell(key, "items", str(stats["n"]), update_width=True)
+        table.update_cell(key, "reviewed", str(stats["reviewed"]), update_width=True)
+        table.update_cell(key, "judge-only", _num(stats["judge_score"], kind), update_width=True)
+        table.update_cell(key, "adjusted", _num(stats["adjusted_score"], kind), update_width=True)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
