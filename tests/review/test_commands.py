@@ -77,3 +77,19 @@ def test_user_mistakes_are_one_line_exit_2(capsys, db_file):
     db.close()
     code, _, err = run_cli(capsys, "review", "export", str(other), "--db", str(db_file))
     assert code == 2 and "only ICE and RSE runs" in err
+
+
+def test_review_run_opens_the_tui_on_that_run(capsys, db_file, monkeypatch):
+    ice, _ = _db_with_runs(db_file)
+    from workbench.ui.app import WorkbenchApp
+
+    seen = {}
+
+    def fake_run(self, *args, **kwargs):
+        seen.update(screen=self.start_screen, run=self.review_run_id, db=self.db_path)
+
+    monkeypatch.setattr(WorkbenchApp, "run", fake_run)
+    code, _, _ = run_cli(capsys, "review", str(ice), "--db", str(db_file))
+    assert code == 0 and seen == {"screen": "review", "run": ice, "db": db_file}
+    code, _, _ = run_cli(capsys, "review", "--db", str(db_file))
+    assert code == 0 and seen["run"] is None  # the run list opens first
