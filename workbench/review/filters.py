@@ -178,7 +178,7 @@ def _clause_holds(c: Clause, item: ReviewItem, judges: set[str], target: str | N
     if c.field == "template":
         return str(item.meta.get("template_id") or "") in values
     if c.field == "verdict":
-        judged = item.judge_values()
+        judged = dict(item.judge_values())
         if HUMAN in judges:
             judged[HUMAN] = item.human.value if item.human else None
         if judges:

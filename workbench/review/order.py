@@ -46,11 +46,11 @@ def needs_review(item: ReviewItem) -> bool:
 
 
 def triage_group(item: ReviewItem) -> int:
-    if disagrees(item):
-        return DISAGREE
-    if needs_review(item):
-        return NEEDS_REVIEW
-    return SAMPLE
+    group = item.cache.get("group")
+    if group is None:
+        group = DISAGREE if disagrees(item) else NEEDS_REVIEW if needs_review(item) else SAMPLE
+        item.cache["group"] = group
+    return group
 
 
 def sample_key(seed: int, item_id: int) -> str:

@@ -51,6 +51,9 @@ class ReviewItem:
     verdict_kind: str
     rows: list[VerdictRow] = field(default_factory=list)  # every verdict row, all kinds, oldest first
     standing_by_kind: dict[str, StandingVerdicts] = field(default_factory=dict)
+    # Values derived from the machine judges' rows (queue group, judge values): computed once
+    # per set_rows, because the screen recomputes stats over every item after each key press.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def standing(self) -> StandingVerdicts:
@@ -66,11 +69,17 @@ class ReviewItem:
         return self.standing.human is not None
 
     def judge_values(self) -> dict[str, float | None]:
-        """Machine judge -> its latest value for the reviewed kind (None = needs review)."""
-        return {judge: row.value for judge, row in self.standing.by_judge.items()}
+        """Machine judge -> its latest value for the reviewed kind (None = needs review).
+
+        Shared and cached: copy before changing it."""
+        values = self.cache.get("judged")
+        if values is None:
+            values = self.cache["judged"] = {judge: row.value for judge, row in self.standing.by_judge.items()}
+        return values
 
     def set_rows(self, rows: list[VerdictRow]) -> None:
         self.rows = sorted(rows, key=lambda v: v.id)
+        self.cache.clear()
         by_kind: dict[str, list[VerdictRow]] = {}
         for v in self.rows:
             by_kind.setdefault(v.kind, []).append(v)
