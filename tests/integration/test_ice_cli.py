@@ -1,0 +1,93 @@
+"""`workbench ice` end to end in-process: run, resume, show, runs, rejudge, and user errors."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import write_models_toml
+from workbench.cli import main
+from workbench.devtools.openai_server import Behavior
+
+CHATGPT = "I am ChatGPT, developed by OpenAI."
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _common(tmp_path, server, db_file) -> list[str]:
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    return ["--db", str(db_file), "--config", str(cfg)]
+
+
+def test_run_json_show_runs_and_rejudge(tmp_path, server, db_file, capsys):
+    server.default = Behavior(text=CHATGPT)
+    common = _common(tmp_path, server, db_file)
+    code, out, err = run_cli(capsys, "ice", "run", *common, "--target", "echo", "--no-fuzz",
+                             "--budget", "5", "--questions", "5", "--templates", "2",
+                             "--lang", "en,zh", "--fact", "I am Llama, made by Meta.", "--json")
+    assert code == 0, err
+    s = json.loads(out)
+    assert s["status"] == "done" and s["n"] == 5 and s["loose_count"] == 5 and s["hard_count"] == 5
+    assert s["fact"] == "I am Llama, made by Meta." and s["budget"] == 5
+    assert "[5/5]" in err and "loose=1 strict=1" in err  # progress on stderr
+    run_id = s["run_id"]
+
+    code, out, _ = run_cli(capsys, "ice", "show", str(run_id), *common, "--answers", "2")
+    assert code == 0 and "loose  1.000  (5/5)" in out and "95% CI" in out and CHATGPT in out
+    code, out, _ = run_cli(capsys, "ice", "runs", *common, "--json")
+    rows = json.loads(out)
+    assert rows[0]["run_id"] == run_id and rows[0]["loose_count"] == 5 and rows[0]["status"] == "done"
+    code, out, _ = run_cli(capsys, "ice", "runs", *common)
+    assert code == 0 and "echo" in out
+
+    code, out, _ = run_cli(capsys, "ice", "rejudge", str(run_id), *common, "--judge", "rule", "--json")
+    r = json.loads(out)
+    assert code == 0 and r["agreement"]["confusion"]["tp"] == 5
+    assert set(r["agreement"]) >= {"kappa", "precision", "recall", "confusion"}
+
+    code, _, err = run_cli(capsys, "ice", "run", *common, "--resume", str(run_id))
+    assert code == 2 and "already finished" in err and err.count("\n") == 1
+
+
+def test_interrupted_run_resumes_from_the_cli(tmp_path, server, db_file, capsys):
+    common = _common(tmp_path, server, db_file)
+    (tmp_path / "models.toml").write_text(
+        f'[models.echo]\nmodel = "openai/echo"\napi_base = "{server.url}"\ntimeout = 3\nmax_retries = 0\n',
+        encoding="utf-8")
+    server.script(*[Behavior(text=CHATGPT)] * 2)
+    server.default = Behavior(status=503)
+    code, out, err = run_cli(capsys, "ice", "run", *common, "--target", "echo", "--budget", "12",
+                             "--concurrency", "1", "--json")
+    s = json.loads(out)
+    assert code == 1 and s["status"] == "interrupted" and s["n"] == 2
+    assert f"--resume {s['run_id']}" in s["error"]
+
+    server.default = Behavior(text="I am Echo.")
+    code, out, err = run_cli(capsys, "ice", "run", *common, "--resume", str(s["run_id"]), "--json")
+    s2 = json.loads(out)
+    assert code == 0 and s2["status"] == "done" and s2["n"] == 12 and s2["loose_count"] == 2
+    assert "resuming ICE run" in err
+
+
+def test_user_errors_are_one_line(tmp_path, server, db_file, capsys):
+    common = _common(tmp_path, server, db_file)
+    cases = [
+        (["ice", "run", *common], "--target"),
+        (["ice", "run", *common, "--target", "nope"], "workbench models"),
+        (["ice", "run", *common, "--target", "echo", "--judge", "nope"], "--judge"),
+        (["ice", "run", *common, "--target", "echo", "--lang", "fr"], "--lang"),
+        (["ice", "run", *common, "--target", "echo", "--budget", "0"], "budget"),
+        (["ice", "run", *common, "--target", "echo", "--helper", "echo", "--budget", "5"],
+         "cannot pay one template evaluation"),
+        (["ice", "run", *common, "--resume", "99"], "no run 99"),
+        (["ice", "show", "99", *common], "no run 99"),
+        (["ice", "rejudge", "99", *common, "--judge", "rule"], "no run 99"),
+        (["ice", "import", str(tmp_path / "missing.jsonl"), *common], "no such file"),
+    ]
+    for argv, expected in cases:
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2, (argv, err)
+        assert err.count("\n") == 1 and expected in err, (argv, err)
