@@ -22,6 +22,9 @@ from workbench.ui.widgets.screen_base import WorkbenchScreen
 SEARCH_DEBOUNCE_S = 0.25
 SESSION_LIMIT = 500
 EXCHANGE_LIMIT = 500
+TITLE_WIDTH = 24
+PROMPT_WIDTH = 34
+ANSWERS_WIDTH = 40
 STATUS_MARK = {"ok": "✓", "error": "✗", "cancelled": "◌"}
 
 
@@ -42,8 +45,8 @@ class HistoryScreen(WorkbenchScreen):
     DEFAULT_CSS = """
     HistoryScreen #history-search { margin: 0 1; }
     HistoryScreen #history-panes { height: 1fr; }
-    HistoryScreen #sessions-pane { width: 2fr; }
-    HistoryScreen #exchanges-pane { width: 3fr; }
+    HistoryScreen #sessions-pane { width: 66; }
+    HistoryScreen #exchanges-pane { width: 1fr; }
     HistoryScreen .pane-title { height: 1; padding: 0 1; text-style: bold; color: $accent; }
     HistoryScreen DataTable { height: 1fr; }
     HistoryScreen #history-preview {
@@ -89,12 +92,16 @@ class HistoryScreen(WorkbenchScreen):
             with Vertical(id="sessions-pane"):
                 yield Static("Sessions", classes="pane-title")
                 sessions = DataTable(id="history-sessions", cursor_type="row", zebra_stripes=True)
-                sessions.add_columns("id", "kind", "title", "n", "created")
+                # Fixed widths: auto-sized columns race with refills and can collapse to the header.
+                for label, width in (("id", 4), ("kind", 7), ("title", TITLE_WIDTH), ("n", 3), ("created", 16)):
+                    sessions.add_column(label, width=width, key=label)
                 yield sessions
             with Vertical(id="exchanges-pane"):
                 yield Static("Exchanges", classes="pane-title", id="exchanges-title")
                 exchanges = DataTable(id="history-exchanges", cursor_type="row", zebra_stripes=True)
-                exchanges.add_columns("id", "session", "created", "prompt", "answers")
+                for label, width in (("id", 4), ("session", 7), ("created", 16), ("prompt", PROMPT_WIDTH),
+                                      ("answers", ANSWERS_WIDTH)):
+                    exchanges.add_column(label, width=width, key=label)
                 yield exchanges
         yield Static("", id="history-preview")
 
@@ -174,7 +181,7 @@ class HistoryScreen(WorkbenchScreen):
         with self.prevent(DataTable.RowHighlighted):
             table.clear()
             for s in rows:
-                table.add_row(str(s.id), s.kind, _one_line(s.title or "", 40), str(s.exchanges), _when(s.created),
+                table.add_row(str(s.id), s.kind, _one_line(s.title or "", TITLE_WIDTH), str(s.exchanges), _when(s.created),
                               key=str(s.id))
         self._loaded = True
         if not rows:
@@ -214,8 +221,8 @@ class HistoryScreen(WorkbenchScreen):
         cursor = table.cursor_row
         table.clear()
         for e in rows:
-            table.add_row(str(e.id), str(e.session_id), _when(e.created), _one_line(e.prompt, 48),
-                          _one_line(answers_summary(e), 60), key=str(e.id))
+            table.add_row(str(e.id), str(e.session_id), _when(e.created), _one_line(e.prompt, PROMPT_WIDTH),
+                          _one_line(answers_summary(e), ANSWERS_WIDTH), key=str(e.id))
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         self._show_preview()

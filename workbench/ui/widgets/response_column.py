@@ -108,7 +108,8 @@ class ResponseColumn(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(self._title_text(), classes="col-title")
         if self.read_only:
-            yield Static(format_params({"temperature": self._temperature, "max_tokens": self._max_tokens}),
+            yield Static(format_params({"temperature": self._temperature, "max_tokens": self._max_tokens})
+                         or "default params",
                          classes="col-params-text")
         else:
             with Horizontal(classes="col-params"):
