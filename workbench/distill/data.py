@@ -265,17 +265,28 @@ def load_bbc_news() -> Dataset:
     train: list[Example] = []
     test: list[Example] = []
     labels = sorted(p.name for p in root.iterdir() if p.is_dir())
+    seen: set[str] = set()
+    duplicates = 0
     for label in labels:
-        files = sorted((root / label).glob("*.txt"))
-        order = list(range(len(files)))
+        # The corpus repeats about a hundred articles verbatim: keep the first copy only,
+        # or the same article could land in both train and test.
+        texts = []
+        for path in sorted((root / label).glob("*.txt")):
+            text = _read_article(path)
+            if text in seen:
+                duplicates += 1
+                continue
+            seen.add(text)
+            texts.append(text)
+        order = list(range(len(texts)))
         random.Random(f"{BBC_SPLIT_SEED}:{label}").shuffle(order)
-        n_test = min(BBC_TEST_PER_CLASS, int(len(files) * BBC_TEST_FRACTION))
+        n_test = min(BBC_TEST_PER_CLASS, int(len(texts) * BBC_TEST_FRACTION))
         for rank, i in enumerate(order):
-            ex = Example(text=_read_article(files[i]), label=label)
-            (test if rank < n_test else train).append(ex)
+            (test if rank < n_test else train).append(Example(text=texts[i], label=label))
     return Dataset(name=BBC_NEWS, task="classification", labels=labels, train=train, test=test,
                    notes=[f"bbc-news: {BBC_TEST_PER_CLASS} test articles per topic, "
-                          f"texts cut to {BBC_MAX_CHARS} characters, split seed {BBC_SPLIT_SEED}"])
+                          f"texts cut to {BBC_MAX_CHARS} characters, {duplicates} duplicate articles "
+                          f"dropped, split seed {BBC_SPLIT_SEED}"])
 
 
 # -- sampling -------------------------------------------------------------------------------

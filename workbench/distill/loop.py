@@ -201,7 +201,7 @@ class EvoKDRun:
             rec.discard_after(-1)
             self._progress(0, "loading student", 0.05)
             student = Student.from_base(o.student, ds.task, ds.labels, device=device,
-                                        max_length=o.max_length)
+                                        max_length=o.max_length, seed=self._torch_seed(0))
             self._round_zero(student)
             start = 1
 
@@ -475,7 +475,8 @@ class EvoKDRun:
         t0 = time.perf_counter()
         rec.event("info", f"full-shot reference: training a fresh student on all {len(ds.train)} "
                           f"train examples for {o.full_shot_epochs} epochs")
-        student = Student.from_base(o.student, ds.task, ds.labels, device=device, max_length=o.max_length)
+        student = Student.from_base(o.student, ds.task, ds.labels, device=device, max_length=o.max_length,
+                                    seed=self._torch_seed(10_000))
         last = [0.0]
 
         def on_step(step: int, total: int, loss: float) -> None:

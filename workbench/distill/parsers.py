@@ -18,8 +18,9 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.){8,})"')
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\(?\d{1,3}[.):]|[A-Za-z]?\d{0,2}\s*[.):]|(?:text|sentence|example)\s*\d*\s*[:.-])\s*",
                      re.I)
-_PREAMBLE = re.compile(r"^(?:here (?:are|is)|sure|certainly|ok(?:ay)?|of course|i (?:have|will|can)|"
-                       r"below|the following|these are)\b", re.I)
+_PREAMBLE = re.compile(r"^(?:here (?:are|is)|sure|certainly|ok(?:ay)?|of course|"
+                       r"i(?: am|'m)? (?:have|will|can|cannot|can't|am unable|unable|sorry)|sorry|"
+                       r"as an ai|below|the following|these are)\b", re.I)
 # Keys whose values are the texts themselves in an object answer.
 _TEXT_KEYS = ("text", "sentence", "content", "example", "texts", "sentences", "examples", "data", "items")
 _LABEL_KEYS = ("label", "labels", "topic", "category", "class", "answer")

@@ -137,10 +137,11 @@ class Student:
     # -- building -------------------------------------------------------------------------
     @classmethod
     def from_base(cls, path: str | Path | None, task: str, labels: list[str], *, device: str = "cpu",
-                  max_length: int = 128) -> "Student":
+                  max_length: int = 128, seed: int = 0) -> "Student":
         """A fresh task head on top of the encoder at ``path`` (default all-MiniLM-L6-v2)."""
         folder = Path(path).expanduser() if path else default_student_path()
         check_model_folder(folder)
+        seed_everything(seed)  # the new head's random init must repeat too
         auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
         try:
             config = AutoConfig.from_pretrained(str(folder), num_labels=len(labels),

@@ -1,0 +1,205 @@
+"""The EvoKD loop in this process: tiny student, scripted teacher over real HTTP, real SQLite."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from tests.distill.support import good_answer
+from workbench.distill.teacher import TeacherFailed
+from workbench.jobs.results import job_result
+from workbench.store import jobs as store
+
+
+def prompts_sent(server, marker: str) -> list[str]:
+    out = []
+    for req in server.requests:
+        content = req.messages[-1]["content"] if req.messages else ""
+        if marker in content:
+            out.append(content)
+    return out
+
+
+@pytest.mark.slow  # the first gateway call imports litellm (seconds on a busy 2-core box)
+def test_two_rounds_store_everything_and_checkpoints_load(run_loop, tiny_student, toy_data, teacher):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=2, per_round=6, keep_checkpoints=0)
+    db = run_loop.db
+    result = job_result(db, run_loop.db_path, job)
+    assert [r["round"] for r in result["rounds"]] == [0, 1, 2]
+    r0, r1, r2 = result["rounds"]
+    assert r0["teacher_tokens"] == 0 and r0["train_size"] == 3  # 1-shot, three labels
+    for r in (r1, r2):
+        assert r["generated"] >= r["kept"] > 0
+        assert r["teacher_tokens"] > 0
+        assert 0.0 <= r["accuracy"] <= 1.0 and 0.0 <= r["macro_f1"] <= 1.0
+    assert r2["train_size"] == 3 + r1["kept"] + r2["kept"]
+
+    rows = store.rounds(db, job)
+    assert rows[1].analysis and "confuses" in rows[1].analysis
+    # Teacher tokens are the responses' usage (prompt + completion), every call counted.
+    used = db.execute("select sum(r.prompt_tokens + r.completion_tokens) from responses r "
+                      "join exchanges e on e.id = r.exchange_id join sessions s on s.id = e.session_id "
+                      "where s.kind = 'evokd' and s.title like ?", [f"EvoKD job {job}:%"]).fetchone()[0]
+    assert used == sum(r.teacher_tokens for r in rows) > 0
+    kinds = {s.kind for s in store.samples(db, job)}
+    assert kinds == {"seed", "hard", "easy"}
+    kept = store.samples(db, job, round=1, kept=True)
+    assert all(s.label in ("sports", "tech", "food") for s in kept)
+
+    # One analysis call per round, hard and easy generation calls, one labelling call per text.
+    assert len(prompts_sent(teacher, "two or three sentences")) == 2
+    assert len(prompts_sent(teacher, "Which label fits")) == r1["generated"] + r2["generated"]
+    assert any("Make them hard" in p and "Weakness of the student" in p for p in prompts_sent(teacher, "Write"))
+    assert any("clear and typical" in p for p in prompts_sent(teacher, "Write"))
+
+    # Metrics for the plots: a loss per training step, accuracy/F1 per round.
+    names = {m.name for m in store.metrics(db, job)}
+    assert {"loss", "accuracy", "macro_f1", "probe_accuracy", "train_samples_per_s"} <= names
+    assert len(store.metrics(db, job, ["accuracy"])) == 3
+
+    # Every teacher exchange is kept like any other exchange.
+    n_exchanges = db.execute("select count(*) from exchanges e join sessions s on s.id = e.session_id "
+                             "where s.kind = 'evokd'").fetchone()[0]
+    assert n_exchanges == len(teacher.requests)
+
+    ckpt = result["checkpoint"]
+    assert ckpt.endswith("round-2")
+    model = AutoModelForSequenceClassification.from_pretrained(ckpt)
+    AutoTokenizer.from_pretrained(ckpt)
+    assert model.config.id2label == {0: "food", 1: "sports", 2: "tech"}
+    assert (run_loop.db_path.parent / "jobs" / str(job) / "round-2" / "model.safetensors").exists()
+
+
+def test_ner_loop_and_token_checkpoint(run_loop, tiny_student, toy_ner, teacher):
+    from transformers import AutoModelForTokenClassification
+
+    job = run_loop(dataset=str(toy_ner), student=str(tiny_student), rounds=1, per_round=4)
+    result = job_result(run_loop.db, run_loop.db_path, job)
+    assert [r["round"] for r in result["rounds"]] == [0, 1]
+    assert result["rounds"][1]["kept"] > 0
+    kept = store.samples(run_loop.db, job, round=1, kept=True)
+    tags = json.loads(kept[0].label)
+    assert len(tags) == len(kept[0].text.split(" ")) and any(t.startswith("B-") for t in tags)
+    assert prompts_sent(teacher, "List its entities")
+    model = AutoModelForTokenClassification.from_pretrained(result["checkpoint"])
+    assert set(model.config.id2label.values()) == {"O", "B-LOC", "I-LOC", "B-PER", "I-PER"}
+
+
+def test_baselines_at_an_equal_token_budget(run_loop, tiny_student, toy_data, teacher):
+    budget = 900
+    static = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=1, per_round=4,
+                      method="static", budget=budget)
+    static_prompts = [r.messages[-1]["content"] for r in teacher.requests]
+    assert not any("two or three sentences" in p for p in static_prompts)  # no analysis
+    assert any("Make them varied" in p for p in static_prompts)
+    teacher.requests.clear()
+    evokd = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=1, per_round=4, budget=budget)
+    s_round = store.rounds(run_loop.db, static)[1]
+    e_round = store.rounds(run_loop.db, evokd)[1]
+    # Both spend (about) the budget: batches continue until it runs out.
+    for r in (s_round, e_round):
+        assert budget * 0.6 <= r.teacher_tokens <= budget * 1.25
+    assert s_round.generated >= 4 and e_round.generated >= 4
+
+    none = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=3, method="none")
+    result = job_result(run_loop.db, run_loop.db_path, none)
+    assert [r["round"] for r in result["rounds"]] == [0]
+    assert result["teacher_tokens"] == 0 and result["teacher"] is None
+
+
+def test_ablations_change_what_the_teacher_is_asked(run_loop, tiny_student, toy_data, teacher):
+    job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=1, per_round=4,
+                   ablate=["easy", "correct", "separation", "review"])
+    prompts = [r.messages[-1]["content"] for r in teacher.requests]
+    assert not any("clear and typical" in p for p in prompts)  # no easy samples
+    assert not any("It got these right" in p for p in prompts)  # no correct predictions shown
+    assert not any("Which label fits" in p for p in prompts)  # labelled with the text
+    assert any('"label"' in p for p in prompts)
+    samples = store.samples(run_loop.db, job, round=1)
+    assert {s.kind for s in samples} == {"hard"}
+    kept = [s for s in samples if s.kept]
+    trained_on = store.metrics(run_loop.db, job, ["round_train_examples"])
+    assert [m.value for m in trained_on if m.round == 1] == [len(kept)]  # no replay, no seeds
+
+
+def test_malformed_teacher_answers_are_dropped_with_reasons(run_loop, tiny_student, toy_data, teacher):
+    def messy(prompt: str, seed: int) -> str:
+        if "Which label fits" in prompt:
+            text = prompt.split('Text: "', 1)[1]
+            return "I am not sure." if "rookie" in text.lower() or "veteran" in text.lower() else \
+                f"Label: {good_answer(prompt, seed).upper()}!"
+        if "Make them hard" in prompt:
+            return "Sorry, here are some ideas: {broken json"  # nothing usable
+        if "clear and typical" in prompt:
+            return ('Here you go:\n```json\n["The goalkeeper saved a penalty in Leeds on Monday.", '
+                    '"The goalkeeper saved a penalty in Leeds on Monday!", "", "ok", '
+                    '"A rookie sprinter won gold in Perth.", "The chef baked fresh bread with olive oil.", '
+                    '"A new laptop chip doubles battery life."\n```')
+        return good_answer(prompt, seed)
+
+    teacher.responder = messy
+    job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=1, per_round=4)
+    samples = store.samples(run_loop.db, job, round=1)
+    reasons = {s.reason for s in samples if not s.kept}
+    assert "unparseable" in reasons
+    assert "near-duplicate" in reasons  # the repeated goalkeeper text, and a copy of a train text
+    assert "unparseable label" in reasons  # the rookie text
+    kept = {s.text: s.label for s in samples if s.kept}
+    assert kept["The goalkeeper saved a penalty in Leeds on Monday."] == "sports"
+    assert kept["A new laptop chip doubles battery life."] == "tech"
+    assert store.rounds(run_loop.db, job)[1].kept == len(kept)
+
+
+def test_a_teacher_that_fails_every_call_stops_the_job(run_loop, tiny_student, toy_data, teacher):
+    from workbench.devtools.openai_server import Behavior
+
+    teacher.responder = lambda prompt, seed: Behavior(status=500)
+    with pytest.raises(TeacherFailed, match="failed every call"):
+        run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=2)
+
+
+def test_resume_repeats_exactly_what_an_uninterrupted_run_does(run_loop, tiny_student, toy_data, teacher):
+    from workbench.distill.student import Cancelled
+
+    opts = dict(dataset=str(toy_data), student=str(tiny_student), rounds=3, per_round=4, keep_checkpoints=2)
+    straight = run_loop(**opts)
+
+    # Same job again, stopped in the middle of round 2's training (as a SIGTERM would).
+    stop = threading.Event()
+    original_metric = None
+
+    from workbench.jobs.recorder import SQLiteRecorder
+
+    original_metric = SQLiteRecorder.metric
+
+    def metric(self, name, value, round=None, step=None):
+        original_metric(self, name, value, round, step)
+        if name == "loss" and round == 2 and step == 5:
+            stop.set()
+
+    SQLiteRecorder.metric = metric
+    try:
+        with pytest.raises(Cancelled):
+            interrupted = store.create_job(run_loop.db, "evokd", {})
+            run_loop(stop=stop, job_id=interrupted, **opts)
+    finally:
+        SQLiteRecorder.metric = original_metric
+    assert [r.round for r in store.rounds(run_loop.db, interrupted)] == [0, 1]
+    assert store.samples(run_loop.db, interrupted, round=2)  # round 2 had written its samples
+
+    run_loop(job_id=interrupted, **opts)  # resume: continues after round 1
+    a = store.rounds(run_loop.db, straight)
+    b = store.rounds(run_loop.db, interrupted)
+    assert [(r.round, r.kept, r.teacher_tokens, r.accuracy, r.macro_f1) for r in a] == \
+           [(r.round, r.kept, r.teacher_tokens, r.accuracy, r.macro_f1) for r in b]
+    assert [r.loss for r in a] == pytest.approx([r.loss for r in b], rel=1e-5)
+    # The unfinished round's samples and metrics were replaced, not duplicated.
+    assert len(store.samples(run_loop.db, interrupted, round=2)) == len(store.samples(run_loop.db, straight, round=2))
+    assert len(store.metrics(run_loop.db, interrupted, ["accuracy"])) == 4
+    assert any("resumed after round 1" in e.message for e in store.events(run_loop.db, interrupted))
+    # Older checkpoints are pruned (keep 2): their rows say so.
+    assert [r.checkpoint is not None for r in b] == [False, False, True, True]
