@@ -1,0 +1,154 @@
+"""The RSE screen, driven by Pilot against the test server: set up, run, switch away, read results."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, ProgressBar, Select, SelectionList
+
+from workbench.devtools.openai_server import Behavior
+from workbench.store import open_db
+from workbench.store.runs import get_run
+from workbench.ui.app import WorkbenchApp
+from workbench.ui.widgets.heatmap import heat_rgb, heat_style
+
+GOOD_VERDICT = json.dumps({"rationale": "Both answers echo the request in the same words.",
+                           "style": 2, "logic": 2, "content": 2, "overall": 4})
+
+
+def _config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "models.toml"
+    path.write_text("".join(f'[models.{n}]\nmodel = "openai/{n}"\napi_base = "{url}"\ntimeout = 30\n'
+                            f"max_retries = 1\n\n" for n in ("echo", "echo-b", "judge")), encoding="utf-8")
+    return path
+
+
+async def _wait(pilot, condition, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await pilot.pause(0.2)
+
+
+def _setup(screen, *, reference: str, targets: list[str], judge: str, limit: str) -> None:
+    screen.query_one("#rse-reference", Select).value = reference
+    chooser = screen.query_one("#rse-targets", SelectionList)
+    for t in targets:
+        chooser.select(t)
+    screen.query_one("#rse-judge", Select).value = judge
+    screen.query_one("#rse-limit", Input).value = limit
+    screen.query_one("#rse-max-tokens", Input).value = "32"
+
+
+async def test_rse_screen_runs_a_tiny_run_and_shows_results(tmp_path, server, db_file):
+    server.default = Behavior(text=GOOD_VERDICT, latency_s=0.3)
+    app = WorkbenchApp(db_path=db_file, config_path=_config(tmp_path, server.url), load_heavy=False)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert type(screen).__name__ == "RSEScreen"
+        _setup(screen, reference="echo", targets=["echo-b"], judge="judge", limit="2")
+        await pilot.pause()
+        await pilot.click("#rse-start")
+        await _wait(pilot, lambda: screen.active_run_id is not None)
+        run_id = screen.active_run_id
+
+        # Leave while it runs: the run is the app's worker and goes on without the screen.
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "HomeScreen"
+        db = open_db(db_file)
+        await _wait(pilot, lambda: get_run(db, run_id).status != "running")
+        assert get_run(db, run_id).status == "done"
+        await pilot.press("f5")
+        await _wait(pilot, lambda: screen.active_run_id is None and screen.report is not None
+                    and screen.report["status"] == "done")
+        assert app.screen is screen
+
+        assert screen.query_one("#rse-progress", ProgressBar).progress == 2
+        results = screen.query_one("#rse-results", DataTable)
+        assert results.row_count == 2  # arena and the avg row
+        row = results.get_row_at(0)
+        assert row[0] == "echo-b" and row[1] == "arena" and row[3].startswith("4.00")
+        items = screen.query_one("#rse-items", DataTable)
+        assert items.row_count == 2
+
+        # The matrix: reference and target, coloured cells.
+        screen.query_one("#rse-matrix-metric", Select).value = "lexical"
+        screen.query_one("#rse-tabs").active = "rse-tab-matrix"
+        heatmap = screen.query_one("#rse-heatmap")
+        await _wait(pilot, lambda: heatmap.result is not None and heatmap.result["metric"] == "lexical")
+        assert heatmap.result["models"] == ["echo", "echo-b"]
+        assert heatmap.result["matrix"][0][1] == 1.0
+
+        # Open an item: reference and target side by side, with the judge's scores.
+        screen.query_one("#rse-tabs").active = "rse-tab-items"
+        await pilot.pause(0.2)
+        items.focus()
+        await pilot.press("enter")
+        await _wait(pilot, lambda: getattr(app.screen, "detail", None) is not None)
+        item_screen = app.screen
+        assert type(item_screen).__name__ == "RSEItemScreen"
+        assert item_screen.detail["verdict"]["value"] == 4
+        assert item_screen.detail["reference"]["text"] == GOOD_VERDICT
+        assert "Both answers echo" in str(item_screen.query_one("#item-verdict-text").content.renderables[-1])
+        first = item_screen.item_id
+        await pilot.press("n")
+        await _wait(pilot, lambda: item_screen.detail["item_id"] != first)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.screen is screen
+
+
+async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_file):
+    server.default = Behavior(latency_s=0.5)
+    app = WorkbenchApp(db_path=db_file, config_path=_config(tmp_path, server.url), load_heavy=False)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        screen = app.screen
+        _setup(screen, reference="echo", targets=["echo-b"], judge="echo", limit="2")
+        await pilot.pause()
+        screen.action_start()
+        await pilot.pause(0.2)
+        assert screen.active_run_id is None
+        assert not list(open_db(db_file).query("select id from runs"))
+        assert any("--allow-self-judge" in n.message for n in app._notifications)
+
+        screen.query_one("#rse-judge", Select).value = "none"
+        screen.query_one("#rse-limit", Input).value = "8"
+        screen.query_one("#rse-fresh").value = True
+        await pilot.pause()
+        screen.action_start()
+        run_id = screen.active_run_id
+        assert run_id is not None
+        db = open_db(db_file)
+        await _wait(pilot, lambda: db.execute("select count(*) from run_items where status = 'answered'")
+                    .fetchone()[0] >= 1)
+        await pilot.press("x")
+        await _wait(pilot, lambda: screen.active_run_id is None)
+        run = get_run(db, run_id)
+        assert run.status == "interrupted"
+        answered = db.execute("select count(*) from run_items where status = 'answered'").fetchone()[0]
+        assert answered < 8
+
+        # Resume from the palette action: the run finishes without asking answered items again.
+        server.default = Behavior()
+        server.requests.clear()
+        screen.run_id = run_id
+        screen.action_resume()
+        await _wait(pilot, lambda: get_run(db, run_id).status == "done" and screen.active_run_id is None)
+        assert len({json.dumps(r.messages) for r in server.requests}) <= 8 - answered
+        await app.workers.wait_for_complete()
+
+
+def test_heat_colours_run_from_cool_to_warm():
+    low, mid, high = heat_rgb(0.0), heat_rgb(0.5), heat_rgb(1.0)
+    assert low == (37, 52, 148) and high == (255, 237, 160) and low != mid != high
+    assert heat_rgb(2.0) == high and heat_rgb(-1.0) == low  # clipped
+    assert heat_rgb(3, 1, 5) == mid
+    assert heat_style(None) == "dim"
+    assert heat_style(1.0).startswith("black on") and heat_style(0.0).startswith("white on")
