@@ -14,6 +14,8 @@ from rapidfuzz import fuzz, process, utils
 DUPLICATE_SCORE = 90.0  # rapidfuzz ratio (0-100) at or above which two texts are the same
 MIN_WORDS = 3
 MAX_CHARS = 2000
+REPEAT_RATIO = 0.4  # distinct words / words below this: the text loops
+ECHO_SCORE = 92.0  # rapidfuzz partial_ratio against the prompt at or above this: an echo
 
 
 @dataclass
@@ -36,17 +38,23 @@ class NearDuplicateFilter:
             if key:
                 self.pool.append(key)
 
-    def check(self, text: str, remember: bool = True) -> Verdict:
+    def check(self, text: str, remember: bool = True, prompt: str | None = None) -> Verdict:
+        """Keep (reason None) or drop ``text``; ``prompt`` is the request that produced it."""
         text = " ".join((text or "").split())
         if not text:
             return Verdict(text, "empty")
-        if len(text.split()) < self.min_words:
+        words = text.split()
+        if len(words) < self.min_words:
             return Verdict(text, "too short")
         if len(text) > self.max_chars:
             return Verdict(text, "too long")
+        if len(words) >= 8 and len({w.lower() for w in words}) / len(words) < REPEAT_RATIO:
+            return Verdict(text, "repetitive")  # a small model stuck in a loop
         key = utils.default_process(text)
         if not key:
             return Verdict(text, "empty")
+        if prompt and fuzz.partial_ratio(key, utils.default_process(prompt)) >= ECHO_SCORE:
+            return Verdict(text, "echoes the prompt")  # copied the instructions or the example
         if self.pool:
             hit = process.extractOne(key, self.pool, scorer=fuzz.ratio, processor=None,
                                      score_cutoff=self.threshold)

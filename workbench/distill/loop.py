@@ -371,7 +371,7 @@ class EvoKDRun:
                     records.append(SampleRecord(r, gen.raw[:2000], None, kind, False, "unparseable"))
                     continue
                 for it in items:
-                    verdict = dedupe.check(it.text)
+                    verdict = dedupe.check(it.text, prompt=gen.prompt)
                     if verdict.reason:
                         records.append(SampleRecord(r, verdict.text, None, kind, False, verdict.reason))
                     else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 # Texts quoted back to the teacher are cut: analysis prompts stay short for small models.
-QUOTE_CHARS = 220
+QUOTE_CHARS = 160
 ANALYSIS_CHARS = 500
 
 

@@ -68,6 +68,7 @@ class Generated:
     error: str | None = None
     texts: list[str] = field(default_factory=list)
     labelled: list[parsers.Labelled] = field(default_factory=list)
+    prompt: str = ""
 
 
 @dataclass
@@ -134,10 +135,11 @@ class Teacher:
     # -- analysis -------------------------------------------------------------------------
     async def analyse(self, wrong: Sequence[Mistake], correct: Sequence[Mistake], seed: int) -> str:
         messages = prompts.analysis_prompt(self.info, wrong, correct)
-        r = await self._call("analysis", messages, ANALYSIS_TOKENS, temperature=0.3, seed=seed)
+        # Near-greedy decoding makes small models loop; 0.7 keeps the analysis readable.
+        r = await self._call("analysis", messages, ANALYSIS_TOKENS, temperature=0.7, seed=seed)
         if r is None or not r.ok:
             return ""
-        return " ".join(r.text.split())[:1500]
+        return cut_repetition(" ".join(r.text.split()))[:1500]
 
     # -- generation -----------------------------------------------------------------------
     async def generate(self, kind: str, n: int, *, analysis: str = "", focus: Sequence[str] = (),
@@ -154,7 +156,8 @@ class Teacher:
                              seed=seed)
         if r is None:
             return None
-        out = Generated(kind=kind, raw=r.text or "", ok=r.ok, error=r.error)
+        out = Generated(kind=kind, raw=r.text or "", ok=r.ok, error=r.error,
+                        prompt=messages[-1]["content"])
         if not r.ok:
             return out
         if with_labels:
@@ -207,6 +210,18 @@ class Teacher:
             self.usage.completion_tokens += ct
             out.append(LabelResult(label))
         return out
+
+
+def cut_repetition(text: str, max_repeats: int = 2) -> str:
+    """Cut a text where a word or short phrase starts repeating itself over and over."""
+    words = text.split()
+    for size in (1, 2, 3, 4):
+        for i in range(len(words) - size * (max_repeats + 1) + 1):
+            chunk = [w.lower() for w in words[i:i + size]]
+            if all([w.lower() for w in words[i + k * size:i + (k + 1) * size]] == chunk
+                   for k in range(1, max_repeats + 1)):
+                return " ".join(words[:i + size]).rstrip(",;:") + " ..."
+    return text
 
 
 def labels_from_answer(info: TaskInfo, text: str, answer: str) -> LabelResult:

@@ -73,7 +73,8 @@ def follow(db: Database, job_id: int, *, out: TextIO | None = None, poll_s: floa
             out.write("\r\x1b[2K" + line)
             bar_shown = True
         else:
-            plain = " · ".join(line.split(" · ")[1:3])  # round + phase: print when they change
+            p = job.progress or {}
+            plain = f"{p.get('round')}:{p.get('phase')}:{status}"  # a line per round/phase change
             if plain != last_plain:
                 out.write(line + "\n")
                 last_plain = plain

@@ -1,0 +1,124 @@
+"""Pilot tests of the Jobs screen and a job's screen following a real running job process."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.distill.fixtures import teacher, teacher_config, teacher_server, tiny_student, toy_data  # noqa: F401
+from tests.distill.support import good_answer
+from workbench.devtools.openai_server import Behavior
+from workbench.distill.options import EvoKDOptions
+from workbench.jobs import launcher
+from workbench.jobs.monitor import pid_is_worker
+from workbench.store import jobs as store
+from workbench.store.db import open_db
+
+SIZE = (170, 50)
+
+
+async def wait_until(pilot, predicate, timeout: float = 90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.3)
+    raise AssertionError(f"timed out waiting for {predicate}")
+
+
+@pytest.mark.slow  # a real worker process (imports torch) runs behind the app
+async def test_job_screen_follows_a_running_job_and_reattaches(tmp_path, teacher, teacher_config,
+                                                               tiny_student, toy_data):
+    from workbench.ui.app import WorkbenchApp
+    from workbench.ui.screens.job import JobScreen
+    from workbench.ui.screens.jobs import JobsScreen
+
+    def slow(prompt: str, seed: int):
+        text = good_answer(prompt, seed)
+        # Each analysis takes a while: the job is surely still running when we look.
+        return Behavior(text=text, latency_s=4.0) if "two or three sentences" in prompt else text
+
+    teacher.responder = slow
+    db_path = tmp_path / "wb.db"
+    db = open_db(db_path)
+    opts = EvoKDOptions(dataset=str(toy_data), student=str(tiny_student), teacher="teacher", rounds=3,
+                        per_round=3, device="cpu", threads=1, lr=3e-3)
+    job_id, proc = launcher.submit(db, db_path, "evokd", {"options": opts.to_dict(),
+                                                         "config_path": str(teacher_config)})
+
+    app = WorkbenchApp(db_path=db_path, config_path=teacher_config, load_heavy=False, start_screen="jobs")
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = app.screen
+        assert isinstance(jobs, JobsScreen)
+        await wait_until(pilot, lambda: jobs.rows and jobs.rows[0]["job_id"] == job_id)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JobScreen) and screen.job_id == job_id
+
+        # Live: round 0 lands in the table, the loss curve fills, scores are plotted.
+        await wait_until(pilot, lambda: screen.snapshot is not None and len(screen.snapshot.rounds) >= 1
+                         and screen.losses and 0 in screen.scores)
+        assert screen.snapshot.status in ("running", "queued")
+        assert screen.query_one("#job-rounds").row_count >= 1
+        assert screen.query_one("#job-samples").row_count >= 3  # the seed examples
+        # The header shows progress, ETA and the device load the worker reports.
+        await wait_until(pilot, lambda: "load" in (screen.snapshot.job.progress or {}))
+        header = str(screen.query_one("#job-header").render())
+        assert "running" in header and "ETA" in header and "CPU" in header and "RAM" in header
+
+        # The teacher's analysis shows up while round 1 is still going.
+        await wait_until(pilot, lambda: "confuses" in (screen.snapshot.analysis or ""))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, JobsScreen)
+
+    # Closing the app does not stop the job...
+    pid = store.get_job(db, job_id).pid
+    assert pid_is_worker(pid, job_id)
+    assert store.get_job(db, job_id).status == "running"
+
+    # ...and a new app re-attaches to it; c cancels it cleanly.
+    app = WorkbenchApp(db_path=db_path, config_path=teacher_config, load_heavy=False, start_screen="jobs")
+    async with app.run_test(size=SIZE) as pilot:
+        jobs = app.screen
+        await wait_until(pilot, lambda: jobs.rows and jobs.rows[0]["status"] == "running")
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.snapshot is not None and screen.losses)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: screen.snapshot.status == "cancelled", timeout=60)
+        assert "cancelled" in str(screen.query_one("#job-header").render())
+    assert store.get_job(db, job_id).status == "cancelled"
+    proc.wait(timeout=30)
+    db.close()
+
+
+async def test_new_job_dialog_validates_before_starting(tmp_path, teacher_config):
+    from workbench.ui.app import WorkbenchApp
+    from workbench.ui.widgets.job_new import NewJobDialog
+
+    app = WorkbenchApp(db_path=tmp_path / "wb.db", config_path=teacher_config, load_heavy=False,
+                       start_screen="jobs")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewJobDialog)
+        dialog.query_one("#new-rounds").value = "many"
+        await pilot.click("#new-start")
+        await pilot.pause()
+        assert "rounds must be a whole number" in str(dialog.query_one("#new-job-error").render())
+        dialog.query_one("#new-rounds").value = "2"
+        dialog.query_one("#new-shots").value = "0"
+        dialog.query_one("#new-start").press()
+        await pilot.pause()
+        assert "--shots must be at least 1" in str(dialog.query_one("#new-job-error").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, NewJobDialog)
+    db = open_db(tmp_path / "wb.db")
+    assert store.list_jobs(db) == []  # nothing was started
+    db.close()

@@ -1,0 +1,144 @@
+"""Jobs: every EvoKD job in the database, live, with keys to open, start, cancel and resume.
+
+Jobs are separate processes; this screen only reads their rows (from a thread worker with
+its own connection, once a second), so it re-attaches to whatever is running, whether it
+was started here, from the CLI, or before the app was last closed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from workbench.ui.widgets.job_actions import JobActions
+from workbench.ui.widgets.job_header import STATUS_STYLE
+from workbench.ui.widgets.screen_base import WorkbenchScreen
+
+POLL_S = 1.0
+COLUMNS = (("id", 4), ("status", 11), ("method", 16), ("dataset", 20), ("rounds", 7), ("acc", 6),
+           ("F1", 6), ("note", 48), ("created", 16))
+
+
+class JobsScreen(JobActions, WorkbenchScreen):
+    DEFAULT_CSS = """
+    JobsScreen #jobs-table { height: 1fr; }
+    JobsScreen #jobs-help { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("enter,o", "open_job", "Open", id="jobs.open"),
+        Binding("n", "new_job", "New job", id="jobs.new"),
+        Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
+        Binding("r", "resume_job", "Resume", id="jobs.resume"),
+        Binding("f5", "reload", "Refresh", show=False, id="jobs.reload"),
+    ]
+    PALETTE_ACTIONS = (
+        ("Jobs: new EvoKD job", "start a distillation job in its own process (n)", "new_job"),
+        ("Jobs: open job", "follow the highlighted job live (enter)", "open_job"),
+        ("Jobs: cancel job", "stop the highlighted job cleanly (c)", "cancel_job"),
+        ("Jobs: resume job", "continue an interrupted, failed or cancelled job (r)", "resume_job"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, Any]] = []
+        self._reader: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("enter: open · n: new job · c: cancel · r: resume — jobs keep running when the app "
+                     "closes", id="jobs-help")
+        table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width, key=label)
+        yield table
+
+    def on_mount(self) -> None:
+        self.query_one("#jobs-table", DataTable).focus()
+        self.action_reload()
+        self.set_interval(POLL_S, self.action_reload)
+
+    def on_unmount(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+    # -- data -----------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="jobs-poll", name="read jobs")
+    def _poll(self) -> None:
+        from workbench.jobs.launcher import reap
+        from workbench.jobs.results import job_summary
+        from workbench.store.jobs import list_jobs
+
+        if self._reader is None:
+            self._reader = self.app.open_db()
+        reap()
+        rows = [job_summary(self._reader, j) for j in list_jobs(self._reader)]
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one("#jobs-table", DataTable)
+        if rows == self.rows:
+            return
+        keep = table.cursor_row
+        self.rows = rows
+        table.clear()
+        for r in rows:
+            done = f"{max(r['rounds_done'], 0)}/{r['rounds']}" if r["rounds_done"] >= 0 else f"-/{r['rounds']}"
+            note = r["error"] or ""
+            if r["phase"]:
+                note = r["phase"] + (f", ETA {r['eta_s']}s" if r["eta_s"] else "")
+            table.add_row(str(r["job_id"]), Text(r["status"], style=STATUS_STYLE.get(r["status"], "")),
+                          r["method"], Path(str(r["dataset"] or "-")).name[:20], done,
+                          "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
+                          "-" if r["macro_f1"] is None else f"{r['macro_f1']:.3f}",
+                          note[:48], (r["created"] or "")[:16].replace("T", " "), key=str(r["job_id"]))
+        if rows:
+            table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
+
+    def selected_job(self) -> int | None:
+        table = self.query_one("#jobs-table", DataTable)
+        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+            return None
+        return int(self.rows[table.cursor_row]["job_id"])
+
+    def after_job_action(self) -> None:
+        self.action_reload()
+
+    # -- actions --------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_job()
+
+    def action_open_job(self) -> None:
+        job_id = self.selected_job()
+        if job_id is None:
+            self.notify("no job selected: press n to start one")
+            return
+        from workbench.ui.screens.job import JobScreen
+
+        self.app.push_screen(JobScreen(job_id=job_id))
+
+    def action_cancel_job(self) -> None:
+        job_id = self.selected_job()
+        if job_id is not None:
+            self.cancel_job(job_id)
+
+    def action_resume_job(self) -> None:
+        job_id = self.selected_job()
+        if job_id is not None:
+            self.resume_job(job_id)
+
+    def action_new_job(self) -> None:
+        from workbench.ui.widgets.job_new import NewJobDialog
+
+        def started(options: dict | None) -> None:
+            if options:
+                self.start_job(options)
+
+        self.app.push_screen(NewJobDialog(), started)
