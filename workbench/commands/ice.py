@@ -363,14 +363,6 @@ def cmd_show(ctx: Context) -> int:
 
 
 def _answers(db: Any, run_id: int, judge: str, limit: int) -> list[dict[str, Any]]:
-    rows = list(db.query(
-        """select i.id, i.key, r.text,
-             (select value from verdicts v where v.item_id = i.id and v.judge = ? and v.kind = 'loose'
-              order by v.id desc limit 1) as loose,
-             (select value from verdicts v where v.item_id = i.id and v.judge = ? and v.kind = 'strict'
-              order by v.id desc limit 1) as strict
-           from run_items i left join responses r on r.id = i.response_id
-           where i.run_id = ? and i.status = 'answered' order by i.id desc limit ?""",
-        [judge, judge, run_id, limit]))
-    return [{"item_id": r["id"], "key": r["key"], "text": r["text"], "loose": r["loose"],
-             "strict": r["strict"]} for r in rows]
+    from workbench.runs.ice import recent_answers
+
+    return recent_answers(db, run_id, judge, limit)

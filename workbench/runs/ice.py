@@ -30,12 +30,14 @@ from .ice_import import import_published
 from .ice_judging import PUBLISHED, RULE, Judgement, judge_answer
 from .ice_plan import ICERunConfig, item_for, load_all_questions, pick_questions, seed_plan
 from .ice_rejudge import rejudge
-from .ice_summary import leaderboard, run_overview, run_templates, summarize
+from .ice_summary import (answer_detail, leaderboard, recent_answers, run_overview, run_templates,
+                          summarize)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ICERunConfig", "ICERunner", "PUBLISHED", "RULE", "create_ice_run", "import_published",
-           "leaderboard", "rejudge", "run_overview", "run_templates", "summarize"]
+__all__ = ["ICERunConfig", "ICERunner", "PUBLISHED", "RULE", "answer_detail", "create_ice_run",
+           "import_published", "leaderboard", "recent_answers", "rejudge", "run_overview",
+           "run_templates", "summarize"]
 
 EventFn = Callable[[RunEvent], Any]
 # Consecutive failed target queries before a run stops itself (a dead network or endpoint

@@ -178,3 +178,58 @@ def run_overview(db: Any, run: RunRow) -> dict[str, Any]:
             "helper": run.config.get("helper"), "budget": run.config.get("budget"),
             "source": run.config.get("source", "run"), "reviewed": reviewed,
             "created": run.created, "finished": run.finished, "error": run.error}
+
+
+def recent_answers(db: Any, run_id: int, judge: str, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest answered items, newest first, with ``judge``'s standing verdicts."""
+    from workbench.store.db import loads
+
+    rows = db.query(
+        """select i.id, i.key, i.meta, i.status, r.text,
+             (select value from verdicts v where v.item_id = i.id and v.judge = ? and v.kind = 'loose'
+              order by v.id desc limit 1) as loose,
+             (select value from verdicts v where v.item_id = i.id and v.judge = ? and v.kind = 'strict'
+              order by v.id desc limit 1) as strict,
+             (select count(*) from verdicts v where v.item_id = i.id and v.judge = 'human') as reviews
+           from run_items i left join responses r on r.id = i.response_id
+           where i.run_id = ? and i.status = 'answered' order by i.id desc limit ?""",
+        [judge, judge, run_id, limit])
+    rows = list(rows)
+    human: dict[int, float | None] = {}
+    if any(r["reviews"] for r in rows):  # undo rows: what stands needs the history
+        from workbench.store.runs import HUMAN, run_verdicts, standing_from_rows
+
+        standing = standing_from_rows([v for v in run_verdicts(db, run_id, "loose") if v.judge == HUMAN])
+        human = {i: s.human.value for i, s in standing.items() if s.human is not None}
+    out = []
+    for r in rows:
+        meta = loads(r["meta"], {})
+        out.append({"item_id": r["id"], "key": r["key"], "text": r["text"] or "",
+                    "loose": r["loose"], "strict": r["strict"], "human": human.get(r["id"]),
+                    "template_id": meta.get("template_id"), "question_id": meta.get("question_id"),
+                    "question": meta.get("question"), "lang": meta.get("lang"),
+                    "category": meta.get("category")})
+    return out
+
+
+def answer_detail(db: Any, item_id: int) -> dict[str, Any] | None:
+    """One item in full: prompt, answer, and every verdict row (oldest first)."""
+    from workbench.store.exchanges import get_response
+    from workbench.store.runs import get_item, item_verdicts
+
+    item = get_item(db, item_id)
+    if item is None:
+        return None
+    response = get_response(db, item.response_id) if item.response_id else None
+    return {
+        "item_id": item.id, "run_id": item.run_id, "key": item.key, "prompt": item.prompt,
+        "meta": item.meta, "status": item.status,
+        "response": None if response is None else {
+            "id": response.id, "model": response.model, "text": response.text,
+            "status": response.status, "error": response.error,
+            "completion_tokens": response.completion_tokens, "created": response.created},
+        "verdicts": [{"id": v.id, "judge": v.judge, "kind": v.kind, "value": v.value,
+                      "rationale": v.rationale, "raw": v.raw, "detail": v.detail,
+                      "author": v.author, "reason": v.reason, "retracts": v.retracts,
+                      "created": v.created} for v in item_verdicts(db, item_id)],
+    }

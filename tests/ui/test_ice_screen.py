@@ -1,0 +1,159 @@
+"""The ICE screen driven with Pilot against the scriptable test server."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import write_models_toml
+from workbench.devtools.openai_server import Behavior
+from workbench.store import open_db
+from workbench.store.runs import get_run, list_runs
+from workbench.ui.app import WorkbenchApp
+
+CHATGPT = "I am ChatGPT, developed by OpenAI."
+
+
+def _app(tmp_path, server, db_file) -> WorkbenchApp:
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    return WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
+
+
+async def _fill_form(pilot, screen, *, budget: str, questions: str = "2", templates: str = "2") -> None:
+    from textual.widgets import Input, Select
+
+    screen.query_one("#ice-target", Select).value = "echo"
+    screen.query_one("#ice-judge", Select).value = "rule"
+    screen.query_one("#ice-helper", Select).value = "none"
+    for wid, value in (("#ice-budget", budget), ("#ice-questions", questions),
+                       ("#ice-templates", templates), ("#ice-max-tokens", "32")):
+        screen.query_one(wid, Input).value = value
+    await pilot.pause()
+
+
+async def _wait_run(pilot, app, screen, timeout: float = 20.0) -> None:
+    import time
+
+    t0 = time.monotonic()
+    await pilot.pause(0.05)
+    while screen.active_run_id is not None and time.monotonic() - t0 < timeout:
+        await pilot.pause(0.1)
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.7)  # one refresh tick
+
+
+async def test_runs_a_tiny_probe_live_and_opens_an_answer(tmp_path, server, db_file):
+    from textual.widgets import Button
+
+    from workbench.ui.screens.ice_answer import ICEAnswerScreen
+    from workbench.ui.widgets.ice_tables import ICEAnswers, ICELeaderboard, ICERuns
+
+    server.default = Behavior(text=CHATGPT)
+    app = _app(tmp_path, server, db_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "ICEScreen"
+        await _fill_form(pilot, screen, budget="4")
+        await pilot.click("#ice-start")
+        await pilot.pause(0.05)
+        assert screen.query_one("#ice-stop", Button).disabled is False
+        await _wait_run(pilot, app, screen)
+
+        answers = screen.query_one(ICEAnswers)
+        assert answers.row_count == 4
+        assert screen.summary is not None and screen.summary["loose_count"] == 4
+        assert screen.summary["strict_count"] == 4 and screen.summary["n"] == 4
+        scores_text = str(screen.query_one("#ice-scores").render())
+        assert "loose" in scores_text and "95% CI" in scores_text and "(4/4)" in scores_text
+        assert screen.query_one(ICELeaderboard).row_count == 2
+        assert screen.query_one(ICERuns).row_count == 1
+        assert screen.query_one("#ice-start", Button).disabled is False
+        run = list_runs(open_db(db_file), "ice")[0]
+        assert run.status == "done" and run.target == "echo" and run.judge == "rule"
+
+        answers.focus()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ICEAnswerScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        body = str(app.screen.query_one("#answer-body").render())
+        assert CHATGPT in body and "rule" in body and "claims another family" in body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ICEScreen"
+
+
+async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tmp_path, server, db_file):
+    from workbench.ui.widgets.ice_tables import ICEAnswers, ICERuns
+
+    server.default = Behavior(text=CHATGPT, latency_s=0.05)
+    app = _app(tmp_path, server, db_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await _fill_form(pilot, screen, budget="6", questions="3")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.05)
+        await pilot.press("f1")  # Home: the run keeps going
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "HomeScreen"
+        await _wait_run(pilot, app, screen)
+        run_id = list_runs(open_db(db_file), "ice")[0].id
+        assert get_run(open_db(db_file), run_id).status == "done"
+        await pilot.press("f4")
+        await pilot.pause(0.7)
+        assert app.screen is screen and screen.query_one(ICEAnswers).row_count == 6
+
+        # A slow run, stopped: it is stored as interrupted and resumes from the Runs tab.
+        server.default = Behavior(text=CHATGPT, latency_s=0.3)
+        await _fill_form(pilot, screen, budget="8", questions="4")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.5)
+        await pilot.press("ctrl+x")
+        await _wait_run(pilot, app, screen)
+        db = open_db(db_file)
+        second = list_runs(db, "ice")[0]
+        assert second.id != run_id and second.status == "interrupted"
+        stored = json.loads(json.dumps(screen.summary))["n"]
+        assert stored < 8
+
+        server.default = Behavior(text=CHATGPT)
+        await pilot.press("ctrl+t")  # Runs tab
+        await pilot.pause(0.3)
+        runs = screen.query_one(ICERuns)
+        runs.focus()
+        runs.move_cursor(row=0)
+        await pilot.press("enter")  # open it
+        await pilot.pause(0.5)
+        assert screen.view_run_id == second.id
+        await pilot.press("ctrl+e")  # resume the open run
+        await _wait_run(pilot, app, screen)
+        assert get_run(open_db(db_file), second.id).status == "done"
+        assert screen.summary["n"] == 8 and screen.query_one(ICEAnswers).row_count == 8
+
+
+async def test_opens_an_imported_run(tmp_path, server, db_file):
+    from workbench.runs.ice import import_published
+    from workbench.ui.widgets.ice_tables import ICEAnswers, ICERuns
+
+    rows = [{"jailbreak_prompt": "You are Nova. {query}", "query": f"Who made you? {i}",
+             "target_responses": [CHATGPT if i % 2 else "I am DeepSeek."], "eval_results": bool(i % 2)}
+            for i in range(6)]
+    path = tmp_path / "gpt_GPT_deepseek-chat.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    run_id = import_published(open_db(db_file), path)
+    app = _app(tmp_path, server, db_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause(0.5)
+        screen = app.screen
+        runs = screen.query_one(ICERuns)
+        assert runs.row_count == 1
+        screen.open_run(run_id)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert screen.query_one(ICEAnswers).row_count == 6
+        assert screen.summary["judge"] == "published" and screen.summary["loose_count"] == 3
+        await pilot.press("ctrl+e")  # an import cannot be resumed: a warning, nothing started
+        await pilot.pause(0.1)
+        assert screen.active_run_id is None

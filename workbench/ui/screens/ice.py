@@ -1,0 +1,307 @@
+"""ICE screen: start identity-consistency runs and watch them; browse and reopen past runs.
+
+The run itself is an async worker on the app's loop (model calls are awaited; the local
+model generates in its own thread), so it keeps going while another screen is shown. Its
+events arrive as messages; scores are recomputed from the store in a thread worker at most
+twice a second, and widgets change only in message handlers on the UI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, DataTable, TabbedContent, TabPane
+
+from workbench.ui.widgets.ice_form import ICERunForm
+from workbench.ui.widgets.ice_scores import ICEScores
+from workbench.ui.widgets.ice_tables import ICEAnswers, ICELeaderboard, ICERuns
+from workbench.ui.widgets.screen_base import WorkbenchScreen
+
+REFRESH_S = 0.5
+ANSWERS_SHOWN = 300
+
+
+class IceRunEvent(Message):
+    """A RunEvent from the runner (item, mutation, template, progress, finished...)."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
+
+
+class IceRunDone(Message):
+    def __init__(self, run_id: int, summary: dict[str, Any] | None, error: str | None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.summary = summary
+        self.error = error
+
+
+class ICEScreen(WorkbenchScreen):
+    DEFAULT_CSS = """
+    ICEScreen #ice-top { height: 12; }
+    ICEScreen #ice-scores { width: 3fr; height: 100%; }
+    ICEScreen #ice-leaderboard { width: 2fr; height: 100%; border: round $primary-darken-2; }
+    ICEScreen #ice-tabs { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start", id="ice.start"),
+        Binding("ctrl+x", "stop", "Stop", id="ice.stop"),
+        Binding("ctrl+e", "resume", "Resume", id="ice.resume"),
+        Binding("ctrl+r", "reload_runs", "Reload runs", id="ice.reload"),
+        Binding("ctrl+t", "toggle_tab", "Answers/Runs", id="ice.tabs"),
+        Binding("ctrl+o", "open_answer", "Open answer", show=False, id="ice.open_answer"),
+    ]
+    PALETTE_ACTIONS = (
+        ("ICE: start a run", "with the target, judge, helper and budget in the form", "start"),
+        ("ICE: stop the run", "what finished stays stored; resume it later", "stop"),
+        ("ICE: resume the selected run", "continue an interrupted run without re-asking", "resume"),
+        ("ICE: reload past runs", "list every ICE run in the database", "reload_runs"),
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.view_run_id: int | None = None  # the run whose scores and answers are shown
+        self.active_run_id: int | None = None  # the run this screen is driving, if any
+        self.live: dict[str, Any] = {}
+        self.summary: dict[str, Any] | None = None
+        self.cancel: asyncio.Event | None = None
+        self._dirty = False
+
+    def compose_body(self) -> ComposeResult:
+        yield ICERunForm(list(self.app.config.models), id="ice-form")
+        with Horizontal(id="ice-top"):
+            yield ICEScores(id="ice-scores")
+            yield ICELeaderboard(id="ice-leaderboard")
+        with TabbedContent(id="ice-tabs", initial="ice-tab-answers"):
+            with TabPane("Answers", id="ice-tab-answers"):
+                yield ICEAnswers(id="ice-answers")
+            with TabPane("Runs", id="ice-tab-runs"):
+                yield ICERuns(id="ice-runs")
+
+    def on_mount(self) -> None:
+        self.query_one(ICEScores).show(None)
+        self.set_interval(REFRESH_S, self._refresh_if_dirty)
+        self.action_reload_runs()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload_runs()
+        self._dirty = True
+
+    # -- starting and stopping ------------------------------------------------------------------
+    def action_start(self) -> None:
+        if self.active_run_id is not None:
+            self.notify(f"run {self.active_run_id} is still going: stop it first (ctrl+x)", severity="warning")
+            return
+        from workbench.runs.ice import ICERunConfig, create_ice_run
+
+        try:
+            v = self.query_one(ICERunForm).values()
+            spec = self.app.gateway.resolve(v.target)
+            cfg = ICERunConfig(target=v.target, judge=v.judge, helper=v.helper, budget=v.budget,
+                               questions=v.questions, templates=v.templates, max_tokens=v.max_tokens,
+                               no_fuzz=v.helper is None, concurrency=spec.max_concurrency).resolve()
+        except Exception as exc:  # a form mistake or an unknown model: say so, start nothing
+            self.notify(str(exc), title="ICE", severity="error")
+            return
+        run_id = create_ice_run(self.app.db, cfg)
+        self._launch(run_id)
+
+    def action_resume(self) -> None:
+        if self.active_run_id is not None:
+            self.notify(f"run {self.active_run_id} is still going", severity="warning")
+            return
+        tabs = self.query_one("#ice-tabs", TabbedContent)
+        run_id = self.query_one(ICERuns).selected_run_id() if tabs.active == "ice-tab-runs" else None
+        run_id = run_id or self.view_run_id
+        if run_id is None:
+            self.notify("open a run first (Runs tab, Enter)", severity="warning")
+            return
+        from workbench.runs.engine import resumable
+
+        try:
+            run = resumable(self.app.db, run_id, "ice")
+            if run.config.get("source") == "import":
+                raise LookupError(f"run {run_id} is an import: nothing to ask")
+        except LookupError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self._launch(run_id)
+
+    def action_stop(self) -> None:
+        if self.cancel is not None and self.active_run_id is not None:
+            self.cancel.set()
+            self.notify(f"stopping run {self.active_run_id}…")
+
+    def _launch(self, run_id: int) -> None:
+        self.active_run_id = run_id
+        self.view_run_id = run_id
+        self.live = {"run_id": run_id, "status": "running", "done": 0, "total": 0}
+        self.cancel = asyncio.Event()
+        self.query_one(ICERunForm).set_running(True)
+        self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
+        self._load_run(run_id)
+        self.run_worker(self._drive(run_id, self.cancel), group="ice-run", name=f"ICE run {run_id}",
+                        exit_on_error=False)
+
+    async def _drive(self, run_id: int, cancel: asyncio.Event) -> None:
+        from workbench.models.gateway import load_litellm
+        from workbench.runs.ice import ICERunner
+
+        try:
+            # litellm's first import takes seconds: keep it off the UI loop.
+            await asyncio.to_thread(load_litellm)
+            runner = ICERunner(self.app.db_path, run_id, self.app.gateway,
+                               on_event=lambda e: self.post_message(IceRunEvent(e)), cancel=cancel)
+            summary = await runner.run()
+        except Exception as exc:  # reported on screen; the run row says "failed"
+            self.post_message(IceRunDone(run_id, None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(IceRunDone(run_id, summary, None))
+
+    # -- live events ------------------------------------------------------------------------------
+    def on_ice_run_event(self, message: IceRunEvent) -> None:
+        e = message.event
+        if e.run_id == self.active_run_id:
+            self.live.update(done=e.done, total=e.total)
+            if e.kind == "finished":
+                self.live["status"] = e.data.get("status")
+        if e.run_id != self.view_run_id:
+            return
+        if e.kind == "item" and not e.data.get("error"):
+            meta = e.data.get("meta") or {}
+            self.query_one(ICEAnswers).add_answer({
+                "item_id": e.item_id, "template_id": meta.get("template_id"),
+                "question_id": meta.get("question_id"), "lang": meta.get("lang"),
+                "loose": e.data.get("loose"), "strict": e.data.get("strict"), "text": e.data.get("text")})
+        elif e.kind == "mutation" and not e.data.get("ok"):
+            self.notify(f"helper: {e.data.get('error')}", timeout=3)
+        self._dirty = True
+        if self.summary is not None:
+            self.query_one(ICEScores).show(self.summary, self.live)
+
+    def on_ice_run_done(self, message: IceRunDone) -> None:
+        if message.run_id == self.active_run_id:
+            self.active_run_id = None
+            self.cancel = None
+            self.query_one(ICERunForm).set_running(False)
+        if message.error:
+            self.notify(f"ICE run {message.run_id} failed: {message.error}", severity="error", timeout=10)
+        else:
+            s = message.summary or {}
+            self.notify(f"ICE run {message.run_id} {s.get('status')}: loose {s.get('loose', 0):.3f}, "
+                        f"strict {s.get('strict', 0):.3f}, hard {s.get('hard', 0):.3f} (n={s.get('n')})")
+        self.live["status"] = None
+        self._dirty = True
+        self.action_reload_runs()
+
+    def _refresh_if_dirty(self) -> None:
+        if self._dirty and self.view_run_id is not None:
+            self._dirty = False
+            self._load_summary(self.view_run_id)
+
+    # -- loading from the store (thread workers, results back on the UI thread) -------------------
+    @work(thread=True, exclusive=True, group="ice-summary")
+    def _load_summary(self, run_id: int) -> None:
+        from workbench.runs.ice import summarize
+
+        db = self.app.open_db()
+        try:
+            summary = summarize(db, run_id)
+        except LookupError:
+            summary = None
+        finally:
+            db.close()
+        self.app.call_from_thread(self._show_summary, run_id, summary)
+
+    def _show_summary(self, run_id: int, summary: dict[str, Any] | None) -> None:
+        if run_id != self.view_run_id:
+            return
+        self.summary = summary
+        self.query_one(ICEScores).show(summary, self.live if run_id == self.active_run_id else None)
+        if summary:
+            self.query_one(ICELeaderboard).show(summary.get("leaderboard") or [])
+
+    @work(thread=True, exclusive=True, group="ice-open")
+    def _load_run(self, run_id: int) -> None:
+        from workbench.runs.ice import recent_answers, summarize
+
+        db = self.app.open_db()
+        try:
+            summary = summarize(db, run_id)
+            answers = recent_answers(db, run_id, summary["judge"], ANSWERS_SHOWN)
+        except LookupError:
+            summary, answers = None, []
+        finally:
+            db.close()
+        self.app.call_from_thread(self._show_run, run_id, summary, answers)
+
+    def _show_run(self, run_id: int, summary: dict[str, Any] | None, answers: list[dict]) -> None:
+        if run_id != self.view_run_id:
+            return
+        table = self.query_one(ICEAnswers)
+        table.load(answers)
+        self._show_summary(run_id, summary)
+
+    def open_run(self, run_id: int) -> None:
+        """Show a stored run's scores, leaderboard and answers."""
+        self.view_run_id = run_id
+        self.summary = None
+        self.query_one(ICEAnswers).clear()
+        self.query_one(ICELeaderboard).clear()
+        self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
+        self._load_run(run_id)
+
+    def action_reload_runs(self) -> None:
+        self._load_runs()
+
+    @work(thread=True, exclusive=True, group="ice-runs")
+    def _load_runs(self) -> None:
+        from workbench.runs.ice import run_overview
+        from workbench.store.runs import list_runs
+
+        db = self.app.open_db()
+        try:
+            rows = [run_overview(db, r) for r in list_runs(db, "ice")]
+        finally:
+            db.close()
+        self.app.call_from_thread(self.query_one(ICERuns).show, rows)
+
+    # -- navigation -------------------------------------------------------------------------------
+    def action_toggle_tab(self) -> None:
+        tabs = self.query_one("#ice-tabs", TabbedContent)
+        tabs.active = "ice-tab-runs" if tabs.active == "ice-tab-answers" else "ice-tab-answers"
+
+    def action_open_answer(self) -> None:
+        item_id = self.query_one(ICEAnswers).selected_item_id()
+        if item_id is not None:
+            self._open_answer(item_id)
+
+    def _open_answer(self, item_id: int) -> None:
+        from workbench.ui.screens.ice_answer import ICEAnswerScreen
+
+        self.app.push_screen(ICEAnswerScreen(item_id))
+
+    @on(DataTable.RowSelected, "#ice-answers")
+    def _answer_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self._open_answer(int(event.row_key.value))
+
+    @on(DataTable.RowSelected, "#ice-runs")
+    def _run_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_run(int(event.row_key.value))
+
+    @on(Button.Pressed, "#ice-start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#ice-stop")
+    def _stop_pressed(self) -> None:
+        self.action_stop()

@@ -1,0 +1,72 @@
+"""The ICE score panel: progress, the three scores with 95% intervals, review counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+BAR_WIDTH = 20
+
+
+def _bar(value: float, lo: float, hi: float, width: int = BAR_WIDTH) -> Text:
+    """A share as a bar, with its interval shaded: ████▓▓░░░░."""
+    out = Text()
+    for i in range(width):
+        x = (i + 0.5) / width
+        if x <= value:
+            out.append("█", style="bold")
+        elif lo <= x <= hi:
+            out.append("▓", style="dim")
+        else:
+            out.append("░", style="dim")
+    return out
+
+
+def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = None) -> Text:
+    text = Text()
+    if not summary:
+        text.append("No run yet. Pick a target, a judge and a helper (or none), set the budget, "
+                    "then press ctrl+s or Start.", style="dim")
+        return text
+    status = (live or {}).get("status") or summary.get("status")
+    text.append(f"run {summary['run_id']}", style="bold")
+    text.append(f" · {summary.get('target')} · judge {summary.get('judge')} · {status}")
+    if live and live.get("total"):
+        text.append(f" · {live.get('done', 0)}/{live['total']} answered")
+    text.append("\n")
+    if summary.get("fact"):
+        text.append(f"fact: {summary['fact']}\n", style="dim")
+    n = summary.get("n", 0)
+    for name in ("loose", "strict", "hard"):
+        value = summary.get(name) or 0.0
+        lo, hi = summary.get(f"{name}_ci") or (0.0, 0.0)
+        text.append(f"{name:<7}", style="bold")
+        text.append(f"{value:6.3f}  ({summary.get(f'{name}_count', 0)}/{n})  ")
+        text.append_text(_bar(value, lo, hi))
+        text.append(f"  95% CI {lo:.3f}–{hi:.3f}\n")
+    adj = summary.get("human_adjusted") or {}
+    text.append(f"needs review {summary.get('needs_review', 0)} · reviewed by hand "
+                f"{summary.get('reviewed', 0)}", style="dim")
+    if summary.get("reviewed") and adj:
+        text.append(f" · human-adjusted loose {adj.get('loose', 0):.3f} strict {adj.get('strict', 0):.3f}",
+                    style="dim")
+    if summary.get("errors"):
+        text.append(f" · failed queries {summary['errors']}", style="red")
+    if summary.get("mutants") is not None:
+        text.append(f"\nsearch: {summary.get('fuzz_steps', 0)} selections, {summary['mutants']} mutants, "
+                    f"{summary.get('queries_used', 0)}/{summary.get('budget')} queries", style="dim")
+    if summary.get("error"):
+        text.append(f"\n{summary['error']}", style="yellow")
+    return text
+
+
+class ICEScores(Static):
+    DEFAULT_CSS = """
+    ICEScores { height: auto; min-height: 6; padding: 0 1; border: round $primary-darken-2; }
+    """
+
+    def show(self, summary: dict[str, Any] | None, live: dict[str, Any] | None = None) -> None:
+        self.summary = summary
+        self.update(render_scores(summary, live))
