@@ -51,6 +51,7 @@ async def test_rse_screen_runs_a_tiny_run_and_shows_results(tmp_path, server, db
         screen = app.screen
         assert type(screen).__name__ == "RSEScreen"
         _setup(screen, reference="echo", targets=["echo-b"], judge="judge", limit="2")
+        screen.query_one("#rse-target-temperature", Input).value = "0.7"
         await pilot.pause()
         await pilot.click("#rse-start")
         await _wait(pilot, lambda: screen.active_run_id is not None)
@@ -63,6 +64,7 @@ async def test_rse_screen_runs_a_tiny_run_and_shows_results(tmp_path, server, db
         db = open_db(db_file)
         await _wait(pilot, lambda: get_run(db, run_id).status != "running")
         assert get_run(db, run_id).status == "done"
+        assert get_run(db, run_id).config["target_params"] == {"temperature": 0.7}
         await pilot.press("f5")
         await _wait(pilot, lambda: screen.active_run_id is None and screen.report is not None
                     and screen.report["status"] == "done")

@@ -66,10 +66,12 @@ class RSEScreen(WorkbenchScreen):
         Binding("r", "reload", "Refresh", id="rse.reload"),
         Binding("h", "toggle_human", "Judge/human scores", id="rse.human"),
         Binding("o", "open_item", "Open item", id="rse.open_item"),
+        Binding("u", "resume", "Resume run", id="rse.resume"),
     ]
     PALETTE_ACTIONS = (
         ("RSE: start run", "start a run with the chosen models and sets", "start"),
         ("RSE: cancel run", "stop the running run (resumable)", "cancel_run"),
+        ("RSE: resume run", "continue the shown run if it was interrupted or had failures", "resume"),
         ("RSE: toggle human-adjusted scores", "judge-only or human-adjusted judge scores", "toggle_human"),
     )
 
@@ -105,6 +107,10 @@ class RSEScreen(WorkbenchScreen):
                 with Horizontal(classes="row"):
                     yield Input(placeholder="all", id="rse-limit", type="integer")
                     yield Input(value="512", id="rse-max-tokens", type="integer")
+                yield Label("Temperature: both · targets only")
+                with Horizontal(classes="row"):
+                    yield Input(value="0", id="rse-temperature", type="number")
+                    yield Input(placeholder="same", id="rse-target-temperature", type="number")
                 yield Checkbox("judge both orders (swap)", id="rse-swap")
                 yield Checkbox("fresh answers (no reuse)", id="rse-fresh")
                 yield Checkbox("allow the reference to judge", id="rse-self-judge")
@@ -155,16 +161,24 @@ class RSEScreen(WorkbenchScreen):
         judge = self.query_one("#rse-judge", Select).value
         limit_text = self.query_one("#rse-limit", Input).value.strip()
         tokens_text = self.query_one("#rse-max-tokens", Input).value.strip()
+        temp_text = self.query_one("#rse-temperature", Input).value.strip()
+        target_temp_text = self.query_one("#rse-target-temperature", Input).value.strip()
         try:
             limit = int(limit_text) if limit_text else None
             max_tokens = int(tokens_text) if tokens_text else 512
         except ValueError:
             raise RSEError("limit and max tokens must be whole numbers") from None
+        try:
+            temperature = float(temp_text) if temp_text else 0.0
+            # A sampled variant of the reference: same model, targets alone at another temperature.
+            target_params = {"temperature": float(target_temp_text)} if target_temp_text else {}
+        except ValueError:
+            raise RSEError("temperatures must be numbers") from None
         return RSEOptions(
             reference=str(reference), targets=targets, sets=sets,
             judge=None if judge in (NO_JUDGE, Select.BLANK) else str(judge), limit=limit,
             swap=self.query_one("#rse-swap", Checkbox).value, fresh=self.query_one("#rse-fresh", Checkbox).value,
-            params={"temperature": 0.0, "max_tokens": max_tokens},
+            params={"temperature": temperature, "max_tokens": max_tokens}, target_params=target_params,
             allow_self_judge=self.query_one("#rse-self-judge", Checkbox).value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -231,7 +245,11 @@ class RSEScreen(WorkbenchScreen):
         """Continue the shown run if it was interrupted (palette / runs table)."""
         from workbench.runs.rse import RSEError, load_run
 
-        if self.run_id is None or self.active_run_id is not None:
+        if self.active_run_id is not None:
+            self.notify(f"run {self.active_run_id} is still going", severity="warning")
+            return
+        if self.run_id is None:
+            self.notify("open a run first (Runs tab, Enter)", severity="warning")
             return
         try:
             run, prepared = load_run(self.app.db, self.run_id, self.app.gateway)
