@@ -213,13 +213,20 @@ def cmd_tui(ctx: Context) -> int:
 
 # -- parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="SQLite file (default: $WORKBENCH_DB or the user data dir)")
-    common.add_argument("--config", metavar="PATH", help="models.toml (default: $WORKBENCH_CONFIG or the user config dir)")
+    def add_common(p: argparse.ArgumentParser, default: object) -> argparse.ArgumentParser:
+        p.add_argument("--db", metavar="PATH", default=default,
+                       help="SQLite file (default: $WORKBENCH_DB or the user data dir)")
+        p.add_argument("--config", metavar="PATH", default=default,
+                       help="models.toml (default: $WORKBENCH_CONFIG or the user config dir)")
+        return p
 
-    parser = argparse.ArgumentParser(
-        prog="workbench", parents=[common],
-        description="Distill Workbench: compare models, probe distillation (ICE, RSE), review judges, run EvoKD.")
+    # Subcommands take the same options, but SUPPRESS keeps `workbench --db X ask ...` from
+    # being reset to None by the subcommand's own defaults.
+    common = add_common(argparse.ArgumentParser(add_help=False), argparse.SUPPRESS)
+    parser = add_common(argparse.ArgumentParser(
+        prog="workbench",
+        description="Distill Workbench: compare models, probe distillation (ICE, RSE), review judges, run EvoKD."),
+        None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("tui", parents=[common], help="open the terminal app (the default)")

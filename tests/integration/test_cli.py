@@ -105,3 +105,11 @@ def test_app_import_stays_light():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
+
+
+def test_global_options_work_before_and_after_the_subcommand(capsys, db_file, tmp_path):
+    code, out, _ = run_cli(capsys, "--db", str(db_file), "db", "path")
+    assert out.strip() == str(db_file)
+    other = tmp_path / "other.db"
+    code, out, _ = run_cli(capsys, "--db", str(db_file), "db", "path", "--db", str(other))
+    assert out.strip() == str(other)
