@@ -91,3 +91,42 @@ def test_user_errors_are_one_line(tmp_path, server, db_file, capsys):
         code, _, err = run_cli(capsys, *argv)
         assert code == 2, (argv, err)
         assert err.count("\n") == 1 and expected in err, (argv, err)
+
+
+def test_sigint_and_sigterm_mark_the_run_interrupted(tmp_path, server, db_file):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+    from workbench.store import open_db
+    from workbench.store.runs import list_runs
+
+    server.default = Behavior(text=CHATGPT, latency_s=0.3)
+    common = _common(tmp_path, server, db_file)
+    for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 1)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workbench.cli", "ice", "run", *common, "--target", "echo",
+             "--budget", "40", "--concurrency", "2", "--json"],
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if db_file.exists():
+                db = open_db(db_file)
+                n = next(iter(db.query("select count(*) as n from run_items where status = 'answered'")))["n"]
+                db.close()
+                if n >= 2:
+                    break
+            time.sleep(0.2)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == code, err
+        run = list_runs(open_db(db_file), "ice")[0]
+        assert run.status == "interrupted" and "--resume" in run.error
+        assert f"--resume {run.id}" in (err + out)
+        db_file.unlink()
+        for extra in ("-wal", "-shm"):
+            (db_file.parent / (db_file.name + extra)).unlink(missing_ok=True)
