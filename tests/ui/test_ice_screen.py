@@ -55,8 +55,6 @@ async def test_runs_a_tiny_probe_live_and_opens_an_answer(tmp_path, server, db_f
         assert type(screen).__name__ == "ICEScreen"
         await _fill_form(pilot, screen, budget="4")
         await pilot.click("#ice-start")
-        await pilot.pause(0.05)
-        assert screen.query_one("#ice-stop", Button).disabled is False
         await _wait_run(pilot, app, screen)
 
         answers = screen.query_one(ICEAnswers)
@@ -85,6 +83,8 @@ async def test_runs_a_tiny_probe_live_and_opens_an_answer(tmp_path, server, db_f
 
 
 async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tmp_path, server, db_file):
+    from textual.widgets import Button
+
     from workbench.ui.widgets.ice_tables import ICEAnswers, ICERuns
 
     server.default = Behavior(text=CHATGPT, latency_s=0.05)
@@ -110,6 +110,8 @@ async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tm
         await _fill_form(pilot, screen, budget="8", questions="4")
         await pilot.press("ctrl+s")
         await pilot.pause(0.5)
+        assert screen.query_one("#ice-stop", Button).disabled is False  # running
+        assert screen.query_one("#ice-start", Button).disabled is True
         await pilot.press("ctrl+x")
         await _wait_run(pilot, app, screen)
         db = open_db(db_file)
