@@ -1,0 +1,66 @@
+"""Liveness, ETA and load formatting: the data API the CLI and the TUI render."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+from workbench.distill.teacher import cut_repetition
+from workbench.jobs.follow import progress_line
+from workbench.jobs.monitor import effective_status, eta_seconds, format_load, format_seconds, pid_is_worker
+from workbench.store import jobs as store
+from workbench.store.db import now
+
+
+def ago(seconds: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat()
+
+
+def test_a_running_job_without_its_worker_is_interrupted(tmp_path):
+    from workbench.store.db import open_db
+
+    db = open_db(tmp_path / "wb.db")
+    job_id = store.create_job(db, "evokd", {})
+    assert effective_status(store.get_job(db, job_id)) == "queued"  # just created, pid not written yet
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.update_job(db, job_id, status="running", pid=dead.pid, heartbeat=now())
+    assert effective_status(store.get_job(db, job_id)) == "interrupted"
+
+    # A live process that is not a job worker (pid reuse) does not count either.
+    store.update_job(db, job_id, pid=os.getpid())
+    assert not pid_is_worker(os.getpid())
+    assert effective_status(store.get_job(db, job_id)) == "interrupted"
+
+    store.update_job(db, job_id, status="done")
+    assert effective_status(store.get_job(db, job_id)) == "done"
+    db.close()
+
+
+def test_eta_and_progress_line(tmp_path):
+    from workbench.store.db import open_db
+
+    db = open_db(tmp_path / "wb.db")
+    job_id = store.create_job(db, "evokd", {})
+    store.update_job(db, job_id, status="running", started=ago(100))
+    store.merge_progress(db, job_id, {"round": 2, "rounds": 4, "phase": "training student", "step": 3,
+                                      "steps": 20, "fraction": 0.5, "round_started": ago(10)})
+    job = store.get_job(db, job_id)
+    # This round (10 s in) and rounds 3 and 4 at 30 s each: (4 - 2 + 1) * 30 - 10.
+    assert abs(eta_seconds(job, {0: 5.0, 1: 30.0}) - 80.0) < 1.0
+    # Before any teacher round ends: extrapolate from the fraction done.
+    assert 95 <= eta_seconds(job, {0: 5.0}) <= 105
+    line = progress_line(job, [], 100)
+    assert "50.0%" in line and "round 2/4" in line and "training student 3/20" in line and "ETA" in line
+    assert format_seconds(75) == "1m15s" and format_seconds(None) == "?"
+    assert "GPU 40%" in format_load({"gpu_util_percent": 40, "gpu_mem_used_gb": 2.0, "gpu_mem_total_gb": 80,
+                                     "cpu_percent": 10, "ram_percent": 20})
+    db.close()
+
+
+def test_cut_repetition():
+    assert cut_repetition("the government's government's government's government's plan") == "the government's ..."
+    assert cut_repetition("A plain sentence stays as it is.") == "A plain sentence stays as it is."
