@@ -73,6 +73,18 @@ def test_two_rounds_store_everything_and_checkpoints_load(run_loop, tiny_student
     assert model.config.id2label == {0: "food", 1: "sports", 2: "tech"}
     assert (run_loop.db_path.parent / "jobs" / str(job) / "round-2" / "model.safetensors").exists()
 
+    # The trained student serves as a local/ model through the gateway, answering with a label.
+    import asyncio
+
+    from workbench.config import ModelSpec, load_config
+    from workbench.models.gateway import Gateway
+
+    config = load_config(run_loop.db_path.parent / "models.toml")
+    config.models["local/toy-student"] = ModelSpec(name="local/toy-student", model="local/toy-student", path=ckpt)
+    answer = asyncio.run(Gateway(config).complete("local/toy-student", [
+        {"role": "user", "content": "The striker scored twice in the final match."}]))
+    assert answer.ok and answer.text in ("food", "sports", "tech")
+
 
 def test_ner_loop_and_token_checkpoint(run_loop, tiny_student, toy_ner, teacher):
     from transformers import AutoModelForTokenClassification
