@@ -70,7 +70,11 @@ class SQLiteRecorder:
         from workbench.store.exchanges import create_exchange, create_session, save_response
 
         if self._session_id is None:
-            self._session_id = create_session(self.db, "evokd", f"EvoKD job {self.job_id}: teacher")
+            title = f"EvoKD job {self.job_id}: teacher"
+            # A resumed job keeps adding to the session its first worker opened.
+            found = list(self.db.query("select id from sessions where kind = 'evokd' and title = ? "
+                                       "order by id limit 1", [title]))
+            self._session_id = found[0]["id"] if found else create_session(self.db, "evokd", title)
         prompt = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
         exchange_id = create_exchange(self.db, self._session_id, f"[{purpose}] {prompt}", messages)
         save_response(self.db, exchange_id, response)
