@@ -283,29 +283,41 @@ async def test_streaming_appends_fragments_and_coalesces():
             yield StreamingMarkdown(id="md")
 
     app = Host()
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(80, 20)) as pilot:
         md = app.query_one(StreamingMarkdown)
-        calls = {"update": 0}
-        original_update = md.update
-
-        def counting_update(markdown: str):
-            calls["update"] += 1
-            return original_update(markdown)
-
-        md.update = counting_update  # type: ignore[method-assign]
-        pieces = [f"token{i} " for i in range(2000)]
+        md.restart()
+        # 40 paragraphs of 50 tokens, a list and a code block: 2000+ deltas in one burst.
+        pieces = []
+        for p in range(40):
+            pieces += [f"word{p}_{i} " for i in range(50)] + ["\n\n"]
+        pieces += ["- one\n", "- two\n\n", "```python\n", "print('hi')\n", "```\n"]
         for piece in pieces:
             md.feed(piece)
         await md.settle()
-        assert md.source == "".join(pieces) == md.text
-        assert md.fragments_fed == 2000
-        assert 1 <= md.appends < 50  # thousands of deltas, a handful of renders
-        assert calls["update"] == 0  # never a whole-document re-render while streaming
+        md.end_stream()
+        assert md.rendered_text == "".join(pieces) == md.text
+        assert md.fragments_fed == len(pieces)
+        assert 1 <= md.appends < 20  # thousands of deltas, a handful of passes
+        # Finished blocks render once; each pass re-renders only the open block.
+        assert md.blocks_rendered <= 42 + md.appends
+        lines = [md.render_line(y).text for y in range(md.scrollable_content_region.height)]
+        assert md.virtual_size.height > 40 and md.scroll_y > 0  # followed the stream to its end
+        assert any("print('hi')" in line for line in lines)
+
+        # Trickled in, the same text still arrives whole, a few passes at a time.
         md.restart()
-        md.feed("fresh")
+        for piece in pieces[:300]:
+            md.feed(piece)
+            if len(md._queued) > 20:
+                await pilot.pause(0.01)
         await md.settle()
-        assert md.source == "fresh"
-        await pilot.pause()
+        assert md.rendered_text == "".join(pieces[:300])
+        assert md.appends < 300 / 5
+
+        md.set_text("# Title\n\nBody **bold**")
+        await md.settle()
+        assert md.text == "# Title\n\nBody **bold**" and md.virtual_size.height >= 3
+        assert "Title" in "".join(md.render_line(y).text for y in range(4))
 
 
 async def test_history_finds_the_answer_by_a_word_and_exports_it(server, db_file, tmp_path, monkeypatch):

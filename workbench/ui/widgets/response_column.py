@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.events import Click, DescendantFocus
 from textual.message import Message
 from textual.timer import Timer
@@ -119,8 +119,7 @@ class ResponseColumn(Vertical):
                 yield Label("max")
                 yield Input(_fmt(self._max_tokens), placeholder="default", type="integer", compact=True,
                             classes="col-max-tokens", tooltip="max tokens; empty: model default")
-        with VerticalScroll(classes="col-body"):
-            yield StreamingMarkdown(classes="col-markdown")
+        yield StreamingMarkdown(classes="col-body")
         yield Static("", classes="col-stats")
         yield Static("", classes="col-error", markup=False)
 
@@ -198,11 +197,10 @@ class ResponseColumn(Vertical):
         self._started = time.perf_counter()
         self._first_token_at = None
         self.markdown.restart()
-        self.query_one(".col-body", VerticalScroll).scroll_home(animate=False)
         self._show_error(None)
         self._tick()
         if self._ticker is None:
-            self._ticker = self.set_interval(0.25, self._tick)
+            self._ticker = self.set_interval(0.5, self._tick)
         else:
             self._ticker.resume()
         return self.cancel_event
@@ -224,28 +222,34 @@ class ResponseColumn(Vertical):
         return False
 
     async def finish(self, response: Any) -> None:
-        """Show the final answer and its stats (or its error); the partial text of a cancel stays."""
-        self.running = False
+        """Show the final answer and its stats (or its error); the partial text of a cancel stays.
+
+        The column counts as running until all of that is on screen.
+        """
         if self._ticker is not None:
             self._ticker.pause()
         self.response = response
-        if response.text != self.markdown.text:
-            await self.markdown.set_text(response.text)
-        else:
-            await self.markdown.settle()
-        self.query_one(".col-stats", Static).update(format_stats(response))
-        self._show_error(response.error if response.status == "error" else None)
+        try:
+            if response.text != self.markdown.text:
+                self.markdown.set_text(response.text)
+            else:
+                await self.markdown.settle()
+                self.markdown.end_stream()
+            self.query_one(".col-stats", Static).update(format_stats(response))
+            self._show_error(response.error if response.status == "error" else None)
+        finally:
+            self.running = False
 
     async def show_stored(self, row: Any) -> None:
         """Display a stored ResponseRow (no streaming)."""
         self.response = row
-        await self.markdown.set_text(row.text)
+        self.markdown.set_text(row.text)
         self.query_one(".col-stats", Static).update(format_stats(row))
         self._show_error(row.error if row.status == "error" else None)
 
     async def clear(self) -> None:
         self.response = None
-        await self.markdown.set_text("")
+        self.markdown.set_text("")
         self.query_one(".col-stats", Static).update("")
         self._show_error(None)
 
@@ -258,7 +262,8 @@ class ResponseColumn(Vertical):
         else:
             parts = [f"streaming… {elapsed:.1f}s", f"ttft {self._first_token_at - self._started:.2f}s",
                      f"{self.markdown.fragments_fed} chunks"]
-        self.query_one(".col-stats", Static).update(" · ".join(parts))
+        # One fixed-height line: no relayout needed, only a repaint of that line.
+        self.query_one(".col-stats", Static).update(" · ".join(parts), layout=False)
 
     def _show_error(self, error: str | None) -> None:
         box = self.query_one(".col-error", Static)
