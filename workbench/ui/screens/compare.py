@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static, TextArea
 
 from workbench.models.types import Response
+from workbench.ui.widgets import compare_gc
 from workbench.ui.widgets.response_column import ParamError, ResponseColumn
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 from workbench.ui.widgets.similarity_strip import SimilarityStrip
@@ -218,6 +219,14 @@ class CompareScreen(WorkbenchScreen):
 
     async def _stream(self, column: ResponseColumn, model: str, exchange_id: int, messages: list[dict],
                       params: dict, cancel: asyncio.Event) -> None:
+        compare_gc.streams_started()
+        try:
+            await self._stream_to_column(column, model, exchange_id, messages, params, cancel)
+        finally:
+            compare_gc.streams_finished()
+
+    async def _stream_to_column(self, column: ResponseColumn, model: str, exchange_id: int,
+                                messages: list[dict], params: dict, cancel: asyncio.Event) -> None:
         try:
             # litellm's first import takes seconds: do it in a thread, never on the loop.
             await asyncio.to_thread(_load_litellm)
