@@ -351,3 +351,28 @@ async def test_history_finds_the_answer_by_a_word_and_exports_it(server, db_file
         text = expected.read_text()
         assert "Tell me about Paris" in text and "zebra crossing museum" in text and "### echo-b" in text
         await asyncio.sleep(0)
+
+
+async def test_full_collections_are_deferred_only_while_streaming(server, db_file):
+    import gc
+
+    from workbench.ui.widgets import compare_gc
+
+    before = gc.get_threshold()
+    server.default = Behavior(text=LONG_ANSWER, chunk_delay_s=0.02)
+    app, _ = make_app(db_file, server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_compare(app, pilot)
+        for column, model in zip(screen.columns, ("echo", "echo-b")):
+            column.set_model(model)
+        await type_prompt(pilot, "Go")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: compare_gc.active() == 2, 10, "streams running")
+        assert gc.get_threshold()[2] > before[2]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.running, 10, "cancel")
+        await wait_for(pilot, lambda: gc.get_threshold() == before, compare_gc.RESTORE_DELAY_S + 5, "restore")
+        # Closing the app mid-stream restores them too.
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: compare_gc.active() == 1, 10, "stream running")
+    assert gc.get_threshold() == before and compare_gc.active() == 0

@@ -122,6 +122,10 @@ class CompareScreen(WorkbenchScreen):
             exchange, self._pending_exchange = self._pending_exchange, None
             self.run_worker(self.load_exchange(exchange), group="compare-load")
 
+    def on_unmount(self) -> None:
+        # The app is closing (screens unmount only then): never leave full collections off.
+        compare_gc.reset()
+
     # -- state ------------------------------------------------------------------------------
     @property
     def columns(self) -> list[ResponseColumn]:

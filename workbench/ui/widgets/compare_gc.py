@@ -57,3 +57,10 @@ def _restore_if_idle() -> None:
 
 def active() -> int:
     return _active
+
+
+def reset() -> None:
+    """Forget every stream and restore the thresholds now (the screen that streamed is gone)."""
+    global _active
+    _active = 0
+    _restore_if_idle()
