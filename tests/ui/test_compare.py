@@ -358,6 +358,7 @@ async def test_full_collections_are_deferred_only_while_streaming(server, db_fil
 
     from workbench.ui.widgets import compare_gc
 
+    compare_gc.reset()  # an earlier test's restore may still be on its timer
     before = gc.get_threshold()
     server.default = Behavior(text=LONG_ANSWER, chunk_delay_s=0.02)
     app, _ = make_app(db_file, server.url)
@@ -372,7 +373,11 @@ async def test_full_collections_are_deferred_only_while_streaming(server, db_fil
         await pilot.press("escape")
         await wait_for(pilot, lambda: not screen.running, 10, "cancel")
         await wait_for(pilot, lambda: gc.get_threshold() == before, compare_gc.RESTORE_DELAY_S + 5, "restore")
-        # Closing the app mid-stream restores them too.
+        # Closing the app mid-stream restores them too (the cancelled stream ends, then a
+        # timer thread restores, even though the app's loop is gone by then).
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: compare_gc.active() == 1, 10, "stream running")
+    deadline = time.monotonic() + compare_gc.RESTORE_DELAY_S + 5
+    while gc.get_threshold() != before and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     assert gc.get_threshold() == before and compare_gc.active() == 0

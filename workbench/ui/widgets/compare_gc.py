@@ -11,56 +11,64 @@ again: they are the app's long-lived state, loaded libraries included), and full
 collections wait. Young collections (generations 0 and 1) go on as usual, so short-lived
 cyclic garbage is still freed at once. A second after the last stream ends (if no new one
 has started), the previous thresholds come back and the deferred full collection runs
-then, while nothing streams, instead of on top of the answers' last repaints.
+then, while nothing streams, instead of on top of the answers' last repaints. The restore
+runs on a timer thread, so it happens even if the app's loop is gone by then.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
+import threading
 
 RESTORE_DELAY_S = 1.0
-_active = 0
-_saved: tuple[int, int, int] | None = None
 # Generation-2 threshold while streaming: large enough that no full collection starts.
 _DEFERRED = 1_000_000
+
+_lock = threading.Lock()
+_active = 0
+_saved: tuple[int, int, int] | None = None  # thresholds to restore; None when not deferred
 
 
 def streams_started() -> None:
     global _active, _saved
-    _active += 1
-    if _active > 1:
-        return
+    with _lock:
+        _active += 1
+        if _active > 1:
+            return
+        if _saved is None:  # else a restore is still pending: thresholds are deferred already
+            _saved = gc.get_threshold()
+            gc.set_threshold(_saved[0], _saved[1], _DEFERRED)
     gc.freeze()
-    _saved = gc.get_threshold()
-    gc.set_threshold(_saved[0], _saved[1], _DEFERRED)
 
 
 def streams_finished() -> None:
     global _active
-    if _active == 0:
-        return
-    _active -= 1
-    if _active == 0:
-        try:
-            asyncio.get_running_loop().call_later(RESTORE_DELAY_S, _restore_if_idle)
-        except RuntimeError:  # no loop (called from plain code): restore now
-            _restore_if_idle()
+    with _lock:
+        if _active == 0:
+            return
+        _active -= 1
+        if _active:
+            return
+    timer = threading.Timer(RESTORE_DELAY_S, _restore_if_idle)
+    timer.daemon = True
+    timer.start()
 
 
 def _restore_if_idle() -> None:
     global _saved
-    if _active == 0 and _saved is not None:
-        gc.set_threshold(*_saved)
-        _saved = None
-
-
-def active() -> int:
-    return _active
+    with _lock:
+        if _active == 0 and _saved is not None:
+            gc.set_threshold(*_saved)
+            _saved = None
 
 
 def reset() -> None:
     """Forget every stream and restore the thresholds now (the screen that streamed is gone)."""
     global _active
-    _active = 0
+    with _lock:
+        _active = 0
     _restore_if_idle()
+
+
+def active() -> int:
+    return _active
