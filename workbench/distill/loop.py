@@ -79,8 +79,11 @@ class EvoKDRun:
         return self.o.seed * 100_000 + round * 1000 + n
 
     # -- progress -------------------------------------------------------------------------
-    def _progress(self, round: int, phase: str, within: float, **extra: Any) -> None:
-        fraction = min(1.0, (round + max(0.0, min(within, 1.0))) / self._units)
+    def _progress(self, round: int, phase: str, within: float, unit: int | None = None, **extra: Any) -> None:
+        """Report ``phase`` of ``round``; ``unit`` places it in the job when it is not a round
+        (the full-shot reference runs after the last round)."""
+        done = round if unit is None else unit
+        fraction = min(1.0, (done + max(0.0, min(within, 1.0))) / self._units)
         self.rec.progress(round=round, rounds=self.o.rounds if self.o.method != "none" else 0,
                           phase=phase, fraction=round_to(fraction, 4), **extra)
 
@@ -471,7 +474,8 @@ class EvoKDRun:
     def _full_shot(self, device: str) -> None:
         o, rec, ds = self.o, self.rec, self.ds
         assert ds is not None
-        r = self._units - 1
+        unit = self._units - 1
+        r = o.rounds if o.method != "none" else 0
         t0 = time.perf_counter()
         rec.event("info", f"full-shot reference: training a fresh student on all {len(ds.train)} "
                           f"train examples for {o.full_shot_epochs} epochs")
@@ -484,12 +488,12 @@ class EvoKDRun:
             now = time.perf_counter()
             if now - last[0] > 0.5 or step == total:
                 last[0] = now
-                self._progress(r, "full-shot training", 0.9 * step / total, step=step, steps=total)
+                self._progress(r, "full-shot training", 0.9 * step / total, unit=unit, step=step, steps=total)
 
         stats = student.train(ds.train, epochs=o.full_shot_epochs, batch_size=max(o.batch_size, 16),
                               lr=o.lr / 2, seed=self._torch_seed(10_000), on_step=on_step,
                               should_stop=rec.should_stop)
-        self._progress(r, "full-shot evaluating", 0.92)
+        self._progress(r, "full-shot evaluating", 0.92, unit=unit)
         scores = student.evaluate(ds.test, should_stop=rec.should_stop)
         ckpt = student.save(rec.checkpoint_dir("full-shot"))
         result = {"train_size": len(ds.train), "accuracy": round_to(scores["accuracy"], 4),
