@@ -181,8 +181,8 @@ class HistoryScreen(WorkbenchScreen):
         with self.prevent(DataTable.RowHighlighted):
             table.clear()
             for s in rows:
-                table.add_row(str(s.id), s.kind, _one_line(s.title or "", TITLE_WIDTH), str(s.exchanges), _when(s.created),
-                              key=str(s.id))
+                table.add_row(str(s.id), s.kind, _one_line(s.title or "", TITLE_WIDTH), str(s.exchanges),
+                              _when(s.created), key=str(s.id))
         self._loaded = True
         if not rows:
             self._exchanges_table.clear()
