@@ -117,10 +117,12 @@ def test_baselines_at_an_equal_token_budget(run_loop, tiny_student, toy_data, te
         assert budget * 0.6 <= r.teacher_tokens <= budget * 1.25
     assert s_round.generated >= 4 and e_round.generated >= 4
 
-    none = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=3, method="none")
+    none = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=3, method="none", full_shot=True)
     result = job_result(run_loop.db, run_loop.db_path, none)
     assert [r["round"] for r in result["rounds"]] == [0]
     assert result["teacher_tokens"] == 0 and result["teacher"] is None
+    full = result["full_shot"]
+    assert full["train_size"] == 21 and 0.0 <= full["accuracy"] <= 1.0 and full["checkpoint"].endswith("full-shot")
 
 
 def test_ablations_change_what_the_teacher_is_asked(run_loop, tiny_student, toy_data, teacher):
