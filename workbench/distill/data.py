@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 BBC_NEWS = "bbc-news"
 BUILTIN_DATASETS = (BBC_NEWS,)
@@ -61,11 +61,6 @@ class Example:
     def label_json(self) -> str:
         """What the store keeps in ``evokd_samples.label``."""
         return json.dumps(list(self.tags)) if self.tokens else self.label
-
-    def to_row(self) -> dict[str, Any]:
-        if self.tokens:
-            return {"tokens": list(self.tokens), "tags": list(self.tags)}
-        return {"text": self.text, "label": self.label}
 
 
 @dataclass
@@ -334,8 +329,3 @@ def stratified_sample(examples: list[Example], n: int, seed: int) -> list[Exampl
                 picked.append(q.pop())
     return [examples[i] for i in sorted(picked)]
 
-
-def write_jsonl(path: Path, examples: Iterable[Example]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for ex in examples:
-            f.write(json.dumps(ex.to_row(), ensure_ascii=False) + "\n")

@@ -271,7 +271,6 @@ class Student:
                 should_stop: Callable[[], bool] | None = None) -> list[Any]:
         """Labels (classification) or tag lists, one per example."""
         self.model.eval()
-        out: list[Any] = []
         # Similar lengths together: less padding, much faster on CPU.
         order = sorted(range(len(examples)), key=lambda i: len(examples[i].display_text()))
         results: dict[int, Any] = {}
@@ -296,8 +295,7 @@ class Student:
             else:
                 for i, p in zip(idx, pred):
                     results[i] = self.labels[p]
-        out = [results[i] for i in range(len(examples))]
-        return out
+        return [results[i] for i in range(len(examples))]
 
     def evaluate(self, examples: Sequence[Example], should_stop: Callable[[], bool] | None = None
                  ) -> dict[str, float]:

@@ -22,7 +22,7 @@ from workbench.store import jobs as store
 from workbench.store.db import now
 
 from .monitor import effective_status, is_active, pid_is_worker
-from .paths import job_dir, worker_log
+from .paths import worker_log
 
 # Workers this process started: polled so that finished ones do not linger as zombies.
 _children: list[subprocess.Popen] = []
@@ -118,6 +118,3 @@ def resume(db: Database, db_path: str | Path, job_id: int) -> subprocess.Popen:
     store.add_event(db, job_id, "info", f"resume requested (was {status})")
     return start_worker(db, db_path, job_id)
 
-
-def checkpoint_root(db_path: str | Path, job_id: int) -> Path:
-    return job_dir(db_path, job_id)

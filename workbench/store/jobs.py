@@ -7,7 +7,7 @@ and its heartbeat thread never overwrite each other's keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlite_utils import Database
@@ -78,7 +78,6 @@ class SampleRow:
     kind: str
     kept: bool
     reason: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # -- jobs -----------------------------------------------------------------------------------
