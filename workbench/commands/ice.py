@@ -351,7 +351,9 @@ def cmd_show(ctx: Context) -> int:
     except LookupError as exc:
         raise CLIError(str(exc)) from exc
     if args.answers:
-        summary["answers"] = _answers(ctx.db, args.run, summary["judge"], args.answers)
+        from workbench.runs.ice import recent_answers
+
+        summary["answers"] = recent_answers(ctx.db, args.run, summary["judge"], args.answers)
     if args.json:
         print_json(summary)
         return 0
@@ -361,8 +363,3 @@ def cmd_show(ctx: Context) -> int:
         print(f"  #{a['item_id']} {a['key']}  loose={_flag(a['loose'])} strict={_flag(a['strict'])}  {text}")
     return 0
 
-
-def _answers(db: Any, run_id: int, judge: str, limit: int) -> list[dict[str, Any]]:
-    from workbench.runs.ice import recent_answers
-
-    return recent_answers(db, run_id, judge, limit)

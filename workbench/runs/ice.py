@@ -28,7 +28,7 @@ from workbench.store.runs import (add_verdict, create_run, get_item, get_run, se
 
 from .ice_import import import_published
 from .ice_judging import PUBLISHED, RULE, Judgement, judge_answer
-from .ice_plan import ICERunConfig, item_for, load_all_questions, pick_questions, seed_plan
+from .ice_plan import ICERunConfig, item_for, load_all_questions, seed_plan
 from .ice_rejudge import rejudge
 from .ice_summary import (answer_detail, leaderboard, recent_answers, run_overview, run_templates,
                           summarize)
@@ -330,6 +330,3 @@ class ICERunner:
         if self.cancel.is_set():
             raise RunInterrupted(f"run {self.run_id} cancelled")
 
-
-async def run_ice(db_path: str | Path, run_id: int, gateway: Any, **kw: Any) -> dict[str, Any]:
-    return await ICERunner(db_path, run_id, gateway, **kw).run()
