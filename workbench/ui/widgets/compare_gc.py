@@ -11,7 +11,8 @@ again: they are the app's long-lived state, loaded libraries included), and full
 collections wait. Young collections (generations 0 and 1) go on as usual, so short-lived
 cyclic garbage is still freed at once. A second after the last stream ends (if no new one
 has started), the previous thresholds come back and the deferred full collection runs
-then, while nothing streams, instead of on top of the answers' last repaints. The restore
+then, while nothing streams, instead of on top of the answers' last repaints (the frozen
+objects are unfrozen then, so nothing is kept for good). The restore
 runs on a timer thread, so it happens even if the app's loop is gone by then.
 """
 
@@ -58,6 +59,9 @@ def _restore_if_idle() -> None:
     global _saved
     with _lock:
         if _active == 0 and _saved is not None:
+            # Frozen objects go back to the oldest generation, so garbage that was alive-looking
+            # at send time is still collected by the next full pass, not kept forever.
+            gc.unfreeze()
             gc.set_threshold(*_saved)
             _saved = None
 
