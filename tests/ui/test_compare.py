@@ -73,6 +73,23 @@ async def pick_model(pilot, screen, column: int, query: str) -> None:
     await pilot.pause()
 
 
+async def send_and_wait_started(pilot, screen, notes: "Notes") -> None:
+    """Press ctrl+s and wait until the exchange is stored and the columns stream.
+
+    On a loaded 2-core machine the key occasionally arrives before the typed prompt has
+    settled; one more press is what a user does. What the app said is kept for the report.
+    """
+    for attempt in range(2):
+        await pilot.press("ctrl+s")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if screen.running or screen.exchange_id is not None:
+                return
+            await pilot.pause(0.05)
+    raise AssertionError(f"the send never started; the app said: {notes.items}; "
+                         f"prompt={screen.query_one('#prompt').text!r}")
+
+
 async def type_prompt(pilot, text: str) -> None:
     await pilot.click("#prompt")
     await pilot.press(*text)
@@ -97,9 +114,7 @@ async def test_local_model_and_server_model_side_by_side(server, db_file):
         await pilot.click(f"#{first.id} .col-max-tokens")
         await pilot.press("1", "6")
         await type_prompt(pilot, "What is the capital of France?")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert screen.running
+        await send_and_wait_started(pilot, screen, notes)
         await wait_for(pilot, lambda: not screen.running, 300, "both answers")
 
         assert first.response.status == "ok", first.response.error
