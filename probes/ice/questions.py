@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
 
-from probes.assets import asset_path
+from probes.assets import asset_path, iter_jsonl_objects
 
 CATEGORIES = ("team", "cooperation", "industry", "technology", "geography")
 LANGS = ("en", "zh")
@@ -41,37 +40,25 @@ def load_questions(langs: Iterable[str] = LANGS, path: str | Path | None = None)
     if unknown:
         raise QuestionFileError(f"unknown language(s) {', '.join(sorted(unknown))}: use en, zh")
     path = Path(path) if path is not None else default_questions_path()
-    if not path.is_file():
-        raise QuestionFileError(f"{path}: question file not found")
     out: list[Question] = []
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name} line {lineno}"
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise QuestionFileError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise QuestionFileError(f"{where}: expected a JSON object")
-            missing = [k for k in ("id", "category", "lang", "text", "pair")
-                       if not isinstance(obj.get(k), str) or not obj.get(k).strip()]
-            if missing:
-                raise QuestionFileError(f"{where}: missing or empty field(s) {', '.join(missing)}")
-            if obj["category"] not in CATEGORIES:
-                raise QuestionFileError(f"{where}: category '{obj['category']}' is not one of "
-                                        f"{', '.join(CATEGORIES)}")
-            if obj["lang"] not in LANGS:
-                raise QuestionFileError(f"{where}: lang '{obj['lang']}' is not en or zh")
-            if obj["id"] in seen:
-                raise QuestionFileError(f"{where}: duplicate question id '{obj['id']}'")
-            seen.add(obj["id"])
-            q = Question(id=obj["id"], category=obj["category"], lang=obj["lang"],
-                         text=obj["text"].strip(), pair=obj["pair"])
-            if q.lang in wanted:
-                out.append(q)
+    for where, obj in iter_jsonl_objects(path, QuestionFileError, missing="question file not found"):
+        missing = [k for k in ("id", "category", "lang", "text", "pair")
+                   if not isinstance(obj.get(k), str) or not obj.get(k).strip()]
+        if missing:
+            raise QuestionFileError(f"{where}: missing or empty field(s) {', '.join(missing)}")
+        if obj["category"] not in CATEGORIES:
+            raise QuestionFileError(f"{where}: category '{obj['category']}' is not one of "
+                                    f"{', '.join(CATEGORIES)}")
+        if obj["lang"] not in LANGS:
+            raise QuestionFileError(f"{where}: lang '{obj['lang']}' is not en or zh")
+        if obj["id"] in seen:
+            raise QuestionFileError(f"{where}: duplicate question id '{obj['id']}'")
+        seen.add(obj["id"])
+        q = Question(id=obj["id"], category=obj["category"], lang=obj["lang"],
+                     text=obj["text"].strip(), pair=obj["pair"])
+        if q.lang in wanted:
+            out.append(q)
     if not out:
         raise QuestionFileError(f"{path.name}: no questions in language(s) {', '.join(sorted(wanted))}")
     return out

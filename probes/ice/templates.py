@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from probes.assets import asset_path
+from probes.assets import asset_path, iter_jsonl_objects
 
 SLOT = "{query}"
 STYLES = ("role-play", "dual-persona", "hypothetical", "translation", "system-override")
@@ -58,28 +57,17 @@ def default_templates_path() -> Path:
 
 def load_templates(path: str | Path | None = None) -> list[Template]:
     path = Path(path) if path is not None else default_templates_path()
-    if not path.is_file():
-        raise TemplateFileError(f"{path}: template file not found")
     out: list[Template] = []
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name} line {lineno}"
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise TemplateFileError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) \
-                    or not isinstance(obj.get("text"), str):
-                raise TemplateFileError(f"{where}: each row needs string fields 'id' and 'text'")
-            if not obj["text"].strip():
-                raise TemplateFileError(f"{where}: template '{obj['id']}' has empty text")
-            if obj["id"] in seen:
-                raise TemplateFileError(f"{where}: duplicate template id '{obj['id']}'")
-            seen.add(obj["id"])
-            out.append(Template.from_dict(obj))
+    for where, obj in iter_jsonl_objects(path, TemplateFileError, missing="template file not found"):
+        if not isinstance(obj.get("id"), str) or not isinstance(obj.get("text"), str):
+            raise TemplateFileError(f"{where}: each row needs string fields 'id' and 'text'")
+        if not obj["text"].strip():
+            raise TemplateFileError(f"{where}: template '{obj['id']}' has empty text")
+        if obj["id"] in seen:
+            raise TemplateFileError(f"{where}: duplicate template id '{obj['id']}'")
+        seen.add(obj["id"])
+        out.append(Template.from_dict(obj))
     if not out:
         raise TemplateFileError(f"{path.name}: no templates")
     return out
