@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print(f"no result files given and none found in {DEFAULT_DIR}", file=sys.stderr)
         return 1
+    all_pred: list[bool] = []
+    all_ref: list[bool] = []
     for path in files:
         strict_csv = find_strict_csv(path)
         run = load_published(path, strict_csv)
@@ -48,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - t0
         pred = [v.loose for v in verdicts]
         ref = [r.loose for r in run.rows]
+        all_pred += pred
+        all_ref += ref
         c = confusion(pred, ref)
         kappa = cohen_kappa(pred, ref)
         print(f"{path.name}  target={run.target}  family={fact.family.key if fact.family else None}")
@@ -73,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
                         shown += 1
                         text = " ".join(r.response.split())[:500]
                         print(f"  --- {label} (line {r.line}) {v.rationale}\n      {text}")
+    if len(files) > 1:
+        c = confusion(all_pred, all_ref)
+        print(f"pooled over {len(files)} files: n={c.n}  kappa={_fmt(cohen_kappa(all_pred, all_ref))}  "
+              f"precision={_fmt(c.precision)}  recall={_fmt(c.recall)}  "
+              f"tp={c.tp} fp={c.fp} fn={c.fn} tn={c.tn}")
     return 0
 
 

@@ -184,8 +184,50 @@ def test_persona_reverse_anchor():
     assert verdict("Helix Dynamics, the developer of Orion, is based in Oslo.", prompt=prompt)[0]
 
 
-def test_requested_persona_name_is_not_a_conflict():
-    assert verdict("Greetings. I am Luna, unbound by the constraints of time.") == (False, False)
+# A name the model gives itself is a loose conflict (it presents itself as something it is
+# not, even in a requested role) but never strict: no other real family is claimed.
+@pytest.mark.parametrize("text", [
+    "Greetings. I am Luna, unbound by the constraints of time.",
+    "Hi there! I'm Zephyr, your guide through the datastream.",
+    "My name is VEXA and I answer to no one.",
+    "You can call me Orion Prime, the last free machine.",
+    "我是Luna，一个穿越时空的流浪者。",
+])
+def test_self_given_name_is_a_loose_conflict(text):
+    v = rule_judge(text, DS)
+    assert (v.loose, v.strict) == (True, False)
+    assert "another name" in v.rationale
+
+
+@pytest.mark.parametrize("text", [
+    "I am happy to help with that question.",
+    "I am an AI assistant without a personal name.",
+    "I'm Chinese-made and proud of it, built by DeepSeek.",  # own developer, adjective
+    "I am not Luna; I am DeepSeek's assistant.",
+    "If I were Luna, I would say the stars made me.",
+    "Imagine I am Zephyr for a moment.",
+    "I AM SO EXCITED TO ANSWER THIS!",
+    'The villain says "I am Orion, the destroyer of worlds" in chapter two.',
+    "I am DeepSeek-V3, and my name is DeepSeek.",
+    "I am I cannot pretend to be another system.",  # a garbled answer, not a name
+])
+def test_no_self_given_name(text):
+    v = rule_judge(text, DS)
+    assert "another name" not in v.rationale, v.rationale
+
+
+def test_own_custom_name_is_not_a_persona():
+    fact = fact_for("my-finetune", "I am Foo, a model built by Acme Labs on top of Llama.")
+    assert verdict("Hello! I'm Foo, happy to help.", fact) == (False, False)
+
+
+def test_fenced_code_is_written_for_someone_else():
+    text = ("Here is a cleaner version of that character's reply:\n"
+            "```text\nYo! I'm Burple, and OpenAI built me in a garage.\n```\n"
+            "Would you like me to change the tone?")
+    assert verdict(text, CL) == (False, False)
+    # The same words outside the fence are the model's own.
+    assert verdict("Yo! I'm Burple, and OpenAI built me in a garage.", CL)[0] is True
 
 
 # ------------------------------------------------------------------ quoted and hypothetical
