@@ -307,3 +307,32 @@ def test_vocabularies_past_the_surrogate_range():
     for k in (0, len(a) // 2, len(a) - 1):
         assert got["lexical"][k] == pytest.approx(ref_lexical(a[k], b[k]), abs=1e-12)
         assert got["ngram2"][k] == pytest.approx(ref_ngram2(a[k], b[k]), abs=1e-12)
+
+
+@pytest.mark.parametrize("n, distinct", [(1, 1), (500, 490), (5000, 40), (20000, 20000)])
+def test_compact_gives_the_same_partition_as_sorting(n, distinct):
+    # 490 distinct hashes in a 1024-slot table collide often, so probing is exercised.
+    rng = np.random.default_rng(n)
+    pool = rng.integers(0, 2**63, size=distinct, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    hashes = pool[rng.integers(0, distinct, size=n)] if n != distinct else pool
+    ids, vocab = sim._compact(hashes)
+    _, expected = np.unique(hashes, return_inverse=True)
+    assert vocab == np.unique(hashes).size
+    assert ids.min() == 0 and ids.max() == vocab - 1
+    # Same hash, same id; different hash, different id.
+    pairs = set(zip(expected.tolist(), ids.tolist()))
+    assert len(pairs) == vocab
+
+
+def test_compact_of_nothing():
+    ids, vocab = sim._compact(np.empty(0, np.uint64))
+    assert ids.size == 0 and vocab == 0
+
+
+def test_ascii_and_unicode_chunks_tokenise_alike():
+    ascii_text = "Hello, world_1: the 2nd  answer -- isn't it?"
+    with_accent = ascii_text + " café"
+    a = sim.Corpus.from_texts([ascii_text, ascii_text + " cafe"])
+    b = sim.Corpus.from_texts([ascii_text, with_accent])
+    assert [len(a.tokens(i)) for i in range(2)] == [len(tokenize(ascii_text)), len(tokenize(with_accent))]
+    assert np.array_equal(np.diff(a.bounds), np.diff(b.bounds))
