@@ -30,8 +30,8 @@ Tokens
     A zero vector has no direction and scores 0; a row with NaN or inf scores NaN (missing).
 
 Speed: texts are tokenised in numpy (classification table, polynomial hashes of tokens,
-a vectorised hash table to give tokens small ids) instead of one regex call and one Python string per
-token; bigram sets are intersected for all pairs in one sort; rapidfuzz compares the
+a vectorised hash table to give tokens small ids) instead of one regex call and one
+Python string per token; bigram sets are intersected for all pairs in one sort; rapidfuzz compares the
 token sequences encoded as strings in parallel. Tokens are identified by 64-bit hashes,
 so two different words could in principle be merged; with a million distinct words the
 chance is below 1e-7. ``tokenize`` is the plain reference tokeniser (one regex) that the
