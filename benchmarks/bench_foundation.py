@@ -27,17 +27,21 @@ PROMPTS = [
 NEW_TOKENS = 48
 
 
-def _import_seconds(statement: str, repeats: int = 5) -> float:
+def _import_seconds(statement: str) -> float:
     code = f"import time; t=time.perf_counter(); {statement}; print(time.perf_counter()-t)"
-    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                  check=True).stdout) for _ in range(repeats)]
-    return statistics.median(times)
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout)
 
 
-def bench_import() -> dict:
-    bare = _import_seconds("from textual.app import App; from textual.widgets import Header, Footer, DataTable")
-    ours = _import_seconds("import workbench.ui.app")
-    return {"bare_textual_s": bare, "workbench_app_s": ours, "ratio": ours / bare}
+def bench_import(repeats: int = 9) -> dict:
+    # Interleaved, so a burst of load on the machine hits both sides alike.
+    bare_stmt = "from textual.app import App; from textual.widgets import Header, Footer, DataTable"
+    bare, ours = [], []
+    for _ in range(repeats):
+        bare.append(_import_seconds(bare_stmt))
+        ours.append(_import_seconds("import workbench.ui.app"))
+    b, o = statistics.median(bare), statistics.median(ours)
+    return {"bare_textual_s": b, "workbench_app_s": o, "ratio": o / b}
 
 
 def _config():
@@ -116,8 +120,13 @@ def bench_concurrency() -> dict:
         url = proc.stdout.readline().split()[-1]
 
         async def run() -> dict:
-            one = await rate(url, 1, 10)
-            many = await rate(url, 32, 160)
+            # Ten waves of 32, so the ramp-up and the last, partly idle wave weigh little;
+            # the median of three rounds, each level measured in turn.
+            ones, manys = [], []
+            for _ in range(3):
+                ones.append(await rate(url, 1, 10))
+                manys.append(await rate(url, 32, 320))
+            one, many = statistics.median(ones), statistics.median(manys)
             return {"rps_concurrency_1": one, "rps_concurrency_32": many, "ratio": many / one}
 
         return asyncio.run(run())
