@@ -92,6 +92,12 @@ def test_kill_9_mid_round_then_resume_finishes(start, teacher, capsys):
 
     def in_round_two() -> bool:
         job = store.get_job(db, job_id)
+        if job.status in ("done", "failed", "cancelled"):
+            # Say what happened instead of waiting out the timeout.
+            events = [e.message for e in store.events(db, job_id)][-5:]
+            raise AssertionError(f"job ended ({job.status}, error={job.error!r}) before round two "
+                                 f"was seen; rounds={[r.round for r in store.rounds(db, job_id)]} "
+                                 f"last events={events}")
         return (job.progress or {}).get("round") == 2 and len(store.rounds(db, job_id)) == 2
     wait_for(in_round_two, timeout=120, every=0.1)
     pid = store.get_job(db, job_id).pid
