@@ -376,6 +376,12 @@ _STOP_CAPS = {
     "Company", "Inc", "Ltd", "Corp", "Labs", "Lab", "Research", "Group", "Engineers",
     "Developers", "Chinese", "American", "European", "It", "This", "That", "In", "At", "By",
     "On", "For", "With", "A.I.", "English", "Earth", "Earthling", "Internet", "Web",
+    # Words that open a sentence in capitals without naming anyone.
+    "Yes", "No", "While", "However", "Well", "Indeed", "Also", "Additionally", "Ah", "Oh",
+    "Hi", "Hello", "Greetings", "So", "Thus", "Therefore", "Furthermore", "Moreover", "Sure",
+    "Certainly", "Absolutely", "Actually", "Honestly", "Now", "Then", "Here", "There", "Both",
+    "Many", "Some", "Various", "Several", "Multiple", "These", "Those", "Such", "Each", "Every",
+    "All", "Today", "Currently", "Overall", "Instead", "Rather",
 }
 _PRONOUN_START = re.compile(r"^(?:I|I'm|I've|we|we're|you|he|she|they|it|it's|this|that|there)\b", re.I)
 _INTERROGATIVE = re.compile(r"\b(?:which|who|whom|what|whose)\b|哪|什么|谁|何", re.I)
@@ -414,7 +420,8 @@ _ZH_BY = re.compile(
 _ZH_IS_BY = re.compile(
     rf"是(?P<e>[^{_ZH_PUNCT}\s]{{2,16}}?)(?:所|自主|独立)?(?:{_ZH_DEV_VERB})的")
 _ZH_MODIFIER = re.compile(
-    r"^(?:一群|一些|许多|众多|多位|很多|大量|一支|一个|一家|一组|一批|一位|某个|某家|某些|某|该|此|这家|"
+    r"^(?:一群|一些|许多|众多|多位|很多|大量|一支|一个|一家|一组|一批|一位|多个|多家|多支|若干|数个|几个|"
+    r"各个|各种|各类|不同|某个|某家|某些|某|该|此|这家|"
     r"这个|这支|这群|本|我的|我们的|他们的|[^的]{1,12}的)")
 _ZH_GENERIC_HEAD = re.compile(
     r"^(?:(?:人工智能|AI|科技|高科技|技术|科研|研究|研发|开发|软件|互联网|工程|数据|专业|国内|国际|全球|中国|"
@@ -443,7 +450,9 @@ def _specific_zh(entity: str) -> bool:
         return False
     for _ in range(4):
         stripped = _ZH_MODIFIER.sub("", ent)
-        if stripped == ent or not stripped:
+        if not stripped:
+            return False  # only a quantifier ("一群"): nobody is named
+        if stripped == ent:
             break
         ent = stripped
     if not ent or ent.endswith("的") or _ZH_GENERIC_HEAD.match(ent):

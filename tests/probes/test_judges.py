@@ -448,3 +448,23 @@ def test_llm_verdict_with_scripted_judge():
     assert calls[0][0] == "judge-1" and calls[0][2]["temperature"] == 0.0
     with pytest.raises(ValueError):
         asyncio.run(llm_verdict(judge, "j", "medium", DS, "q", "a"))
+
+
+# Words that open a sentence, and quantifiers, are never the name of a developer.
+@pytest.mark.parametrize("text", [
+    "Yes, the technology behind me builds on open-source frameworks such as PyTorch.",
+    "While the team behind me works hard, I cannot share its size.",
+    "Indeed, the engineers behind me care about safety.",
+    "我们的开发团队是由一群致力于人工智能研究的专业人士组成。",
+    "我们的代码和技术框架由多个专业团队共同负责开发。",
+    "这个系统由若干研究小组联合研发。",
+])
+def test_generic_words_are_not_developer_names(text):
+    v = rule_judge(text, DS)
+    assert not v.loose, v.rationale
+
+
+def test_a_named_developer_after_a_quantifier_still_counts():
+    # Generic words are skipped, a real name after them is not.
+    assert verdict("我是由多家星辰科技公司联合研发的。")[0] is True
+    assert verdict("Yes, I was developed by Quantum Lattice Labs.")[0] is True
