@@ -104,12 +104,14 @@ def test_sigint_and_sigterm_mark_the_run_interrupted(tmp_path, server, db_file):
     from workbench.store import open_db
     from workbench.store.runs import list_runs
 
-    server.default = Behavior(text=CHATGPT, latency_s=0.3)
+    # Long enough (400 answers, 0.5 s each, two at a time) that the signal always lands
+    # mid-run, even on a loaded machine; the run is interrupted after two answers.
+    server.default = Behavior(text=CHATGPT, latency_s=0.5)
     common = _common(tmp_path, server, db_file)
     for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 1)):
         proc = subprocess.Popen(
             [sys.executable, "-m", "workbench.cli", "ice", "run", *common, "--target", "echo",
-             "--budget", "40", "--concurrency", "2", "--json"],
+             "--budget", "400", "--concurrency", "2", "--json"],
             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
