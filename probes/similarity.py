@@ -29,12 +29,13 @@ Tokens
     sentence embeddings means "unrelated", and the clip keeps every measure on one scale.
     A zero vector has no direction and scores 0; a row with NaN or inf scores NaN (missing).
 
-Speed: texts are tokenised in numpy (classification table, polynomial hashes of tokens,
-a vectorised hash table to give tokens small ids) instead of one regex call and one
-Python string per token; bigram sets are intersected for all pairs in one sort; rapidfuzz compares the
-token sequences encoded as strings in parallel. Tokens are identified by 64-bit hashes,
-so two different words could in principle be merged; with a million distinct words the
-chance is below 1e-7. ``tokenize`` is the plain reference tokeniser (one regex) that the
+Speed: texts are tokenised in numpy (a character-class table, token hashes read from the
+UTF-8 bytes eight at a time, a vectorised hash table to give tokens small ids) instead of
+one regex call and one Python string per token; bigram sets are intersected for all pairs
+in one sort; rapidfuzz compares the token sequences encoded as strings in parallel.
+Tokens are identified by 64-bit hashes, so two different words longer than eight bytes
+could in principle be merged; with a million distinct words the chance is below 1e-7.
+``tokenize`` is the plain reference tokeniser (one regex) that the
 tests and the benchmark check the numpy path against.
 """
 
@@ -205,28 +206,44 @@ def tokenize(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # Vectorised tokenisation
 
-_CHUNK = 1 << 18  # characters hashed at a time: keeps the power tables small and cached
-_BASE = 0x9E3779B97F4A7C15  # odd, so it has an inverse modulo 2**64
-_BASE_INV = pow(_BASE, -1, 1 << 64)
-_POWERS: tuple[np.ndarray, np.ndarray] | None = None
+_CHUNK = 1 << 18  # characters tokenised at a time: bounds the temporary arrays
+
+# A token is identified by a 64-bit hash of its UTF-8 bytes, taken eight bytes at a time
+# straight from the text's buffer: the work is per token, not per character.
+_K_LENGTH = np.uint64(0x9E3779B97F4A7C15)
+_K_MIX1 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's finaliser constants
+_K_MIX2 = np.uint64(0x94D049BB133111EB)
+_LOW_BYTES = np.array([0] + [(1 << (8 * r)) - 1 for r in range(1, 8)] + [(1 << 64) - 1], np.uint64)
 
 
-def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """B**i and B**-i modulo 2**64 for i in [0, n]."""
-    global _POWERS
-    if n <= _CHUNK and _POWERS is not None:
-        return _POWERS
-    size = max(n, _CHUNK) + 1
-    tables = []
-    for base in (_BASE, _BASE_INV):
-        t = np.full(size, base, dtype=np.uint64)
-        t[0] = 1
-        np.cumprod(t, out=t)  # wraps modulo 2**64, which is the point
-        tables.append(t)
-    pw, inv = tables
-    if size == _CHUNK + 1:
-        _POWERS = (pw, inv)
-    return pw, inv
+def _token_hashes(raw: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """64-bit hash of ``raw[s:s + n]`` for every token start ``s`` and byte length ``n``.
+
+    ``windows[i]`` is the little-endian word of bytes ``i..i+7`` (a strided view, no copy);
+    each step folds the next eight bytes of every token still longer than that into its
+    hash with splitmix64's mixer, which is a bijection: tokens of up to eight bytes that
+    differ always get different hashes, and longer ones collide with chance about 2**-64.
+    """
+    buf = raw + bytes(8)
+    windows = np.ndarray((len(raw) + 1,), dtype="<u8", buffer=buf, strides=(1,))
+    out = lengths.astype(np.uint64) * _K_LENGTH
+    todo = np.arange(starts.size)
+    step = 0
+    with np.errstate(over="ignore"):
+        while todo.size:
+            if step == 0:
+                at, left, h = starts, lengths, out
+            else:
+                at, left, h = starts[todo] + step, lengths[todo] - step, out[todo]
+            h = h ^ (windows[at] & _LOW_BYTES[np.minimum(left, 8)])
+            h *= _K_MIX1
+            h ^= h >> np.uint64(31)
+            h *= _K_MIX2
+            h ^= h >> np.uint64(29)
+            out[todo] = h
+            todo = todo[left > 8]
+            step += 8
+    return out
 
 
 def _previous(a: np.ndarray, fill) -> np.ndarray:
@@ -282,27 +299,45 @@ def _hash_chunk(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hashes of the tokens of some texts, in order, and each text's token count."""
     joined = " ".join(prepared)
     if joined.isascii():
+        # ASCII (most answers): characters are bytes, and one C call classifies them all.
         raw = joined.encode("ascii")
-        cps = np.frombuffer(raw, dtype=np.uint8)
-        cls = np.frombuffer(raw.translate(_ASCII_CLASSES), dtype=np.uint8)
+        starts, ends = _token_spans(np.frombuffer(raw.translate(_ASCII_CLASSES), dtype=np.uint8))
+        byte_starts, byte_lengths = starts, ends - starts
     else:
         cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        cls = _CLASSES.lookup(cps)
-    if cps.size == 0:
-        return np.empty(0, np.uint64), np.zeros(len(prepared), np.int64)
-    starts, ends = _token_spans(cls)
-    pw, inv = _power_tables(cps.size)
-    prefix = np.empty(cps.size + 1, dtype=np.uint64)
-    prefix[0] = 0
-    # Polynomial hash sum(c_j * B**j) of each token via prefix sums: the slice sum starts
-    # at B**start, so multiply by B**-start to make the hash independent of position.
-    terms = cps.astype(np.uint64)  # same-type multiply: uint32 * uint64 is several times slower
-    terms *= pw[: cps.size]
-    np.cumsum(terms, out=prefix[1:])
-    hashes = (prefix[ends] - prefix[starts]) * inv[starts]
+        starts, ends = _token_spans(_CLASSES.lookup(cps))
+        raw = joined.encode("utf-8", "surrogatepass")
+        # Byte offset of every character in the UTF-8 text, so hashes match the ASCII path.
+        width = 1 + (cps >= 0x80).astype(np.int64) + (cps >= 0x800) + (cps >= 0x10000)
+        offset = np.zeros(cps.size + 1, np.int64)
+        np.cumsum(width, out=offset[1:])
+        byte_starts = offset[starts]
+        byte_lengths = offset[ends] - byte_starts
+    hashes = _token_hashes(raw, byte_starts, byte_lengths)
     edges = np.zeros(len(prepared) + 1, np.int64)
     np.cumsum(np.fromiter(map(len, prepared), np.int64, len(prepared)) + 1, out=edges[1:])
     return hashes, np.diff(np.searchsorted(starts, edges))
+
+
+def _hash_texts(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Token hashes of all ``prepared`` texts end to end, and each text's token count."""
+    hash_parts: list[np.ndarray] = []
+    count_parts: list[np.ndarray] = []
+    first, size = 0, 0
+    for i, text in enumerate(prepared):
+        if size and size + len(text) > _CHUNK:
+            h, c = _hash_chunk(prepared[first:i])
+            hash_parts.append(h)
+            count_parts.append(c)
+            first, size = i, 0
+        size += len(text) + 1
+    if first < len(prepared):
+        h, c = _hash_chunk(prepared[first:])
+        hash_parts.append(h)
+        count_parts.append(c)
+    if not hash_parts:
+        return np.empty(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(hash_parts), np.concatenate(count_parts)
 
 
 _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # spreads the hash bits before taking the top ones
@@ -388,25 +423,27 @@ class Corpus:
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> "Corpus":
         prepared = [_prepare(t) for t in texts]
-        hash_parts: list[np.ndarray] = []
-        count_parts: list[np.ndarray] = []
-        first, size = 0, 0
-        for i, text in enumerate(prepared):
-            if size and size + len(text) > _CHUNK:
-                h, c = _hash_chunk(prepared[first:i])
-                hash_parts.append(h)
-                count_parts.append(c)
-                first, size = i, 0
-            size += len(text) + 1
-        if first < len(prepared):
-            h, c = _hash_chunk(prepared[first:])
-            hash_parts.append(h)
-            count_parts.append(c)
-        hashes = np.concatenate(hash_parts) if hash_parts else np.empty(0, np.uint64)
+        n = len(prepared)
+        # ASCII texts and the others are tokenised apart: one non-ASCII answer would
+        # otherwise send every text of its chunk down the slower Unicode path. Both paths
+        # hash a token's UTF-8 bytes, so a word gets the same hash on either.
+        ascii_flags = np.fromiter(map(str.isascii, prepared), bool, n)
+        counts = np.zeros(n, np.int64)
+        groups: list[tuple[np.ndarray, np.ndarray]] = []
+        for flag in (True, False):
+            idx = np.flatnonzero(ascii_flags == flag)
+            if idx.size:
+                hashes, counts[idx] = _hash_texts([prepared[i] for i in idx.tolist()])
+                groups.append((idx, hashes))
+        bounds = np.zeros(n + 1, np.int64)
+        np.cumsum(counts, out=bounds[1:])
+        if len(groups) == 1:
+            hashes = groups[0][1]
+        else:
+            hashes = np.empty(int(bounds[-1]), np.uint64)
+            for idx, part in groups:
+                hashes[_concat_ranges(bounds[idx], counts[idx])] = part
         ids, vocab = _compact(hashes)
-        bounds = np.zeros(len(prepared) + 1, np.int64)
-        if count_parts:
-            np.cumsum(np.concatenate(count_parts), out=bounds[1:])
         return cls(ids=ids, bounds=bounds, vocab=vocab)
 
     def __len__(self) -> int:

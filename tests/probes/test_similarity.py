@@ -336,3 +336,22 @@ def test_ascii_and_unicode_chunks_tokenise_alike():
     b = sim.Corpus.from_texts([ascii_text, with_accent])
     assert [len(a.tokens(i)) for i in range(2)] == [len(tokenize(ascii_text)), len(tokenize(with_accent))]
     assert np.array_equal(np.diff(a.bounds), np.diff(b.bounds))
+
+
+def test_tokens_sharing_their_first_eight_bytes_stay_apart():
+    words = ["internationalization", "internationalisation", "abcdefgh", "abcdefghi",
+             "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmnopr", "a", "b"]
+    corpus = sim.Corpus.from_texts([" ".join(words)])
+    assert corpus.vocab == len(words)
+
+
+def test_ascii_and_unicode_chunks_hash_words_alike(monkeypatch):
+    # One text per chunk: an ASCII text and a non-ASCII one go through different paths,
+    # and must still give the same ids to the same words.
+    monkeypatch.setattr(sim, "_CHUNK", 8)
+    a = ["hello wonderful world of internationalisation", "plain ascii words only"]
+    b = ["hello wonderful world of internationalisation — café", "plain ascii wörds only"]
+    got = pair_similarity(a, b)
+    for k in range(2):
+        assert got["lexical"][k] == pytest.approx(ref_lexical(a[k], b[k]), abs=1e-12)
+        assert got["ngram2"][k] == pytest.approx(ref_ngram2(a[k], b[k]), abs=1e-12)
