@@ -11,6 +11,11 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# Run locks go to a directory of this test session, not the user's runtime directory.
+if "WORKBENCH_LOCK_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["WORKBENCH_LOCK_DIR"] = tempfile.mkdtemp(prefix="workbench-test-locks-")
 
 from workbench.config import ModelSpec, WorkbenchConfig, builtin_models  # noqa: E402
 from workbench.devtools.openai_server import Behavior, FakeOpenAIServer  # noqa: E402

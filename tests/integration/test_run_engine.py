@@ -53,8 +53,10 @@ async def test_resume_skips_answered_items(db_file):
         set_item_answer(conn, item_id, response_id=None)
         return {}
 
+    crashed = Engine(db_file, run_id, concurrency=1)
     with pytest.raises(RuntimeError):
-        await Engine(db_file, run_id, concurrency=1).run(_items(6), process)
+        await crashed.run(_items(6), process)
+    crashed.close()  # as the ICE and RSE runners do when a run fails
     answered = answered_keys(db, run_id)
     assert {"k0", "k1", "k2"} <= answered and "k3" not in answered
     calls.clear()

@@ -153,6 +153,8 @@ def cmd_run(ctx: Context) -> int:
           f"judge {prepared.options.judge or 'none'})", file=sys.stderr)
     try:
         status = asyncio.run(go())
+    except rse.RSEError as exc:  # e.g. the run is still going in another process
+        raise CLIError(str(exc)) from None
     except KeyboardInterrupt:
         print(f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` continues it",
               file=sys.stderr)

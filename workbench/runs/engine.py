@@ -19,6 +19,10 @@ from typing import Any, Awaitable, Callable
 from workbench.store import open_db
 from workbench.store.runs import answered_keys, ensure_item, get_run, update_run
 
+from .lock import RunBusy, RunLock
+
+__all__ = ["Engine", "RunBusy", "RunEvent", "RunInterrupted", "WorkItem", "resumable"]
+
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +64,8 @@ class Engine:
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
+        # Claimed for the engine's life: a second resume of this run fails here with RunBusy.
+        self.lock = RunLock(self.db_path, self.run_id).acquire()
         self.db = open_db(self.db_path)
         self.done = 0
         self.total = 0
@@ -124,7 +130,12 @@ class Engine:
 
     def finish(self, status: str, error: str | None = None) -> None:
         update_run(self.db, self.run_id, status=status, error=error)
+        self.lock.release()
         self.emit("finished", data={"status": status, "error": error})
+
+    def close(self) -> None:
+        """Give the run back without a final status (the runner failed before it started)."""
+        self.lock.release()
 
 
 def resumable(db: Any, run_id: int, kind: str) -> Any:
@@ -136,4 +147,16 @@ def resumable(db: Any, run_id: int, kind: str) -> Any:
         raise LookupError(f"run {run_id} is a {run.kind} run, not {kind}")
     if run.status in ("done", "imported"):
         raise LookupError(f"run {run_id} already finished ({run.status}); nothing to resume")
+    path = _db_file(db)
+    if path is not None:
+        RunLock(path, run_id).check()  # RunBusy is a LookupError: one line, before any work
     return run
+
+
+def _db_file(db: Any) -> str | None:
+    """The file behind a sqlite-utils Database (None for an in-memory one)."""
+    try:
+        rows = db.execute("pragma database_list").fetchall()
+    except Exception:
+        return None
+    return next((r[2] for r in rows if r[1] == "main" and r[2]), None)

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from workbench.runs.engine import Engine, RunEvent, RunInterrupted, WorkItem
+from workbench.runs.engine import Engine, RunBusy, RunEvent, RunInterrupted, WorkItem
 from workbench.store.runs import (add_verdict, create_run, get_item, get_run, set_item_answer,
                                   update_run)
 
@@ -76,10 +76,20 @@ class ICERunner:
         self.run_id = run_id
         self.gateway = gateway
         self.on_event = on_event
-        self.engine = Engine(self.db_path, run_id, concurrency or 4, on_event=self._engine_event)
+        try:
+            self.engine = Engine(self.db_path, run_id, concurrency or 4, on_event=self._engine_event)
+        except RunBusy as exc:
+            raise ICERunError(str(exc)) from None
         if cancel is not None:
             self.engine.cancel = cancel
         self.db = self.engine.db
+        try:
+            self._load(run_id, concurrency)
+        except BaseException:
+            self.engine.close()  # the run was never started: let it be resumed at once
+            raise
+
+    def _load(self, run_id: int, concurrency: int | None) -> None:
         run = get_run(self.db, run_id)
         if run is None:
             raise ICERunError(f"no run {run_id}: list runs with `workbench ice runs`")
@@ -227,6 +237,7 @@ class ICERunner:
 
     def _finish(self, status: str, error: str | None) -> None:
         update_run(self.db, self.run_id, status=status, error=error)
+        self.engine.close()
         self.emit("finished", status=status, error=error)
 
     async def _seeds(self) -> None:

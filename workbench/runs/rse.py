@@ -26,7 +26,7 @@ from typing import Any, Callable
 from probes.rse.judge import GranularVerdict, combine_swapped, granular_judge_messages, parse_granular, self_judge_conflict
 from probes.rse.scores import MEASURES, ItemScores, rse_scores
 from probes.rse.sets import SETS_DIR, PromptItem, PromptSet, PromptSetError, load_set
-from workbench.runs.engine import Engine, RunEvent, RunInterrupted, WorkItem, resumable
+from workbench.runs.engine import Engine, RunBusy, RunEvent, RunInterrupted, WorkItem, resumable
 from workbench.runs.rse_responses import Answer, Responder, stored_answer
 from workbench.store.exchanges import create_session
 from workbench.store.runs import (add_verdict, create_run, current_verdicts, get_run, run_items, set_item_answer,
@@ -241,7 +241,11 @@ class RSERunner:
     async def run(self) -> str:
         """Final status: ``done``, ``failed`` (some items failed; resume retries them) or
         ``interrupted`` (cancelled; resume continues)."""
-        engine = Engine(self.db_path, self.run_id, concurrency=self.options.concurrency, on_event=self.on_event)
+        try:
+            engine = Engine(self.db_path, self.run_id, concurrency=self.options.concurrency,
+                            on_event=self.on_event)
+        except RunBusy as exc:
+            raise RSEError(str(exc)) from None
         engine.cancel = self.cancel
         self.engine = engine
         run = get_run(engine.db, self.run_id)

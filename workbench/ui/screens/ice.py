@@ -152,7 +152,7 @@ class ICEScreen(WorkbenchScreen):
 
     async def _drive(self, run_id: int, cancel: asyncio.Event) -> None:
         from workbench.models.gateway import load_litellm
-        from workbench.runs.ice import ICERunner
+        from workbench.runs.ice import ICERunError, ICERunner
 
         try:
             # litellm's first import takes seconds: keep it off the UI loop.
@@ -160,6 +160,9 @@ class ICEScreen(WorkbenchScreen):
             runner = ICERunner(self.app.db_path, run_id, self.app.gateway,
                                on_event=lambda e: self.post_message(IceRunEvent(e)), cancel=cancel)
             summary = await runner.run()
+        except ICERunError as exc:  # a one-line reason (e.g. the run is busy elsewhere)
+            self.post_message(IceRunDone(run_id, None, str(exc)))
+            return
         except Exception as exc:  # reported on screen; the run row says "failed"
             self.post_message(IceRunDone(run_id, None, f"{type(exc).__name__}: {exc}"))
             return

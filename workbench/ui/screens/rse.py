@@ -219,7 +219,7 @@ class RSEScreen(WorkbenchScreen):
         self.action_reload()
 
     async def _execute(self, run_id: int, prepared: Any, cancel: asyncio.Event) -> None:
-        from workbench.runs.rse import RSERunner
+        from workbench.runs.rse import RSEError, RSERunner
 
         runner = RSERunner(self.app.db_path, run_id, prepared, self.app.gateway,
                            on_event=lambda e: self.post_message(RSERunEvent(e)), cancel=cancel)
@@ -229,6 +229,8 @@ class RSEScreen(WorkbenchScreen):
         except asyncio.CancelledError:
             status = "interrupted"
             raise
+        except RSEError as exc:  # a one-line reason (e.g. the run is busy elsewhere)
+            error = str(exc)
         except Exception as exc:  # reported on screen; the run row keeps the error too
             error = f"{type(exc).__name__}: {exc}"
         finally:

@@ -1,0 +1,92 @@
+"""One process at a time per run: a second `--resume` of a run that is still going is refused.
+
+Two processes working on one run would ask the same pending items twice and store two sets
+of answers and verdicts. Each run's owner holds an exclusive ``flock`` on a small file in
+the user's runtime directory, named from the database path and the run id. The kernel
+drops the lock when the owner exits, however it exits (``kill -9`` included), so a run
+whose process died can be resumed at once, with no stale lock to clear by hand. ``flock``
+locks belong to an open file, so a second claim from the same process is refused too.
+
+Where ``fcntl`` does not exist (Windows) runs are not locked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+class RunBusy(LookupError):
+    """The run is being worked on by another process (or another part of this one)."""
+
+
+def _lock_dir() -> Path:
+    from platformdirs import user_runtime_dir
+
+    path = Path(os.environ.get("WORKBENCH_LOCK_DIR") or user_runtime_dir("distill-workbench"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def lock_path(db_path: str | Path, run_id: int) -> Path:
+    db_key = hashlib.sha1(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
+    return _lock_dir() / f"run-{db_key}-{run_id}.lock"
+
+
+class RunLock:
+    """An exclusive claim on one run; ``release()`` (or the process ending) gives it back."""
+
+    def __init__(self, db_path: str | Path, run_id: int):
+        self.run_id = run_id
+        self.path = lock_path(db_path, run_id)
+        self._fd: int | None = None
+
+    def acquire(self) -> "RunLock":
+        if fcntl is None or self._fd is not None:
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = _read_owner(fd)
+            os.close(fd)
+            who = f"process {owner}" if owner else "another process"
+            raise RunBusy(f"run {self.run_id} is still running in {who}: wait for it to finish, "
+                          "or stop it (ctrl+c, or the TUI's stop key) before resuming") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def check(self) -> None:
+        """Raise RunBusy now if someone holds the run (a courtesy before any work starts;
+        the claim that counts is ``acquire``)."""
+        if not self.held:
+            self.acquire()
+            self.release()
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the file drops the flock
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def _read_owner(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
