@@ -113,7 +113,10 @@ def test_sigint_and_sigterm_mark_the_run_interrupted(tmp_path, server, db_file):
             [sys.executable, "-m", "workbench.cli", "ice", "run", *common, "--target", "echo",
              "--budget", "400", "--concurrency", "2", "--json"],
             cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            # A shell's background job (CI started with `&`) inherits SIGINT ignored, and
+            # Python keeps an inherited SIG_IGN; the test is about a terminal's ctrl+c.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if db_file.exists():
