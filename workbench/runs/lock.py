@@ -2,7 +2,7 @@
 
 Two processes working on one run would ask the same pending items twice and store two sets
 of answers and verdicts. Each run's owner holds an exclusive ``flock`` on a small file in
-the user's runtime directory, named from the database path and the run id. The kernel
+the user's cache directory, named from the database path and the run id. The kernel
 drops the lock when the owner exits, however it exits (``kill -9`` included), so a run
 whose process died can be resumed at once, with no stale lock to clear by hand. ``flock``
 locks belong to an open file, so a second claim from the same process is refused too.
@@ -27,9 +27,13 @@ class RunBusy(LookupError):
 
 
 def _lock_dir() -> Path:
-    from platformdirs import user_runtime_dir
+    from platformdirs import user_cache_dir
 
-    path = Path(os.environ.get("WORKBENCH_LOCK_DIR") or user_runtime_dir("distill-workbench"))
+    from workbench.config import APP_NAME
+
+    # The cache dir, not the runtime dir: that one needs XDG_RUNTIME_DIR, which ssh sessions
+    # and containers often lack (platformdirs then warns on stderr).
+    path = Path(os.environ.get("WORKBENCH_LOCK_DIR") or Path(user_cache_dir(APP_NAME, appauthor=False)) / "locks")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
