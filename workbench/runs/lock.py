@@ -33,7 +33,8 @@ def _lock_dir() -> Path:
 
     # The cache dir, not the runtime dir: that one needs XDG_RUNTIME_DIR, which ssh sessions
     # and containers often lack (platformdirs then warns on stderr).
-    path = Path(os.environ.get("WORKBENCH_LOCK_DIR") or Path(user_cache_dir(APP_NAME, appauthor=False)) / "locks")
+    default = Path(user_cache_dir(APP_NAME, appauthor=False)) / "locks"
+    path = Path(os.environ.get("WORKBENCH_LOCK_DIR") or default)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
