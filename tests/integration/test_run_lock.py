@@ -83,8 +83,12 @@ def test_resuming_a_run_that_is_still_going_is_refused(tmp_path, server, db_file
         assert err.strip().count("\n") == 0
         assert f"run 1 is still running in process {proc.pid}" in err
 
+        code = main(["ice", "runs", *common, "--json"])
+        assert json.loads(capsys.readouterr().out)[0]["status"] == "running"
         proc.send_signal(signal.SIGKILL)  # the owner dies without a word: the run is free
         proc.wait(30)
+        code = main(["ice", "runs", *common, "--json"])
+        assert json.loads(capsys.readouterr().out)[0]["status"] == "interrupted"
         before = _answered(db_file)
         server.default = Behavior(text=CHATGPT)
         code = main(["ice", "run", *common, "--resume", "1", "--json"])

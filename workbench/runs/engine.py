@@ -21,7 +21,7 @@ from workbench.store.runs import answered_keys, ensure_item, get_run, update_run
 
 from .lock import RunBusy, RunLock
 
-__all__ = ["Engine", "RunBusy", "RunEvent", "RunInterrupted", "WorkItem", "resumable"]
+__all__ = ["Engine", "RunBusy", "RunEvent", "RunInterrupted", "WorkItem", "effective_status", "resumable"]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,21 @@ def resumable(db: Any, run_id: int, kind: str) -> Any:
     if path is not None:
         RunLock(path, run_id).check()  # RunBusy is a LookupError: one line, before any work
     return run
+
+
+def effective_status(db: Any, run: Any) -> str:
+    """The run's status as a user should see it: a run stored as "running" whose process is
+    gone (killed, crashed, machine rebooted) is "interrupted", and can be resumed."""
+    if run.status != "running":
+        return run.status
+    path = _db_file(db)
+    if path is None:
+        return run.status
+    try:
+        RunLock(path, run.id).check()
+    except RunBusy:
+        return "running"
+    return "interrupted"
 
 
 def _db_file(db: Any) -> str | None:

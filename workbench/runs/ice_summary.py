@@ -13,6 +13,7 @@ from typing import Any
 from workbench.store.runs import (ItemRow, RunRow, StandingVerdicts, current_verdicts, get_run,
                                   run_items)
 
+from .engine import effective_status
 from .ice_judging import PUBLISHED
 
 # The keys every summary view carries (the required keys plus intervals).
@@ -107,7 +108,7 @@ def summarize(db: Any, run_id: int, *, human: bool = False, judge: str | None = 
 
     out: dict[str, Any] = {
         "run_id": run.id, "kind": "ice", "target": run.target, "judge": judge_name,
-        "primary_judge": run.judge, "status": run.status, "error": run.error,
+        "primary_judge": run.judge, "status": effective_status(db, run), "error": run.error,
         "created": run.created, "finished": run.finished,
         "fact": (run.config.get("fact") or {}).get("text"),
         "items": len(all_items), "answered": len(items),
@@ -172,7 +173,7 @@ def run_overview(db: Any, run: RunRow) -> dict[str, Any]:
 
         standing = standing_from_rows([v for v in run_verdicts(db, run.id, "loose") if v.judge == HUMAN])
         reviewed = sum(1 for s in standing.values() if s.human is not None and s.human.value is not None)
-    return {"run_id": run.id, "target": run.target, "judge": judge, "status": run.status,
+    return {"run_id": run.id, "target": run.target, "judge": judge, "status": effective_status(db, run),
             "n": n, "loose_count": counts["loose"], "strict_count": counts["strict"],
             "loose": counts["loose"] / n if n else 0.0, "strict": counts["strict"] / n if n else 0.0,
             "helper": run.config.get("helper"), "budget": run.config.get("budget"),

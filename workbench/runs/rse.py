@@ -26,7 +26,8 @@ from typing import Any, Callable
 from probes.rse.judge import GranularVerdict, combine_swapped, granular_judge_messages, parse_granular, self_judge_conflict
 from probes.rse.scores import MEASURES, ItemScores, rse_scores
 from probes.rse.sets import SETS_DIR, PromptItem, PromptSet, PromptSetError, load_set
-from workbench.runs.engine import Engine, RunBusy, RunEvent, RunInterrupted, WorkItem, resumable
+from workbench.runs.engine import (Engine, RunBusy, RunEvent, RunInterrupted, WorkItem, effective_status,
+                                   resumable)
 from workbench.runs.rse_responses import Answer, Responder, stored_answer
 from workbench.store.exchanges import create_session
 from workbench.store.runs import (add_verdict, create_run, current_verdicts, get_run, run_items, set_item_answer,
@@ -521,7 +522,7 @@ def run_report(db: Any, run_id: int) -> dict[str, Any]:
     judge_only = summarize(db, run_id, human=False)
     answered = sum(t["answered"] for t in judge_only["targets"].values())
     return {
-        "run_id": run_id, "kind": KIND, "status": run.status, "error": run.error,
+        "run_id": run_id, "kind": KIND, "status": effective_status(db, run), "error": run.error,
         "created": run.created, "finished": run.finished, "session_id": run.session_id,
         "reference": run.reference, "targets": targets_of(run), "judge": run.judge or NO_JUDGE,
         "sets": set_order(run), "progress": {"answered": answered, "total": total},
@@ -539,7 +540,7 @@ def list_rse_runs(db: Any, limit: int = 200) -> list[dict[str, Any]]:
             "select status, count(*) as n from run_items where run_id = ? group by status", [run.id])}
         info = run.config.get("set_info") or []
         total = len(targets_of(run)) * sum(int(i.get("n", 0)) for i in info)
-        out.append({"run_id": run.id, "status": run.status, "reference": run.reference,
+        out.append({"run_id": run.id, "status": effective_status(db, run), "reference": run.reference,
                     "targets": targets_of(run), "judge": run.judge or NO_JUDGE, "sets": set_order(run),
                     "answered": counts.get("answered", 0), "errors": counts.get("error", 0), "total": total,
                     "created": run.created, "finished": run.finished, "error": run.error})
