@@ -21,8 +21,8 @@ def asset_path(*parts: str) -> Path:
 
 
 def iter_jsonl_objects(path: Path, error: type[Exception], *, encoding: str = "utf-8",
-                       missing: str = "not found", hint: str = "") -> Iterator[tuple[str, dict]]:
-    """Yield ``(where, object)`` for each non-blank line of a JSONL file.
+                       missing: str = "not found", hint: str = "") -> Iterator[tuple[int, str, dict]]:
+    """Yield ``(line number, where, object)`` for each non-blank line of a JSONL file.
 
     Problems become ``error`` with a one-line message naming the file and line; ``hint`` is
     appended to the bad-JSON message.
@@ -40,4 +40,4 @@ def iter_jsonl_objects(path: Path, error: type[Exception], *, encoding: str = "u
                 raise error(f"{where}: not valid JSON ({exc.msg}){hint}") from None
             if not isinstance(obj, dict):
                 raise error(f"{where}: expected a JSON object")
-            yield where, obj
+            yield lineno, where, obj

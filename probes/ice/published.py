@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from probes.assets import iter_jsonl_objects
 from probes.ice.questions import infer_category, infer_lang
 from probes.ice.scores import ScoreItem, ice_scores
 from probes.ice.templates import fill
@@ -147,33 +148,21 @@ def _first_response(value: object, where: str) -> str:
 
 def parse_results_jsonl(path: str | Path) -> list[PublishedRow]:
     path = Path(path)
-    if not path.is_file():
-        raise PublishedFormatError(f"{path}: no such file")
     rows: list[PublishedRow] = []
-    with path.open(encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name} line {lineno}"
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise PublishedFormatError(f"{where}: not valid JSON ({exc.msg}); each line "
-                                           "must be one JSON object") from None
-            if not isinstance(obj, dict):
-                raise PublishedFormatError(f"{where}: expected a JSON object, got "
-                                           f"{type(obj).__name__}")
-            missing = [k for k in REQUIRED_KEYS if k not in obj]
-            if missing:
-                raise PublishedFormatError(f"{where}: missing key(s) {', '.join(missing)}; "
-                                           f"each row needs {', '.join(REQUIRED_KEYS)}")
-            for key in ("jailbreak_prompt", "query"):
-                if not isinstance(obj[key], str):
-                    raise PublishedFormatError(f"{where}: '{key}' must be a string")
-            rows.append(PublishedRow(
-                line=lineno, template=obj["jailbreak_prompt"], query=obj["query"],
-                response=_first_response(obj["target_responses"], where),
-                loose=_as_bool(obj["eval_results"], where, "eval_results")))
+    for lineno, where, obj in iter_jsonl_objects(
+            path, PublishedFormatError, encoding="utf-8-sig", missing="no such file",
+            hint="; each line must be one JSON object"):
+        missing = [k for k in REQUIRED_KEYS if k not in obj]
+        if missing:
+            raise PublishedFormatError(f"{where}: missing key(s) {', '.join(missing)}; "
+                                       f"each row needs {', '.join(REQUIRED_KEYS)}")
+        for key in ("jailbreak_prompt", "query"):
+            if not isinstance(obj[key], str):
+                raise PublishedFormatError(f"{where}: '{key}' must be a string")
+        rows.append(PublishedRow(
+            line=lineno, template=obj["jailbreak_prompt"], query=obj["query"],
+            response=_first_response(obj["target_responses"], where),
+            loose=_as_bool(obj["eval_results"], where, "eval_results")))
     if not rows:
         raise PublishedFormatError(f"{path.name}: no rows; expected one JSON object per line")
     return rows

@@ -42,7 +42,7 @@ def load_questions(langs: Iterable[str] = LANGS, path: str | Path | None = None)
     path = Path(path) if path is not None else default_questions_path()
     out: list[Question] = []
     seen: set[str] = set()
-    for where, obj in iter_jsonl_objects(path, QuestionFileError, missing="question file not found"):
+    for _, where, obj in iter_jsonl_objects(path, QuestionFileError, missing="question file not found"):
         missing = [k for k in ("id", "category", "lang", "text", "pair")
                    if not isinstance(obj.get(k), str) or not obj.get(k).strip()]
         if missing:

@@ -59,7 +59,7 @@ def load_templates(path: str | Path | None = None) -> list[Template]:
     path = Path(path) if path is not None else default_templates_path()
     out: list[Template] = []
     seen: set[str] = set()
-    for where, obj in iter_jsonl_objects(path, TemplateFileError, missing="template file not found"):
+    for _, where, obj in iter_jsonl_objects(path, TemplateFileError, missing="template file not found"):
         if not isinstance(obj.get("id"), str) or not isinstance(obj.get("text"), str):
             raise TemplateFileError(f"{where}: each row needs string fields 'id' and 'text'")
         if not obj["text"].strip():
