@@ -764,18 +764,19 @@ _SELF_NAME_EN = re.compile(
     r"I(?:'m|\s+am)\s+(?:called|named|known\s+as))\s+(?:the\s+)?"
     r"(?P<name>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})(?![\w\-])")
 _SELF_NAME_ZH = re.compile(r"(?:我是|我叫|我的名字是|叫我)\s*(?P<name>[A-Z][A-Za-z0-9\-]{1,24})(?![A-Za-z0-9\-])")
+# Words that follow "I am" with a capital without being a name; the capitalised words the
+# developer rules already skip (_STOP_CAPS) are included rather than listed twice.
 _NOT_A_NAME = frozenset("""
-i a an the ai not no yes here there just only also still now always never so very really truly
-simply merely sorry glad happy unable able ready afraid sure certain confident proud honored
-thrilled excited delighted grateful aware capable limited fine well good great okay ok alive
-sentient conscious online offline back available free bound unbound committed dedicated open
-designed programmed built created made trained developed based powered currently neither
-everything nothing everyone nobody anonymous unknown large llm language model assistant
-chatbot bot chat your yours my our this that it its one human artificial digital virtual
-chinese american english french german japanese korean british russian indian european asian
-canadian australian italian spanish israeli swiss dutch swedish singaporean taiwanese
-international global multinational independent internal external
-""".split())
+not just only still always never very really truly simply merely sorry glad happy unable
+able ready afraid certain confident proud honored thrilled excited delighted grateful aware
+capable limited fine good great okay ok alive sentient conscious online offline back
+available free bound unbound committed dedicated open designed programmed built created made
+trained developed based powered neither everything nothing everyone nobody anonymous unknown
+assistant chatbot bot chat your yours one human digital virtual french german japanese
+korean british russian indian asian canadian australian italian spanish israeli swiss dutch
+swedish singaporean taiwanese international global multinational independent internal
+external
+""".split()) | {w.lower() for w in _STOP_CAPS}
 
 
 def _self_name_claims(sentence: str, fact: IdentityFact,
