@@ -82,6 +82,40 @@ async def test_runs_a_tiny_probe_live_and_opens_an_answer(tmp_path, server, db_f
         assert type(app.screen).__name__ == "ICEScreen"
 
 
+async def test_live_answers_survive_a_slow_first_load(tmp_path, server, db_file, monkeypatch):
+    """The stored answers load in a thread; when that read is slower than the run, the live
+    answers that came in meanwhile must not be wiped by the (older) stored list."""
+    import time
+
+    import workbench.runs.ice as ice_runs
+    from workbench.ui.widgets.ice_tables import ICEAnswers
+
+    real_recent = ice_runs.recent_answers
+    calls = {"n": 0}
+
+    def slow_first_read(*args, **kwargs):
+        rows = real_recent(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 1:  # read before the run asked anything, returned after it finished
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and get_run(open_db(db_file), args[1]).status == "running":
+                time.sleep(0.05)
+            time.sleep(0.3)  # the run's last events are on their way to the screen
+        return rows
+
+    monkeypatch.setattr(ice_runs, "recent_answers", slow_first_read)
+    server.default = Behavior(text=CHATGPT)
+    app = _app(tmp_path, server, db_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await _fill_form(pilot, screen, budget="4")
+        await pilot.click("#ice-start")
+        await _wait_run(pilot, app, screen)
+        assert calls["n"] >= 1
+        assert screen.query_one(ICEAnswers).row_count == 4
+
+
 async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tmp_path, server, db_file):
     from textual.widgets import Button
 

@@ -73,6 +73,9 @@ class ICEScreen(WorkbenchScreen):
         self.summary: dict[str, Any] | None = None
         self.cancel: asyncio.Event | None = None
         self._dirty = False
+        # Live answers that arrive while the stored ones are still loading: the load would
+        # otherwise replace them, so they wait here and are added on top of it.
+        self._pending_answers: list[dict[str, Any]] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield ICERunForm(list(self.app.config.models), id="ice-form")
@@ -146,6 +149,7 @@ class ICEScreen(WorkbenchScreen):
         self.cancel = asyncio.Event()
         self.query_one(ICERunForm).set_running(True)
         self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
+        self._pending_answers = []
         self._load_run(run_id)
         self.run_worker(self._drive(run_id, self.cancel), group="ice-run", name=f"ICE run {run_id}",
                         exit_on_error=False)
@@ -179,10 +183,14 @@ class ICEScreen(WorkbenchScreen):
             return
         if e.kind == "item" and not e.data.get("error"):
             meta = e.data.get("meta") or {}
-            self.query_one(ICEAnswers).add_answer({
+            answer = {
                 "item_id": e.item_id, "template_id": meta.get("template_id"),
                 "question_id": meta.get("question_id"), "lang": meta.get("lang"),
-                "loose": e.data.get("loose"), "strict": e.data.get("strict"), "text": e.data.get("text")})
+                "loose": e.data.get("loose"), "strict": e.data.get("strict"), "text": e.data.get("text")}
+            if self._pending_answers is not None:
+                self._pending_answers.append(answer)
+            else:
+                self.query_one(ICEAnswers).add_answer(answer)
         elif e.kind == "mutation" and not e.data.get("ok"):
             self.notify(f"helper: {e.data.get('error')}", timeout=3)
         self._dirty = True
@@ -250,6 +258,9 @@ class ICEScreen(WorkbenchScreen):
             return
         table = self.query_one(ICEAnswers)
         table.load(answers)
+        for answer in self._pending_answers or ():
+            table.add_answer(answer)  # already stored ones are skipped
+        self._pending_answers = None
         self._show_summary(run_id, summary)
 
     def open_run(self, run_id: int) -> None:
@@ -259,6 +270,7 @@ class ICEScreen(WorkbenchScreen):
         self.query_one(ICEAnswers).clear()
         self.query_one(ICELeaderboard).clear()
         self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
+        self._pending_answers = []
         self._load_run(run_id)
 
     def action_reload_runs(self) -> None:
