@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+import sysconfig
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
-# assets/ sits beside the probes package at the repo root; the project is installed
-# editable (make install), so this one lookup serves every run.
-_ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# Where a wheel's data files land: <data scheme path>/share/distill-workbench/assets.
+INSTALLED_SUBDIR = Path("share", "distill-workbench", "assets")
+
+
+def find_assets(repo_root: Path, data_roots: Iterable[Path]) -> Path:
+    """The first assets folder that exists: the checkout's (editable installs, `make install`),
+    then the copy a regular wheel install put under one of ``data_roots``."""
+    candidates = [repo_root / "assets", *(Path(r) / INSTALLED_SUBDIR for r in data_roots)]
+    for candidate in candidates:
+        if (candidate / "ice").is_dir():
+            return candidate
+    return candidates[0]  # missing everywhere: name the checkout path in the error
+
+
+def _data_roots() -> list[Path]:
+    roots = [Path(sysconfig.get_path("data")), Path(sys.prefix)]
+    try:
+        roots.append(Path(sysconfig.get_path("data", f"{os.name}_user")))
+    except KeyError:  # no user scheme on this platform
+        pass
+    return roots
+
+
+_ASSETS = find_assets(Path(__file__).resolve().parent.parent, _data_roots())
 
 
 def assets_root() -> Path:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from probes.assets import asset_path
+
 __all__ = [
     "SETS_DIR",
     "PromptSetError",
@@ -24,8 +26,7 @@ __all__ = [
     "parse_set",
 ]
 
-# Resolved here rather than through probes.assets so this module stands on its own.
-SETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "rse"
+SETS_DIR = asset_path("rse")
 
 _ROLES = ("system", "user", "assistant")
 
