@@ -46,6 +46,12 @@ async def test_stalled_stream_hits_the_timeout(config, server):
     assert r.status == "error" and r.error_kind == "timeout"
     assert len(r.attempts) == 2
     assert time.perf_counter() - t0 < 10
+    # Each abandoned stream is closed at once, so its connection is not left hanging.
+    for _ in range(100):
+        if server.hangups == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert server.hangups == 2
 
 
 async def test_dropped_connection_is_retried_and_restarts_the_text(config, server):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import ipaddress
 import json
 import threading
@@ -42,6 +43,10 @@ class RequestLog:
     at: float
     body: dict[str, Any] = field(default_factory=dict)
 
+# The reading side of the connection being served: a stalled stream watches it for the
+# client hanging up (kept out of the _route signature, which test servers override).
+_connection_reader: contextvars.ContextVar[asyncio.StreamReader] = contextvars.ContextVar("reader")
+
 
 class FakeOpenAIServer:
     """``async with FakeOpenAIServer() as srv: srv.url ...`` or ``srv.start_in_thread()``."""
@@ -59,6 +64,7 @@ class FakeOpenAIServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._handlers: set[asyncio.Task] = set()
+        self.hangups = 0  # stalled streams the client closed (it gave up, as it should)
 
     @property
     def url(self) -> str:
@@ -112,6 +118,7 @@ class FakeOpenAIServer:
 
     # -- HTTP -------------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        _connection_reader.set(reader)  # each connection is its own task, so its own context
         task = asyncio.current_task()
         if task is not None:
             self._handlers.add(task)
@@ -191,7 +198,8 @@ class FakeOpenAIServer:
                 writer.transport.abort()  # a dropped connection, mid-stream
                 return False
             if b.stall_after is not None and i >= b.stall_after:
-                await asyncio.sleep(3600)
+                await self._silent_until_hangup(_connection_reader.get())
+                return False
             await event({"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
                          "model": model, "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece},
                                                       "finish_reason": None}]})
@@ -208,6 +216,18 @@ class FakeOpenAIServer:
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+    async def _silent_until_hangup(self, reader: asyncio.StreamReader) -> None:
+        """Send nothing more; return when the client closes the connection (or after an hour)."""
+        try:
+            async with asyncio.timeout(3600):
+                while await reader.read(65536):
+                    pass
+        except TimeoutError:
+            return
+        except ConnectionError:  # closed with a reset: still a hang-up
+            pass
+        self.hangups += 1
 
 
 def _echo(messages: list[dict]) -> str:

@@ -250,25 +250,32 @@ class Gateway:
         async with asyncio.timeout(timeout) as deadline:
             stream = await litellm.acompletion(**kwargs)
             finish_reason = None
-            async for chunk in stream:
-                # Stall timeout: each chunk must arrive within `timeout` of the last one.
-                deadline.reschedule(loop.time() + timeout)
-                usage = getattr(chunk, "usage", None)
-                if usage is not None and getattr(usage, "completion_tokens", None) is not None:
-                    response.prompt_tokens = usage.prompt_tokens
-                    response.completion_tokens = usage.completion_tokens
-                if not chunk.choices:
-                    continue
-                choice = chunk.choices[0]
-                text = getattr(choice.delta, "content", None) or ""
-                if text:
-                    if state.first_token_at is None:
-                        state.first_token_at = time.perf_counter()
-                    state.parts.append(text)
-                    if on_delta is not None:
-                        on_delta(text, False)
-                if choice.finish_reason:
-                    finish_reason = choice.finish_reason
+            try:
+                async for chunk in stream:
+                    # Stall timeout: each chunk must arrive within `timeout` of the last one.
+                    deadline.reschedule(loop.time() + timeout)
+                    usage = getattr(chunk, "usage", None)
+                    if usage is not None and getattr(usage, "completion_tokens", None) is not None:
+                        response.prompt_tokens = usage.prompt_tokens
+                        response.completion_tokens = usage.completion_tokens
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    text = getattr(choice.delta, "content", None) or ""
+                    if text:
+                        if state.first_token_at is None:
+                            state.first_token_at = time.perf_counter()
+                        state.parts.append(text)
+                        if on_delta is not None:
+                            on_delta(text, False)
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+            finally:
+                # A stall, a cancel or an error leaves the HTTP response open until garbage
+                # collection; close it now so the connection goes back to the pool.
+                aclose = getattr(stream, "aclose", None)
+                if aclose is not None:
+                    await aclose()
         response.finish_reason = finish_reason
         if response.completion_tokens is None and state.parts:
             # Servers that send no usage: one streamed chunk is about one token.
