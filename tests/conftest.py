@@ -16,6 +16,14 @@ if "WORKBENCH_LOCK_DIR" not in os.environ:
     import tempfile
 
     os.environ["WORKBENCH_LOCK_DIR"] = tempfile.mkdtemp(prefix="workbench-test-locks-")
+# The local model's converted copy (see workbench.models.gguf_cache) goes to one fixed folder
+# for test sessions: the first load of a session converts, later ones and subprocesses reuse
+# it, and it is one copy however many sessions run (stale versions replace themselves).
+if "WORKBENCH_MODEL_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["WORKBENCH_MODEL_CACHE"] = os.path.join(tempfile.gettempdir(),
+                                                      f"workbench-test-models-{os.getuid()}")
 
 from workbench.config import ModelSpec, WorkbenchConfig, builtin_models  # noqa: E402
 from workbench.devtools.openai_server import Behavior, FakeOpenAIServer  # noqa: E402
@@ -37,6 +45,7 @@ def server(fake_server):
     """The session's server with a clean script and request log for this test."""
     fake_server.plan.clear()
     fake_server.requests.clear()
+    fake_server.hangups = 0
     fake_server.default = Behavior()
     yield fake_server
     fake_server.plan.clear()

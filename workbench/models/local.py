@@ -381,8 +381,7 @@ def _load(path: Path, device: str) -> tuple[Any, Any, str]:
             if path.suffix.lower() != ".gguf":
                 raise LocalModelError(f"{path} is a file but not a .gguf model: point path at a GGUF "
                                       "file or a Hugging Face model folder")
-            tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-            model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=dtype)
+            model, tok = _load_gguf(path, dtype)
             kind = "causal"
         else:
             if not (path / "config.json").exists():
@@ -408,6 +407,25 @@ def _load(path: Path, device: str) -> tuple[Any, Any, str]:
     if kind == "causal" and tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     return model, tok, kind
+
+
+def _load_gguf(path: Path, dtype: Any) -> tuple[Any, Any]:
+    """A GGUF model, through its converted copy when there is one (see gguf_cache)."""
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from workbench.models import gguf_cache
+
+    folder = gguf_cache.converted_dir(path, str(dtype), transformers.__version__)
+    if folder is not None:
+        loaded = gguf_cache.load_converted(folder, dtype)
+        if loaded is not None:
+            return loaded
+    tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=dtype)
+    if folder is not None:
+        gguf_cache.save_converted(folder, model, tok)
+    return model, tok
 
 
 class LocalModelHost:
