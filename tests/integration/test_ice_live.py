@@ -18,8 +18,8 @@ from workbench.store.runs import get_run, list_runs, run_items
 
 pytestmark = pytest.mark.slow
 
-BUDGET = 16
-MAX_TOKENS = 32
+BUDGET = 8
+MAX_TOKENS = 24
 
 
 def _cli(tmp_path, db_file, *argv: str) -> list[str]:
@@ -55,7 +55,7 @@ def test_seed_run_survives_kill_9_and_resumes_without_reasking(tmp_path, db_file
         cwd=REPO, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 900
     while _answered(db_file) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.2)
     assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()[-2000:]!r}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(30)
