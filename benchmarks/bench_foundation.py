@@ -4,7 +4,9 @@
 (b) local-model tokens/s through the gateway against transformers `generate` called directly
     on the same prompts and the same loaded weights (aim >= 0.9);
 (c) requests/s against the test server with 200 ms latency at concurrency 32 against 1
-    (aim >= 25x).
+    (aim >= 25x);
+(d) loading the built-in model in a fresh process: from the GGUF file (what transformers does
+    every time) against from its converted copy (workbench.models.gguf_cache).
 """
 
 from __future__ import annotations
@@ -135,6 +137,27 @@ def bench_concurrency() -> dict:
         proc.wait(5)
 
 
+def _load_seconds(cache: str) -> float:
+    """Seconds of one `_load` of the built-in model in a fresh process (imports not counted)."""
+    code = ("import time, torch, transformers\n"
+            "from workbench.models.local import _load, builtin_gguf_path\n"
+            "t = time.perf_counter(); _load(builtin_gguf_path(), 'cpu'); print(time.perf_counter() - t)")
+    env = {**os.environ, "WORKBENCH_MODEL_CACHE": cache}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_model_load() -> dict:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-model-cache-") as cache:
+        first = _load_seconds(cache)  # converts and writes the copy
+        gguf = [_load_seconds("off"), _load_seconds("off")]
+        copy = [_load_seconds(cache), _load_seconds(cache)]
+    g, c = min(gguf), min(copy)
+    return {"first_load_with_conversion_s": first, "gguf_s": g, "converted_copy_s": c, "ratio": g / c}
+
+
 def main(argv: list[str] | None = None) -> dict:
     results = {}
     results["import"] = r = bench_import()
@@ -146,6 +169,10 @@ def main(argv: list[str] | None = None) -> dict:
     results["local_tokens"] = r = bench_local_tokens()
     print(f"(b) local model {r['gateway_tokens_per_s']:.1f} tok/s via gateway vs {r['direct_tokens_per_s']:.1f}"
           f" direct -> ratio {r['ratio']:.2f} (aim >= 0.9)", flush=True)
+    results["model_load"] = r = bench_model_load()
+    print(f"(d) built-in model load in a fresh process: {r['gguf_s']:.2f} s from GGUF vs "
+          f"{r['converted_copy_s']:.2f} s from the converted copy -> {r['ratio']:.0f}x faster "
+          f"(the first load, which converts: {r['first_load_with_conversion_s']:.2f} s)", flush=True)
     return results
 
 
