@@ -181,7 +181,6 @@ def _load_torch() -> None:
 
 
 def _load_transformers() -> None:
-    from workbench.models.local import quiet_transformers
+    from workbench.models.local import import_builtin_model_code
 
-    quiet_transformers()
-    import transformers  # noqa: F401
+    import_builtin_model_code()
