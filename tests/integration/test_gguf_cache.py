@@ -3,6 +3,7 @@ once, never half-written, ignored when broken, and off on request."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -37,9 +38,16 @@ def test_a_new_conversion_replaces_older_ones_and_dead_writers_leftovers(tmp_pat
     os.utime(dead_tmp, (1, 1))
     live_tmp = tmp_path / ".m-abc-222.tmp-1"  # a writer at work right now: kept
     live_tmp.mkdir()
+    orphan = tmp_path / "n-123-111"  # made from a file in a checkout since deleted
+    orphan.mkdir()
+    (orphan / gguf_cache.SOURCE_FILE).write_text('{"gguf": "%s"}' % (tmp_path / "gone" / "n.gguf"))
+    alive = tmp_path / "k-456-111"
+    alive.mkdir()
+    (tmp_path / "k.gguf").write_bytes(b"GGUF")
+    (alive / gguf_cache.SOURCE_FILE).write_text('{"gguf": "%s"}' % (tmp_path / "k.gguf"))
     gguf_cache._remove_stale(tmp_path / "m-abc-222")
-    assert not old.exists() and not dead_tmp.exists()
-    assert other_file.exists() and live_tmp.exists()
+    assert not old.exists() and not dead_tmp.exists() and not orphan.exists()
+    assert other_file.exists() and live_tmp.exists() and alive.exists()
 
 
 @pytest.mark.slow
@@ -52,6 +60,7 @@ def test_the_copy_has_the_gguf_tensors_and_answers_the_same(tmp_path, monkeypatc
     from_gguf, tok_gguf = _load_gguf(path, torch.float32)  # converts and writes the copy
     folder = gguf_cache.converted_dir(path, str(torch.float32), transformers.__version__)
     assert (folder / "model.safetensors").is_file()
+    assert json.loads((folder / gguf_cache.SOURCE_FILE).read_text())["gguf"] == str(path.resolve())
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no temporary left
 
     from_copy, tok_copy = _load_gguf(path, torch.float32)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 CACHE_ENV = "WORKBENCH_MODEL_CACHE"
 STALE_TMP_S = 3600  # a temporary folder this old belongs to a writer that died
+SOURCE_FILE = "workbench-source.json"  # which GGUF file a copy was made from
 
 
 def cache_root() -> Path | None:
@@ -74,7 +75,7 @@ def load_converted(folder: Path, dtype: Any) -> tuple[Any, Any] | None:
     return model, tok
 
 
-def save_converted(folder: Path, model: Any, tokenizer: Any) -> bool:
+def save_converted(folder: Path, model: Any, tokenizer: Any, source: Path | None = None) -> bool:
     """Write ``model`` and ``tokenizer`` (loaded from a GGUF file) as a plain folder.
 
     transformers refuses ``save_pretrained`` on a GGUF-loaded model, so the tensors and the
@@ -101,6 +102,8 @@ def save_converted(folder: Path, model: Any, tokenizer: Any) -> bool:
         if getattr(model, "generation_config", None) is not None:
             model.generation_config.save_pretrained(str(tmp))
         tokenizer.save_pretrained(str(tmp))
+        if source is not None:
+            (tmp / SOURCE_FILE).write_text(json.dumps({"gguf": str(source.resolve())}))
         os.rename(tmp, folder)  # atomic: readers see all of it or none
         return True
     except OSError as exc:
@@ -113,13 +116,24 @@ def save_converted(folder: Path, model: Any, tokenizer: Any) -> bool:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _source_is_gone(entry: Path) -> bool:
+    try:
+        source = json.loads((entry / SOURCE_FILE).read_text())["gguf"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # not known: keep it
+    return not Path(source).exists()
+
+
 def _remove_stale(folder: Path) -> None:
-    """Drop earlier conversions of the same file and temporary folders of dead writers."""
+    """Drop earlier conversions of the same file, copies of files that no longer exist (a
+    deleted checkout or venv), and temporary folders of dead writers."""
     prefix = folder.name.rsplit("-", 1)[0] + "-"
     now = time.time()
     for entry in folder.parent.iterdir():
         name = entry.name
-        if name.startswith(prefix) and name != folder.name and entry.is_dir():
+        if name == folder.name or not entry.is_dir():
+            continue
+        if name.startswith(prefix) or (not name.startswith(".") and _source_is_gone(entry)):
             shutil.rmtree(entry, ignore_errors=True)
         elif name.startswith(f".{prefix}") and ".tmp-" in name:
             try:

@@ -433,7 +433,7 @@ def _load_gguf(path: Path, dtype: Any) -> tuple[Any, Any]:
     tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
     model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=dtype)
     if folder is not None:
-        gguf_cache.save_converted(folder, model, tok)
+        gguf_cache.save_converted(folder, model, tok, source=path)
     return model, tok
 
 
