@@ -73,8 +73,7 @@ class ICEScreen(WorkbenchScreen):
         self.summary: dict[str, Any] | None = None
         self.cancel: asyncio.Event | None = None
         self._dirty = False
-        # Live answers that arrive while the stored ones are still loading: the load would
-        # otherwise replace them, so they wait here and are added on top of it.
+        # Live answers held back while the stored ones load (see _reload_answers).
         self._pending_answers: list[dict[str, Any]] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -149,8 +148,7 @@ class ICEScreen(WorkbenchScreen):
         self.cancel = asyncio.Event()
         self.query_one(ICERunForm).set_running(True)
         self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
-        self._pending_answers = []
-        self._load_run(run_id)
+        self._reload_answers(run_id)
         self.run_worker(self._drive(run_id, self.cancel), group="ice-run", name=f"ICE run {run_id}",
                         exit_on_error=False)
 
@@ -239,6 +237,12 @@ class ICEScreen(WorkbenchScreen):
         if summary:
             self.query_one(ICELeaderboard).show(summary.get("leaderboard") or [])
 
+    def _reload_answers(self, run_id: int) -> None:
+        """Read the run's stored answers and scores; live answers that arrive meanwhile are
+        held back and added after the read, which would otherwise replace them."""
+        self._pending_answers = []
+        self._load_run(run_id)
+
     @work(thread=True, exclusive=True, group="ice-open")
     def _load_run(self, run_id: int) -> None:
         from workbench.runs.ice import recent_answers, summarize
@@ -270,8 +274,7 @@ class ICEScreen(WorkbenchScreen):
         self.query_one(ICEAnswers).clear()
         self.query_one(ICELeaderboard).clear()
         self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
-        self._pending_answers = []
-        self._load_run(run_id)
+        self._reload_answers(run_id)
 
     def action_reload_runs(self) -> None:
         self._load_runs()
