@@ -131,8 +131,10 @@ def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
     author = os.environ.get("WORKBENCH_AUTHOR") or default_author()
     keymap: dict[str, str] = {}
     if not cfg_path.exists():
-        if path or os.environ.get("WORKBENCH_CONFIG"):
+        if path:
             raise ConfigError(f"config file {cfg_path} does not exist: create it or drop --config")
+        if os.environ.get("WORKBENCH_CONFIG"):
+            raise ConfigError(f"config file {cfg_path} does not exist: create it or unset WORKBENCH_CONFIG")
         return WorkbenchConfig(models=models, author=author, path=cfg_path)
     try:
         data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))

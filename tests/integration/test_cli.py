@@ -64,6 +64,16 @@ def test_user_errors_are_one_line(tmp_path, capsys, db_file):
     assert code == 2 and "no session 999" in err
 
 
+def test_a_missing_config_file_names_the_setting_that_points_at_it(tmp_path, capsys, monkeypatch):
+    missing = tmp_path / "nowhere.toml"
+    code, _, err = run_cli(capsys, "models", "--config", str(missing))
+    assert code == 2 and str(missing) in err and "drop --config" in err
+    monkeypatch.setenv("WORKBENCH_CONFIG", str(missing))
+    code, _, err = run_cli(capsys, "models")
+    assert code == 2 and str(missing) in err and "unset WORKBENCH_CONFIG" in err
+    assert err.count("\n") == 1
+
+
 def test_server_failure_sets_exit_status_and_is_stored(tmp_path, server, capsys, db_file):
     from workbench.devtools.openai_server import Behavior
 
