@@ -217,6 +217,19 @@ async def test_regenerate_copy_new_session_and_diff(server, db_file):
         await wait_for(pilot, lambda: not screen.running, 20, "regenerated answer")
         assert screen.columns[1].text == "A different answer entirely."
         assert screen.columns[0].text == ANSWER  # the other column is untouched
+        await wait_for(pilot, lambda: screen.strip.lexical is not None, 10, "similarity of 1 and 2")
+
+        # A new, empty column keeps the scores of the answers already in; removing it too.
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: len(screen.columns) == 3 and screen.strip.lexical is not None,
+                       10, "similarity after adding a column")
+        scores = {(a, b): lex for a, b, lex, _ in screen.strip.pair_scores()}
+        assert scores[("1", "2")] is not None and scores[("1", "3")] is None
+        await pilot.click(f"#{screen.columns[2].id} .col-body")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: len(screen.columns) == 2 and screen.strip.lexical is not None,
+                       10, "similarity after removing the column")
+        assert [(a, b) for a, b, *_ in screen.strip.pair_scores()] == [("1", "2")]
 
         # Copy: from a column (not the editor) `y` copies the selected column.
         await pilot.click(f"#{screen.columns[1].id} .col-body")

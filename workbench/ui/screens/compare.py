@@ -329,7 +329,7 @@ class CompareScreen(WorkbenchScreen):
         column = self._new_column(source.model, len(columns) + 1, **params)
         await self.query_one("#columns").mount(column)
         self._select(len(columns))
-        self.strip.reset()
+        self._similarity_after_layout_change()
 
     async def action_remove_column(self) -> None:
         columns = self.columns
@@ -344,6 +344,10 @@ class CompareScreen(WorkbenchScreen):
         for i, remaining in enumerate(self.columns, start=1):
             remaining.set_index(i)
         self._select(min(self.selected, len(self.columns) - 1))
+        self._similarity_after_layout_change()
+
+    def _similarity_after_layout_change(self) -> None:
+        # Answers already in keep their scores; a new, empty column shows "—" beside them.
         if any(c.text for c in self.columns):
             self._refresh_similarity()
         else:
