@@ -98,3 +98,27 @@ def test_resuming_a_run_that_is_still_going_is_refused(tmp_path, server, db_file
     finally:
         proc.kill()
         proc.wait(30)
+
+
+def test_a_claim_waits_out_a_status_probe_but_not_an_owner(tmp_path):
+    """Reading a run's status takes its lock for an instant; a run started at that moment
+    must still start (the TUI reads statuses while it launches a run)."""
+    import threading
+
+    from workbench.runs.lock import CLAIM_WAIT_S
+
+    db = tmp_path / "a.db"
+    probe = RunLock(db, 5)
+    probe_fd = probe._take(0)  # a probe caught mid-read, held far longer than a real one
+    assert probe_fd is not None
+    threading.Timer(0.1, os.close, args=(probe_fd,)).start()
+    owner = RunLock(db, 5).acquire()  # waits the probe out instead of failing
+    assert owner.held
+    assert RunLock(db, 5).busy()  # an owner is seen as busy by a probe...
+    t0 = time.monotonic()
+    with pytest.raises(RunBusy, match=f"process {os.getpid()}"):
+        RunLock(db, 5).acquire()  # ...and a second claim gives up after the wait
+    assert time.monotonic() - t0 >= CLAIM_WAIT_S * 0.9
+    owner.release()
+    assert not RunLock(db, 5).busy()
+    assert not (db.parent / "a.db").exists()  # probes and claims never create the database

@@ -161,11 +161,7 @@ def effective_status(db: Any, run: Any) -> str:
     path = _db_file(db)
     if path is None:
         return run.status
-    try:
-        RunLock(path, run.id).check()
-    except RunBusy:
-        return "running"
-    return "interrupted"
+    return "running" if RunLock(path, run.id).busy() else "interrupted"
 
 
 def _db_file(db: Any) -> str | None:

@@ -7,6 +7,10 @@ drops the lock when the owner exits, however it exits (``kill -9`` included), so
 whose process died can be resumed at once, with no stale lock to clear by hand. ``flock``
 locks belong to an open file, so a second claim from the same process is refused too.
 
+Whether a run is still going is read by taking its lock for an instant (``busy()``), so a
+claim waits out such a probe for a moment before it reports the run busy: without that,
+a run started while the screen was reading run statuses failed at once.
+
 Where ``fcntl`` does not exist (Windows) runs are not locked.
 """
 
@@ -14,12 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+
+
+# A probe holds a lock for microseconds, or a few milliseconds when its thread is preempted;
+# an owner holds it for the whole run. Claims wait this long before calling the run busy.
+CLAIM_WAIT_S = 0.5
+PROBE_WAIT_S = 0.02
+_RETRY_S = 0.005
 
 
 class RunBusy(LookupError):
@@ -52,22 +64,33 @@ class RunLock:
         self.path = lock_path(db_path, run_id)
         self._fd: int | None = None
 
-    def acquire(self) -> "RunLock":
+    def acquire(self, wait_s: float = CLAIM_WAIT_S) -> "RunLock":
+        """Claim the run, or raise RunBusy if it is still held after ``wait_s`` seconds."""
         if fcntl is None or self._fd is not None:
             return self
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        fd = self._take(wait_s)
+        if fd is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             owner = _read_owner(fd)
             os.close(fd)
             who = f"process {owner}" if owner else "another process"
             raise RunBusy(f"run {self.run_id} is still running in {who}: wait for it to finish, "
-                          "or stop it (ctrl+c, or the TUI's stop key) before resuming") from None
+                          "or stop it (ctrl+c, or the TUI's stop key) before resuming")
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
         return self
+
+    def busy(self) -> bool:
+        """Whether someone else holds the run now. Holds the lock only for an instant and
+        writes nothing, so it never passes for an owner."""
+        if fcntl is None or self._fd is not None:
+            return False
+        fd = self._take(PROBE_WAIT_S)
+        if fd is None:
+            return True
+        os.close(fd)
+        return False
 
     def check(self) -> None:
         """Raise RunBusy now if someone holds the run (a courtesy before any work starts;
@@ -75,6 +98,20 @@ class RunLock:
         if not self.held:
             self.acquire()
             self.release()
+
+    def _take(self, wait_s: float) -> int | None:
+        """An open descriptor holding the flock, or None if it stayed held for ``wait_s``."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except OSError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return None
+                time.sleep(_RETRY_S)
 
     def release(self) -> None:
         if self._fd is not None:
