@@ -112,6 +112,13 @@ async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_fi
         await pilot.press("f5")
         await pilot.pause(0.3)
         screen = app.screen
+        # Nothing ticked yet: ctrl+s from inside a text field says what to tick, in the form's words.
+        await pilot.click("#rse-limit")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert any("tick at least one target model" in n.message for n in app._notifications)
+        assert screen.active_run_id is None
+        screen.set_focus(None)  # single-letter keys below act on the screen, not the field
         _setup(screen, reference="echo", targets=["echo-b"], judge="echo", limit="2")
         await pilot.pause()
         screen.action_start()

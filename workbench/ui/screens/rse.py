@@ -62,6 +62,8 @@ class RSEScreen(WorkbenchScreen):
 
     BINDINGS = [
         Binding("s", "start", "Start run", id="rse.start"),
+        # ctrl+s starts from inside a text field too, as it does on the ICE and Compare screens.
+        Binding("ctrl+s", "start", "Start run", show=False, priority=True, id="rse.start_anywhere"),
         Binding("x", "cancel_run", "Cancel run", id="rse.cancel"),
         Binding("r", "reload", "Refresh", id="rse.reload"),
         Binding("h", "toggle_human", "Judge/human scores", id="rse.human"),
@@ -163,11 +165,18 @@ class RSEScreen(WorkbenchScreen):
         tokens_text = self.query_one("#rse-max-tokens", Input).value.strip()
         temp_text = self.query_one("#rse-temperature", Input).value.strip()
         target_temp_text = self.query_one("#rse-target-temperature", Input).value.strip()
+        # Said here in the form's words; prepare() words the same checks for the CLI's flags.
+        if not targets:
+            raise RSEError("tick at least one target model (space ticks the highlighted one)")
+        if not sets:
+            raise RSEError("tick at least one prompt set, or give a .jsonl file path")
         try:
             limit = int(limit_text) if limit_text else None
             max_tokens = int(tokens_text) if tokens_text else 512
         except ValueError:
             raise RSEError("limit and max tokens must be whole numbers") from None
+        if (limit is not None and limit < 1) or max_tokens < 1:
+            raise RSEError("limit and max tokens must be 1 or more")
         try:
             temperature = float(temp_text) if temp_text else 0.0
             # A sampled variant of the reference: same model, targets alone at another temperature.
