@@ -113,9 +113,16 @@ async def test_new_job_dialog_validates_before_starting(tmp_path, teacher_config
         assert "rounds must be a whole number" in str(dialog.query_one("#new-job-error").render())
         dialog.query_one("#new-rounds").value = "2"
         dialog.query_one("#new-shots").value = "0"
-        dialog.query_one("#new-start").press()
+        await pilot.click("#new-shots")
+        await pilot.press("enter")  # enter in a field starts, as the button does
         await pilot.pause()
-        assert "--shots must be at least 1" in str(dialog.query_one("#new-job-error").render())
+        error = str(dialog.query_one("#new-job-error").render())
+        assert "shots must be at least 1" in error and "--" not in error  # the field's name, not a flag
+        dialog.query_one("#new-shots").value = "1"
+        dialog.query_one("#new-per_round").value = "0"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "per round must be at least 1" in str(dialog.query_one("#new-job-error").render())
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, NewJobDialog)

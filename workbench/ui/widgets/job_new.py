@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,10 @@ class NewJobDialog(ModalScreen[dict | None]):
     NewJobDialog #new-job-error { color: $error; height: auto; }
     NewJobDialog Horizontal { height: auto; align: right middle; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="jobs.new.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="jobs.new.cancel"),
+        Binding("ctrl+s", "start", "Start", priority=True, id="jobs.new.start"),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -86,10 +90,25 @@ class NewJobDialog(ModalScreen[dict | None]):
         if event.button.id == "new-cancel":
             self.dismiss(None)
             return
+        self.action_start()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter in any field starts the job, as ctrl+s does: no tabbing to the button.
+        event.stop()
+        self.action_start()
+
+    def action_start(self) -> None:
         try:
-            self.dismiss(self.options())
+            options = self.options()
         except ValueError as exc:  # OptionsError is a ValueError
-            self.query_one("#new-job-error", Static).update(str(exc))
+            self.query_one("#new-job-error", Static).update(_form_words(str(exc)))
+            return
+        self.dismiss(options)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _form_words(message: str) -> str:
+    """The options' messages name CLI flags; in the form, name the field (--per-round: per round)."""
+    return re.sub(r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", " "), message)
