@@ -42,3 +42,13 @@ async def test_background_loading_reports_in_status(db_file):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "models ready" in app.status_text()
+
+
+def test_run_messages_name_the_screen_key_instead_of_the_cli_command():
+    from workbench.ui.hints import with_resume_key
+
+    stored = "cancelled; resume with `workbench ice run --resume 12`"
+    assert with_resume_key(stored, "ctrl+e") == "cancelled; press ctrl+e to resume"
+    assert with_resume_key("interrupted; resume with `workbench rse run --resume 3`", "u") == \
+        "interrupted; press u to resume"
+    assert with_resume_key("judge failed: bad JSON", "u") == "judge failed: bad JSON"

@@ -141,6 +141,8 @@ async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_fi
         await _wait(pilot, lambda: screen.active_run_id is None)
         run = get_run(db, run_id)
         assert run.status == "interrupted"
+        status = str(screen.query_one("#rse-status").render())
+        assert "press u to resume" in status and "workbench rse run" not in status
         answered = db.execute("select count(*) from run_items where status = 'answered'").fetchone()[0]
         assert answered < 8
 

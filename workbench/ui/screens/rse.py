@@ -20,6 +20,7 @@ from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Progress
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
 
+from workbench.ui.hints import with_resume_key
 from workbench.ui.widgets.heatmap import Heatmap
 from workbench.ui.widgets.rse_results import RSEResultsTable
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -293,7 +294,8 @@ class RSEScreen(WorkbenchScreen):
             self._cancel = None
             self.query_one("#rse-start", Button).disabled = False
             self.query_one("#rse-cancel", Button).disabled = True
-        text = f"run {message.run_id} {message.status}" + (f": {message.error}" if message.error else "")
+        error = with_resume_key(message.error, "u") if message.error else ""
+        text = f"run {message.run_id} {message.status}" + (f": {error}" if error else "")
         severity = {"done": "information", "interrupted": "warning"}.get(message.status, "error")
         self.notify(text, title="RSE", severity=severity, timeout=8)
         if message.run_id == self.run_id:
@@ -366,7 +368,7 @@ class RSEScreen(WorkbenchScreen):
             view = "human-adjusted" if self.human else "judge-only"
             self._set_status(f"run {report['run_id']} · {report['status']} · {p['answered']}/{p['total']} items · "
                              f"reference {report['reference']} · judge {report['judge']} · {view} scores"
-                             + (f"\n{report['error']}" if report.get("error") else ""))
+                             + (f"\n{with_resume_key(report['error'], 'u')}" if report.get("error") else ""))
         table = self.query_one("#rse-items", DataTable)
         cursor = table.cursor_row
         table.clear()

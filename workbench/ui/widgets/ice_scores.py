@@ -7,6 +7,8 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from workbench.ui.hints import with_resume_key
+
 BAR_WIDTH = 20
 
 
@@ -58,7 +60,7 @@ def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = 
         text.append(f"\nsearch: {summary.get('fuzz_steps', 0)} selections, {summary['mutants']} mutants, "
                     f"{summary.get('queries_used', 0)}/{summary.get('budget')} queries", style="dim")
     if summary.get("error"):
-        text.append(f"\n{summary['error']}", style="yellow")
+        text.append(f"\n{with_resume_key(summary['error'], 'ctrl+e')}", style="yellow")
     return text
 
 
