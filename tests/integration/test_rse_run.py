@@ -292,6 +292,10 @@ def test_failed_items_leave_a_resumable_run(server, cfg, db_file, capsys):
     code, out, _ = rse(capsys, db_file, cfg, "runs", "--json")
     (row,) = json.loads(out)
     assert row["status"] == "done" and row["answered"] == 2 and row["total"] == 2
+    code, out, _ = rse(capsys, db_file, cfg, "runs")
+    header, line = out.splitlines()
+    assert header.split()[:4] == ["run", "status", "items", "created"]
+    assert line.split()[:3] == ["1", "done", "2/2"] and "echo → echo-b" in line
 
 
 # -- matrix ---------------------------------------------------------------------------------------------

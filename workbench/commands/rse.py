@@ -257,10 +257,11 @@ def cmd_runs(ctx: Context) -> int:
     if not runs:
         print("no RSE runs yet: start one with `workbench rse run --reference M --target T`")
         return 0
+    print(f"{'run':>4}  {'status':<11}  {'items':>9}  {'created':<19}  reference → targets · judge · sets")
     for r in runs:
-        print(f"{r['run_id']:>4}  {r['status']:<11}  {r['answered']}/{r['total']}  ref {r['reference']}  "
-              f"targets {', '.join(r['targets'])}  judge {r['judge']}  sets {', '.join(r['sets'])}  "
-              f"{(r['created'] or '')[:19].replace('T', ' ')}")
+        items = f"{r['answered']}/{r['total']}"
+        print(f"{r['run_id']:>4}  {r['status']:<11}  {items:>9}  {(r['created'] or '')[:19].replace('T', ' '):<19}  "
+              f"{r['reference']} → {', '.join(r['targets'])} · judge {r['judge']} · {', '.join(r['sets'])}")
     return 0
 
 
