@@ -243,8 +243,9 @@ class RSERunner:
         """Final status: ``done``, ``failed`` (some items failed; resume retries them) or
         ``interrupted`` (cancelled; resume continues)."""
         try:
-            engine = Engine(self.db_path, self.run_id, concurrency=self.options.concurrency,
-                            on_event=self.on_event)
+            # The claim may wait out another reader's lock probe: off the event loop.
+            engine = await asyncio.to_thread(Engine, self.db_path, self.run_id,
+                                             concurrency=self.options.concurrency, on_event=self.on_event)
         except RunBusy as exc:
             raise RSEError(str(exc)) from None
         engine.cancel = self.cancel

@@ -159,8 +159,11 @@ class ICEScreen(WorkbenchScreen):
         try:
             # litellm's first import takes seconds: keep it off the UI loop.
             await asyncio.to_thread(load_litellm)
-            runner = ICERunner(self.app.db_path, run_id, self.app.gateway,
-                               on_event=lambda e: self.post_message(IceRunEvent(e)), cancel=cancel)
+            # Claiming the run may wait out another reader's lock probe, and loading reads the
+            # store: both off the UI loop.
+            runner = await asyncio.to_thread(
+                ICERunner, self.app.db_path, run_id, self.app.gateway,
+                on_event=lambda e: self.post_message(IceRunEvent(e)), cancel=cancel)
             summary = await runner.run()
         except ICERunError as exc:  # a one-line reason (e.g. the run is busy elsewhere)
             self.post_message(IceRunDone(run_id, None, str(exc)))
