@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,11 +138,13 @@ def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
             raise ConfigError(f"config file {cfg_path} does not exist: create it or unset WORKBENCH_CONFIG")
         return WorkbenchConfig(models=models, author=author, path=cfg_path)
     try:
-        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        text = cfg_path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {cfg_path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg_path} is not valid TOML: {exc}") from exc
+    header_lines = _model_header_lines(text)
 
     user = data.get("workbench", {})
     if not isinstance(user, dict):
@@ -155,12 +158,26 @@ def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
     if not isinstance(entries, dict):
         raise ConfigError(f"{cfg_path}: 'models' must be a table of [models.NAME] entries")
     for name, entry in entries.items():
-        models[name] = _parse_entry(cfg_path, name, entry)
+        line = header_lines.get(name)
+        where = f"{cfg_path}{f':{line}' if line else ''} [models.{name}]"
+        models[name] = _parse_entry(where, name, entry)
     return WorkbenchConfig(models=models, author=author, path=cfg_path, keymap=keymap)
 
 
-def _parse_entry(cfg_path: Path, name: str, entry: Any) -> ModelSpec:
-    where = f"{cfg_path} [models.{name}]"
+_MODEL_HEADER = re.compile(r"""^\s*\[\s*models\s*\.\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*\]""")
+
+
+def _model_header_lines(text: str) -> dict[str, int]:
+    """The 1-based line of each ``[models.NAME]`` header, so errors can point at it."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = _MODEL_HEADER.match(line)
+        if m:
+            lines.setdefault(next(g for g in m.groups() if g is not None), number)
+    return lines
+
+
+def _parse_entry(where: str, name: str, entry: Any) -> ModelSpec:
     if not isinstance(entry, dict):
         raise ConfigError(f"{where} must be a table")
     unknown = set(entry) - _ENTRY_KEYS
@@ -178,8 +195,11 @@ def _parse_entry(cfg_path: Path, name: str, entry: Any) -> ModelSpec:
     if model.startswith("local/"):
         if path is None and model != BUILTIN_LOCAL_MODEL:
             raise ConfigError(f"{where}: a local/ model needs path = a GGUF file or a Hugging Face folder")
+    for key in ("api_base", "api_key_env", "path", "description"):
+        if key in entry and not isinstance(entry[key], str):
+            raise ConfigError(f"{where}: {key!r} must be a string in quotes, not {entry[key]!r}")
     if path is not None:
-        path = str(Path(str(path)).expanduser())
+        path = str(Path(path).expanduser())
     params = entry.get("params", {})
     if not isinstance(params, dict):
         raise ConfigError(f"{where}: 'params' must be a table such as {{ temperature = 0.7 }}")
@@ -191,6 +211,10 @@ def _parse_entry(cfg_path: Path, name: str, entry: Any) -> ModelSpec:
         raise ConfigError(f"{where}: max_concurrency, timeout and max_retries must be numbers") from exc
     if max_conc < 1:
         raise ConfigError(f"{where}: max_concurrency must be at least 1")
+    if not timeout > 0:
+        raise ConfigError(f"{where}: timeout must be a number of seconds above 0")
+    if retries < 0:
+        raise ConfigError(f"{where}: max_retries must be 0 or more")
     return ModelSpec(
         name=name,
         model=model.strip(),

@@ -64,6 +64,23 @@ def test_user_errors_are_one_line(tmp_path, capsys, db_file):
     assert code == 2 and "no session 999" in err
 
 
+@pytest.mark.parametrize("entry, problem", [
+    ('api_base = 5', "'api_base' must be a string in quotes, not 5"),
+    ('api_key_env = ["K"]', "'api_key_env' must be a string"),
+    ('timeout = 0', "timeout must be a number of seconds above 0"),
+    ('max_retries = -1', "max_retries must be 0 or more"),
+    ('max_concurrency = "many"', "must be numbers"),
+    ('temprature = 0.2', "unknown key(s) temprature"),
+])
+def test_a_bad_model_entry_names_the_file_the_line_and_the_problem(tmp_path, capsys, entry, problem):
+    cfg = tmp_path / "models.toml"
+    cfg.write_text('[workbench]\nauthor = "me"\n\n[models.good]\nmodel = "openai/a"\n\n'
+                   f'[models."team/bad"]\nmodel = "openai/b"\n{entry}\n', encoding="utf-8")
+    code, _, err = run_cli(capsys, "models", "--config", str(cfg))
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert f"{cfg}:7 [models.team/bad]" in err and problem in err
+
+
 def test_a_missing_config_file_names_the_setting_that_points_at_it(tmp_path, capsys, monkeypatch):
     missing = tmp_path / "nowhere.toml"
     code, _, err = run_cli(capsys, "models", "--config", str(missing))
