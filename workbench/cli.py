@@ -94,6 +94,12 @@ def cmd_ask(ctx: Context) -> int:
             gateway.resolve(name)
         except GatewayError as exc:
             raise CLIError(str(exc)) from exc
+    from workbench.models.types import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
+
+    if args.temperature is not None and not 0.0 <= args.temperature <= MAX_TEMPERATURE:
+        raise CLIError(f"--temperature must be between 0 and {MAX_TEMPERATURE:g}")
+    if args.max_tokens is not None and not 1 <= args.max_tokens <= MAX_TOKENS_LIMIT:
+        raise CLIError(f"--max-tokens must be between 1 and {MAX_TOKENS_LIMIT}")
     messages: list[dict] = []
     if args.system:
         messages.append({"role": "system", "content": args.system})

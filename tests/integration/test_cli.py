@@ -62,6 +62,10 @@ def test_user_errors_are_one_line(tmp_path, capsys, db_file):
     assert code == 2 and "litellm model string" in err and err.count("\n") == 1
     code, _, err = run_cli(capsys, "export", "999", "--db", str(db_file))
     assert code == 2 and "no session 999" in err
+    for flag, value, problem in (("--max-tokens", "0", "--max-tokens must be between 1"),
+                                 ("--temperature", "-1", "--temperature must be between 0 and 2")):
+        code, _, err = run_cli(capsys, "ask", "--db", str(db_file), "-m", LOCAL_MODEL, flag, value, "hi")
+        assert code == 2 and problem in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("entry, problem", [

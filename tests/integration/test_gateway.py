@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from workbench.config import ModelSpec
 from workbench.devtools.openai_server import Behavior
 from workbench.models.gateway import Gateway, backoff_delay
@@ -112,3 +114,29 @@ def test_backoff_grows_and_honours_retry_after():
     assert backoff_delay(1) <= 0.5
     assert 2.0 <= backoff_delay(4) <= 4.0
     assert backoff_delay(1, retry_after=3.0) >= 3.0
+
+
+async def test_unreachable_server_names_its_url(config):
+    import socket
+
+    with socket.socket() as s:  # a port on 127.0.0.1 that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    config.models["gone"] = ModelSpec(name="gone", model="openai/echo", api_base=url, timeout=3)
+    r = await Gateway(config).complete("gone", MSG, max_retries=0)
+    assert r.status == "error" and r.error_kind == "connection"
+    assert url in r.error and "\n" not in r.error
+
+
+def test_a_mistyped_model_name_suggests_the_closest_ones(config):
+    from workbench.models.gateway import UnknownModelError
+
+    gateway = Gateway(config)
+    with pytest.raises(UnknownModelError, match="did you mean echo or echo-b"):
+        gateway.resolve("ecoh")
+    with pytest.raises(UnknownModelError, match="did you mean local/smollm2-135m-instruct"):
+        gateway.resolve("local/smollm2")
+    with pytest.raises(UnknownModelError) as nothing_close:
+        gateway.resolve("zzzzzz")
+    assert "did you mean" not in str(nothing_close.value)

@@ -120,16 +120,20 @@ class Gateway:
         if name in self.config.models:
             return self.config.models[name]
         if name.startswith("local/"):
+            close = closest_names(name, self.config.models)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise UnknownModelError(
-                f"unknown local model {name!r}: add it to {self.config.path} with path = a GGUF "
+                f"unknown local model {name!r}: {hint}add it to {self.config.path} with path = a GGUF "
                 "file or Hugging Face folder (run `workbench models` to list models)")
         if "/" in name:
             provider = name.split("/", 1)[0]
             litellm = load_litellm()
             if provider in set(litellm.provider_list):
                 return ModelSpec(name=name, model=name)
+        close = closest_names(name, self.config.models)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise UnknownModelError(
-            f"unknown model {name!r}: run `workbench models` to list models, use a litellm "
+            f"unknown model {name!r}: {hint}run `workbench models` to list models, use a litellm "
             f"string such as openai/gpt-4o-mini, or add it to {self.config.path}")
 
     def _semaphore(self, spec: ModelSpec) -> asyncio.Semaphore:
@@ -312,6 +316,16 @@ class Gateway:
         return float(prompt_cost + completion_cost)
 
 
+def closest_names(name: str, known: Any, n: int = 3) -> list[str]:
+    """Configured names that look like a mistyped ``name`` (best first)."""
+    import difflib
+
+    names = list(known)
+    by_lower = {k.lower(): k for k in names}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
+    return [by_lower[c] for c in close]
+
+
 def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
     """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
     base = min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2 ** (attempt - 1)))
@@ -343,7 +357,8 @@ def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple
     if "timeout" in text.lower() and "timeout" not in spec.name.lower():
         return "timeout", f"{spec.name}: timed out: {text}", None
     if name == "APIConnectionError" or _is_connection_error(exc):
-        return "connection", f"{spec.name}: connection failed: {text}", None
+        where = f" to {spec.api_base}" if spec.api_base else ""
+        return "connection", f"{spec.name}: connection{where} failed: {text}", None
     if isinstance(status, int) and status >= 500:
         return "server", f"{spec.name}: server error {status}: {text}", retry_after
     if name in ("InternalServerError", "ServiceUnavailableError", "BadGatewayError", "APIError"):

@@ -10,6 +10,9 @@ from typing import Any, Literal
 ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "client", "auth", "not_found",
                     "cancelled", "other"]
 RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection"})
+# What a user may ask for in one request: beyond these every provider refuses it.
+MAX_TEMPERATURE = 2.0
+MAX_TOKENS_LIMIT = 1_000_000
 
 
 @dataclass

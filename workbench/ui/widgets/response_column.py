@@ -18,10 +18,9 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
+from workbench.models.types import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
 from workbench.ui.widgets.streaming_markdown import StreamingMarkdown
 
-MAX_TEMPERATURE = 2.0
-MAX_TOKENS_LIMIT = 1_000_000
 
 
 class ParamError(ValueError):
