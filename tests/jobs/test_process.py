@@ -134,5 +134,9 @@ def test_option_mistakes_are_one_line_errors(capsys, tmp_path):
     code, _, err = cli(capsys, "evokd", "run", "--db", str(tmp_path / "wb.db"), "--dataset", "bbc-news",
                        "--ablate", "easy,nonsense")
     assert code == 2 and err.strip().count("\n") == 0 and "unknown ablation(s) nonsense" in err
+    code, _, err = cli(capsys, "evokd", "run", "--db", str(tmp_path / "wb.db"), "--dataset", "bbc-nwes")
+    assert code == 2 and err.strip().count("\n") == 0 and "unknown dataset 'bbc-nwes'" in err
+    code, out, _ = cli(capsys, "jobs", "list", "--db", str(tmp_path / "wb.db"), "--json")
+    assert json.loads(out) == []  # refused before any job or worker was made
     code, _, err = cli(capsys, "jobs", "show", "42", "--db", str(tmp_path / "wb.db"))
     assert code == 2 and "no job 42" in err

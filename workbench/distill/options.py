@@ -66,6 +66,15 @@ class EvoKDOptions:
     def validate(self) -> "EvoKDOptions":
         if not self.dataset or not str(self.dataset).strip():
             raise OptionsError("--dataset is required (a built-in name such as bbc-news, or a path)")
+        from pathlib import Path
+
+        from workbench.distill.data import BUILTIN_DATASETS  # standard library only, like this module
+
+        dataset = str(self.dataset).strip()
+        if dataset not in BUILTIN_DATASETS and not Path(dataset).expanduser().exists():
+            # Said before a job is created, not by a worker that starts only to fail.
+            raise OptionsError(f"unknown dataset {dataset!r}: not a built-in dataset "
+                               f"({', '.join(BUILTIN_DATASETS)}) and no such file or folder")
         if self.task not in ("auto", "classification", "ner"):
             raise OptionsError(f"--task must be classification or ner, not {self.task!r}")
         if self.method not in METHODS:
