@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOCAL_MODEL, server_config
+from tests.support.ui import Notes, wait_for
 from workbench.devtools.openai_server import Behavior
 from workbench.ui.app import WorkbenchApp
 
@@ -16,38 +17,10 @@ ANSWER = "Paris is the capital of France and its largest city, home to the zebra
 LONG_ANSWER = " ".join(f"word{i}" for i in range(400))
 
 
-class Notes:
-    """Every notification the app shows, so tests can check what the user was told."""
-
-    def __init__(self, app: WorkbenchApp):
-        self.items: list[tuple[str, str]] = []
-        original = app.notify
-
-        def notify(message: str, *args, severity: str = "information", **kwargs):
-            self.items.append((severity, str(message)))
-            return original(message, *args, severity=severity, **kwargs)
-
-        app.notify = notify  # type: ignore[method-assign]
-
-    def errors(self) -> list[str]:
-        return [m for s, m in self.items if s == "error"]
-
-    def last(self) -> str:
-        return self.items[-1][1] if self.items else ""
-
-
 def make_app(db_file: Path, url: str) -> tuple[WorkbenchApp, Notes]:
     app = WorkbenchApp(db_path=db_file, load_heavy=False)
     app.config = server_config(url)
     return app, Notes(app)
-
-
-async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await pilot.pause(0.05)
 
 
 async def open_compare(app: WorkbenchApp, pilot, *, embeddings: bool = False):

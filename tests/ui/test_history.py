@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
+from tests.support.ui import Notes, wait_for
 from workbench.models.types import Response
 from workbench.store import open_db
 from workbench.store.exchanges import create_exchange, create_session, get_exchange, save_response
@@ -56,29 +56,6 @@ def seed_history(db_file: Path) -> dict[str, int]:
                 db.execute("update responses set created = ? where id = ?", [ex_created, rid])
     db.close()
     return ids
-
-
-class Notes:
-    def __init__(self, app: WorkbenchApp):
-        self.items: list[tuple[str, str]] = []
-        original = app.notify
-
-        def notify(message: str, *args, severity: str = "information", **kwargs):
-            self.items.append((severity, str(message)))
-            return original(message, *args, severity=severity, **kwargs)
-
-        app.notify = notify  # type: ignore[method-assign]
-
-    def errors(self) -> list[str]:
-        return [m for s, m in self.items if s == "error"]
-
-
-async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await pilot.pause(0.05)
 
 
 async def open_history(app: WorkbenchApp, pilot):

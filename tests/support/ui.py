@@ -1,0 +1,34 @@
+"""Helpers for Pilot tests: what the app told the user, and waiting for a condition."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+class Notes:
+    """Every notification the app shows, so tests can check what the user was told."""
+
+    def __init__(self, app: Any):
+        self.items: list[tuple[str, str]] = []
+        original = app.notify
+
+        def notify(message: str, *args, severity: str = "information", **kwargs):
+            self.items.append((severity, str(message)))
+            return original(message, *args, severity=severity, **kwargs)
+
+        app.notify = notify
+
+    def errors(self) -> list[str]:
+        return [m for s, m in self.items if s == "error"]
+
+    def last(self) -> str:
+        return self.items[-1][1] if self.items else ""
+
+
+async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await pilot.pause(0.05)
