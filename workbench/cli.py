@@ -276,6 +276,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C while modules still import (the first second of a command) is an interrupt too.
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("workbench: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[Context], int] = getattr(args, "func", cmd_tui)
@@ -287,9 +296,6 @@ def main(argv: list[str] | None = None) -> int:
     except (CLIError, ConfigError, StoreError) as exc:
         print(f"workbench: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("workbench: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

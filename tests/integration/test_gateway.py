@@ -140,3 +140,34 @@ def test_a_mistyped_model_name_suggests_the_closest_ones(config):
     with pytest.raises(UnknownModelError) as nothing_close:
         gateway.resolve("zzzzzz")
     assert "did you mean" not in str(nothing_close.value)
+
+
+
+def test_an_interrupt_while_litellm_prepares_a_request_prints_no_warning():
+    """Ctrl-C between litellm's preparation thread and the HTTP call: nothing was sent, and
+    stderr must not get Python's "coroutine ... was never awaited" warning."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = (
+        "import asyncio\n"
+        "from tests.conftest import server_config\n"
+        "from workbench.models.gateway import Gateway, load_litellm\n"
+        "load_litellm()\n"
+        "async def main():\n"
+        "    gw = Gateway(server_config('http://127.0.0.1:9/v1'))\n"
+        "    asyncio.ensure_future(gw.complete('echo', [{'role': 'user', 'content': 'hi'}]))\n"
+        "    for _ in range(3):\n"
+        "        await asyncio.sleep(0)  # the request reaches litellm's preparation thread\n"
+        "    raise KeyboardInterrupt\n"
+        "try:\n"
+        "    asyncio.run(main())\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == "interrupted", done.stderr[-2000:]
+    assert "never awaited" not in done.stderr

@@ -16,6 +16,7 @@ import random
 import re
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -69,6 +70,11 @@ def load_litellm() -> Any:
             lg.propagate = False
         import litellm
 
+        # acompletion prepares a request in a thread and gets back a coroutine to await; a
+        # cancel (Ctrl-C, escape) in between leaves that coroutine unstarted, so nothing was
+        # sent and nothing leaks, but Python warns on stderr when it is collected.
+        warnings.filterwarnings("ignore", message=r"coroutine '.*\.async_streaming' was never awaited",
+                                category=RuntimeWarning)
         litellm.suppress_debug_info = True
         litellm.set_verbose = False
         litellm.telemetry = False
