@@ -52,3 +52,12 @@ def test_run_messages_name_the_screen_key_instead_of_the_cli_command():
     assert with_resume_key("interrupted; resume with `workbench rse run --resume 3`", "u") == \
         "interrupted; press u to resume"
     assert with_resume_key("judge failed: bad JSON", "u") == "judge failed: bad JSON"
+
+
+def test_flag_names_become_the_form_s_words():
+    from workbench.ui.hints import in_form_words
+
+    assert in_form_words("--per-round must be at least 1") == "per round must be at least 1"
+    assert in_form_words("choose another --judge, or pass --allow-self-judge to do it anyway",
+                         {"allow-self-judge": "allow the reference to judge", "judge": "judge"}) == \
+        "choose another judge, or tick 'allow the reference to judge' to do it anyway"

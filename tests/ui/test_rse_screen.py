@@ -125,7 +125,8 @@ async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_fi
         await pilot.pause(0.2)
         assert screen.active_run_id is None
         assert not list(open_db(db_file).query("select id from runs"))
-        assert any("--allow-self-judge" in n.message for n in app._notifications)
+        refusal = [n.message for n in app._notifications if "rate its own" in n.message][-1]
+        assert "tick 'allow the reference to judge'" in refusal and "--" not in refusal
 
         screen.query_one("#rse-judge", Select).value = "none"
         screen.query_one("#rse-limit", Input).value = "8"

@@ -10,3 +10,20 @@ _RESUME_COMMAND = re.compile(r"resume with `workbench (?:ice|rse) run --resume \
 def with_resume_key(text: str, key: str) -> str:
     """``...; resume with `workbench ice run --resume 3``` becomes ``...; press KEY to resume``."""
     return _RESUME_COMMAND.sub(f"press {key} to resume", text)
+
+
+_FLAG = re.compile(r"(?:pass )?--([a-z][a-z-]*)")
+
+
+def in_form_words(text: str, labels: dict[str, str] | None = None) -> str:
+    """A message that names CLI flags, reworded for a form: ``--per-round`` becomes
+    ``per round``, and ``pass --flag`` of a checkbox becomes ``tick 'its label'``."""
+    labels = labels or {}
+
+    def reword(m: re.Match[str]) -> str:
+        flag = m.group(1)
+        if flag in labels:
+            return f"tick '{labels[flag]}'" if m.group(0).startswith("pass ") else labels[flag]
+        return flag.replace("-", " ")
+
+    return _FLAG.sub(reword, text)

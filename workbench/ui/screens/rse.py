@@ -20,7 +20,7 @@ from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Progress
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
 
-from workbench.ui.hints import with_resume_key
+from workbench.ui.hints import in_form_words, with_resume_key
 from workbench.ui.widgets.heatmap import Heatmap
 from workbench.ui.widgets.rse_results import RSEResultsTable
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -28,6 +28,10 @@ from workbench.ui.widgets.screen_base import WorkbenchScreen
 NO_JUDGE = "none"
 REFRESH_S = 0.5  # at most two store reloads a second while items stream in
 
+
+# The CLI flags that prepare()'s messages name, as this form labels them.
+FORM_LABELS = {"allow-self-judge": "allow the reference to judge", "judge": "judge", "target": "target",
+               "set": "prompt set", "reference": "reference model", "limit": "limit"}
 
 class RSERunEvent(Message):
     """A run's engine event (progress, item, state, finished), forwarded from the worker."""
@@ -206,7 +210,7 @@ class RSEScreen(WorkbenchScreen):
         try:
             prepared = prepare(self._form_options(), self.app.gateway)
         except RSEError as exc:
-            self.notify(str(exc), title="RSE", severity="error", timeout=8)
+            self.notify(in_form_words(str(exc), FORM_LABELS), title="RSE", severity="error", timeout=8)
             return
         for warning in prepared.warnings:
             self.notify(warning, severity="warning", timeout=8)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,8 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from workbench.ui.hints import in_form_words
 
 FIELDS = (
     # id, label, default, help
@@ -101,14 +102,10 @@ class NewJobDialog(ModalScreen[dict | None]):
         try:
             options = self.options()
         except ValueError as exc:  # OptionsError is a ValueError
-            self.query_one("#new-job-error", Static).update(_form_words(str(exc)))
+            self.query_one("#new-job-error", Static).update(in_form_words(str(exc)))
             return
         self.dismiss(options)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-
-def _form_words(message: str) -> str:
-    """The options' messages name CLI flags; in the form, name the field (--per-round: per round)."""
-    return re.sub(r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", " "), message)
