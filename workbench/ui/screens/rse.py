@@ -27,11 +27,10 @@ from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 NO_JUDGE = "none"
 REFRESH_S = 0.5  # at most two store reloads a second while items stream in
-
-
 # The CLI flags that prepare()'s messages name, as this form labels them.
 FORM_LABELS = {"allow-self-judge": "allow the reference to judge", "judge": "judge", "target": "target",
                "set": "prompt set", "reference": "reference model", "limit": "limit"}
+
 
 class RSERunEvent(Message):
     """A run's engine event (progress, item, state, finished), forwarded from the worker."""
