@@ -193,3 +193,16 @@ async def test_opens_an_imported_run(tmp_path, server, db_file):
         await pilot.press("ctrl+e")  # an import cannot be resumed: a warning, nothing started
         await pilot.pause(0.1)
         assert screen.active_run_id is None
+
+
+async def test_the_form_fits_a_100_column_terminal(tmp_path, db_file):
+    """Model names stay on one line and Start stays on screen at 100 columns."""
+    app = WorkbenchApp(db_path=db_file, config_path=tmp_path / "none.toml", load_heavy=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f4")
+        await pilot.pause(0.3)
+        screen = app.screen
+        target = screen.query_one("#ice-target").region
+        assert target.height == 3 and target.width >= len("local/smollm2-135m-instruct") + 4
+        for button in ("#ice-start", "#ice-stop"):
+            assert screen.query_one(button).region.right <= 100

@@ -42,7 +42,8 @@ class ICERunForm(Vertical):
     DEFAULT_CSS = """
     ICERunForm { height: auto; padding: 0 1; }
     ICERunForm Horizontal { height: auto; }
-    ICERunForm .field { width: 1fr; height: auto; }
+    ICERunForm .field { width: 2fr; height: auto; }
+    ICERunForm .field.target { width: 3fr; }  /* model names are long; judge and helper often short */
     ICERunForm .narrow { width: 14; height: auto; }
     ICERunForm Label { color: $text-muted; }
     ICERunForm Button { margin: 1 0 0 1; min-width: 10; }
@@ -55,7 +56,7 @@ class ICERunForm(Vertical):
     def compose(self) -> ComposeResult:
         models = [(m, m) for m in self.models]
         with Horizontal():
-            with Vertical(classes="field"):
+            with Vertical(classes="field target"):
                 yield Label("target")
                 yield Select(models, id="ice-target", allow_blank=False)
             with Vertical(classes="field"):
@@ -66,6 +67,9 @@ class ICERunForm(Vertical):
                 yield Label("helper (fuzzing)")
                 yield Select([("none (seeds only)", NO_HELPER), *models], id="ice-helper",
                              allow_blank=False, value=NO_HELPER)
+        # Numbers and buttons on a row of their own: in one row, an 80-120 column terminal left
+        # the model pickers a dozen columns wide and model names wrapped over six lines.
+        with Horizontal():
             with Vertical(classes="narrow"):
                 yield Label("budget")
                 yield Input("40", id="ice-budget", type="integer")
