@@ -6,6 +6,7 @@ Light (standard library only) so the CLI can validate options without loading to
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 BUILTIN_TEACHER = "local/smollm2-135m-instruct"
@@ -66,8 +67,6 @@ class EvoKDOptions:
     def validate(self) -> "EvoKDOptions":
         if not self.dataset or not str(self.dataset).strip():
             raise OptionsError("--dataset is required (a built-in name such as bbc-news, or a path)")
-        from pathlib import Path
-
         from workbench.distill.data import BUILTIN_DATASETS  # standard library only, like this module
 
         dataset = str(self.dataset).strip()

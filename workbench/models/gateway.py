@@ -126,21 +126,21 @@ class Gateway:
         if name in self.config.models:
             return self.config.models[name]
         if name.startswith("local/"):
-            close = closest_names(name, self.config.models)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise UnknownModelError(
-                f"unknown local model {name!r}: {hint}add it to {self.config.path} with path = a GGUF "
+                f"unknown local model {name!r}: {self._did_you_mean(name)}add it to {self.config.path} with path = a GGUF "
                 "file or Hugging Face folder (run `workbench models` to list models)")
         if "/" in name:
             provider = name.split("/", 1)[0]
             litellm = load_litellm()
             if provider in set(litellm.provider_list):
                 return ModelSpec(name=name, model=name)
-        close = closest_names(name, self.config.models)
-        hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise UnknownModelError(
-            f"unknown model {name!r}: {hint}run `workbench models` to list models, use a litellm "
+            f"unknown model {name!r}: {self._did_you_mean(name)}run `workbench models` to list models, use a litellm "
             f"string such as openai/gpt-4o-mini, or add it to {self.config.path}")
+
+    def _did_you_mean(self, name: str) -> str:
+        close = closest_names(name, self.config.models)
+        return f"did you mean {' or '.join(close)}? " if close else ""
 
     def _semaphore(self, spec: ModelSpec) -> asyncio.Semaphore:
         key = (id(asyncio.get_running_loop()), spec.name)
@@ -326,8 +326,7 @@ def closest_names(name: str, known: Any, n: int = 3) -> list[str]:
     """Configured names that look like a mistyped ``name`` (best first)."""
     import difflib
 
-    names = list(known)
-    by_lower = {k.lower(): k for k in names}
+    by_lower = {k.lower(): k for k in known}
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.6)
     return [by_lower[c] for c in close]
 

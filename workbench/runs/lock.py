@@ -70,12 +70,7 @@ class RunLock:
             return self
         fd = self._take(wait_s)
         if fd is None:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            owner = _read_owner(fd)
-            os.close(fd)
-            who = f"process {owner}" if owner else "another process"
-            raise RunBusy(f"run {self.run_id} is still running in {who}: wait for it to finish, "
-                          "or stop it (ctrl+c, or the TUI's stop key) before resuming")
+            raise self._busy_error()
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
@@ -93,11 +88,20 @@ class RunLock:
         return False
 
     def check(self) -> None:
-        """Raise RunBusy now if someone holds the run (a courtesy before any work starts;
-        the claim that counts is ``acquire``)."""
-        if not self.held:
-            self.acquire()
-            self.release()
+        """Raise RunBusy now if someone holds the run (a courtesy before any work starts,
+        as quick as a status read; the claim that counts is ``acquire``)."""
+        if self.busy():
+            raise self._busy_error()
+
+    def _busy_error(self) -> RunBusy:
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            owner = _read_owner(fd)
+        finally:
+            os.close(fd)
+        who = f"process {owner}" if owner else "another process"
+        return RunBusy(f"run {self.run_id} is still running in {who}: wait for it to finish, "
+                       "or stop it (ctrl+c, or the TUI's stop key) before resuming")
 
     def _take(self, wait_s: float) -> int | None:
         """An open descriptor holding the flock, or None if it stayed held for ``wait_s``."""

@@ -108,4 +108,3 @@ class NewJobDialog(ModalScreen[dict | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-

@@ -22,7 +22,6 @@ from workbench.models.types import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
 from workbench.ui.widgets.streaming_markdown import StreamingMarkdown
 
 
-
 class ParamError(ValueError):
     """A column parameter the user typed that cannot be sent; the message says which and why."""
 
