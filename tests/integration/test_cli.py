@@ -132,7 +132,7 @@ def test_ask_builtin_model_says_paris(capsys, db_file):
 
 def test_app_import_stays_light():
     code = ("import sys, workbench.ui.app, workbench.cli;"
-            "bad=[m for m in ('litellm','torch','transformers','sentence_transformers') if m in sys.modules];"
+            "bad=[m for m in ('litellm','torch','transformers','sentence_transformers','numba') if m in sys.modules];"
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""

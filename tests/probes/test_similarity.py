@@ -155,7 +155,7 @@ def test_marks_stay_in_their_word():
     assert tokenize("ก\u0e34a") == ["กิ", "a"]
 
 
-def test_numpy_tokeniser_matches_reference_regex():
+def test_compiled_tokeniser_matches_reference_regex():
     texts = random_texts(2000, 7) + ["\u0301lead", "x\u0301y", "中\u0301a", "ภa\u0e34b", "", " "]
     corpus = Corpus.from_texts(texts)
     id_of: dict[str, int] = {}
@@ -168,7 +168,7 @@ def test_numpy_tokeniser_matches_reference_regex():
     assert len(set(id_of.values())) == len(id_of)  # distinct tokens, distinct ids
 
 
-def test_long_texts_cross_hashing_chunks():
+def test_long_texts():
     rng = random.Random(2)
     words = ["w%d" % i for i in range(500)]
     long_a = " ".join(rng.choice(words) for _ in range(70_000))  # > 2**18 characters
@@ -195,18 +195,38 @@ def test_vectorised_pairs_match_plain_loop(maker):
     np.testing.assert_allclose(ngr, [ref_ngram2(x, y) for x, y in zip(a, b)], rtol=0, atol=1e-12)
 
 
-def test_rapidfuzz_list_fallback_for_huge_vocabularies(monkeypatch):
-    a, b = word_texts(50, 1), word_texts(50, 2)
-    expected = lexical_pairs(a, b)
-    monkeypatch.setattr(sim, "_RF_MAX_IDS", 3)
-    np.testing.assert_allclose(lexical_pairs(a, b), expected)
+@pytest.mark.parametrize("threads", [1, 3])
+def test_sliced_runs_give_the_same_scores(monkeypatch, threads):
+    # Big jobs are cut into one slice per CPU; the slices must not share scratch state.
+    a, b = random_texts(400, 4), random_texts(400, 5)
+    b[:50] = a[:50]
+    monkeypatch.setattr(sim, "_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(sim, "_PARALLEL_PAIRS", 1)
+    monkeypatch.setattr(sim, "_threads", lambda: threads)
+    got = pair_similarity(a, b)
+    np.testing.assert_allclose(got["lexical"], [ref_lexical(x, y) for x, y in zip(a, b)], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["ngram2"], [ref_ngram2(x, y) for x, y in zip(a, b)], rtol=0, atol=1e-12)
 
 
-def test_ngram2_in_small_batches(monkeypatch):
-    a, b = word_texts(120, 4), word_texts(120, 5)
-    expected = ngram2_pairs(a, b)
-    monkeypatch.setattr(sim, "_BATCH_KEYS", 50)
-    np.testing.assert_allclose(ngram2_pairs(a, b), expected)
+def test_lcs_across_many_words_with_many_distinct_tokens():
+    # Texts longer than one 64-bit word, with repeats, a shared tail and no shared head.
+    rng = random.Random(9)
+    words = [f"w{i}" for i in range(3000)]
+    a = [" ".join(rng.choice(words) for _ in range(n)) for n in (63, 64, 65, 127, 128, 129, 700, 2500)]
+    b = [" ".join(rng.choice(words[:40]) for _ in range(n)) + " " + t for n, t in zip((5, 80, 1, 300, 64, 2, 900, 40), a)]
+    got = pair_similarity(a + b, b + a)
+    for k, (x, y) in enumerate(zip(a + b, b + a)):
+        assert got["lexical"][k] == pytest.approx(ref_lexical(x, y), abs=1e-12)
+        assert got["ngram2"][k] == pytest.approx(ref_ngram2(x, y), abs=1e-12)
+
+
+def test_corpus_checks_its_indices():
+    corpus = Corpus.from_texts(["a b", "b c"])
+    with pytest.raises(IndexError):
+        corpus.lexical([0], [2])
+    with pytest.raises(ValueError):
+        corpus.ngram2([0, 1], [1])
+    assert corpus.measures([], [])["lexical"].size == 0
 
 
 def test_cosine_matches_plain_loop():
@@ -309,24 +329,34 @@ def test_vocabularies_past_the_surrogate_range():
         assert got["ngram2"][k] == pytest.approx(ref_ngram2(a[k], b[k]), abs=1e-12)
 
 
-@pytest.mark.parametrize("n, distinct", [(1, 1), (500, 490), (5000, 40), (20000, 20000)])
-def test_compact_gives_the_same_partition_as_sorting(n, distinct):
-    # 490 distinct hashes in a 1024-slot table collide often, so probing is exercised.
-    rng = np.random.default_rng(n)
-    pool = rng.integers(0, 2**63, size=distinct, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    hashes = pool[rng.integers(0, distinct, size=n)] if n != distinct else pool
-    ids, vocab = sim._compact(hashes)
-    _, expected = np.unique(hashes, return_inverse=True)
-    assert vocab == np.unique(hashes).size
-    assert ids.min() == 0 and ids.max() == vocab - 1
-    # Same hash, same id; different hash, different id.
-    pairs = set(zip(expected.tolist(), ids.tolist()))
-    assert len(pairs) == vocab
+def test_huge_vocabularies():
+    # More distinct words than the Basic Multilingual Plane has code points.
+    words = [f"w{i}" for i in range(70_000)]
+    a = [" ".join(words[i : i + 700]) for i in range(0, 70_000, 700)]
+    b = [" ".join(reversed(words[i : i + 700])) + " " + words[(i + 57_000) % 70_000] for i in range(0, 70_000, 700)]
+    corpus = Corpus.from_texts(a + b)
+    assert corpus.vocab == 70_000
+    got = pair_similarity(a, b)
+    for k in (0, len(a) // 2, len(a) - 1):
+        assert got["lexical"][k] == pytest.approx(ref_lexical(a[k], b[k]), abs=1e-12)
+        assert got["ngram2"][k] == pytest.approx(ref_ngram2(a[k], b[k]), abs=1e-12)
 
 
-def test_compact_of_nothing():
-    ids, vocab = sim._compact(np.empty(0, np.uint64))
-    assert ids.size == 0 and vocab == 0
+def test_every_ascii_character_splits_or_joins_as_the_reference_says():
+    # ASCII text takes its own path (word bytes found eight at a time by arithmetic).
+    texts = [f"ab{chr(c)}cd" for c in range(128)] + [chr(c) * 70 for c in range(128)]
+    corpus = Corpus.from_texts(texts)
+    for i, text in enumerate(texts):
+        assert len(corpus.tokens(i)) == len(tokenize(text)), repr(text)
+    # Capitals are folded on that path too, to the words that case-folded text has.
+    folded = Corpus.from_texts(["Hello WORLD_9 InternationalISATION", "hello world_9 internationalisation é"])
+    assert folded.tokens(0).tolist() == folded.tokens(1).tolist()[:3]
+
+
+def test_nul_characters_stay_inside_their_text():
+    # The texts are joined with NUL bytes, but each text's bounds are explicit.
+    corpus = Corpus.from_texts(["a\0b", "c", "\0", "d\0\0e f"])
+    assert [len(corpus.tokens(i)) for i in range(4)] == [2, 1, 0, 3]
 
 
 def test_ascii_and_unicode_chunks_tokenise_alike():
@@ -345,13 +375,15 @@ def test_tokens_sharing_their_first_eight_bytes_stay_apart():
     assert corpus.vocab == len(words)
 
 
-def test_ascii_and_unicode_chunks_hash_words_alike(monkeypatch):
-    # One text per chunk: an ASCII text and a non-ASCII one go through different paths,
-    # and must still give the same ids to the same words.
-    monkeypatch.setattr(sim, "_CHUNK", 8)
+def test_ascii_and_unicode_texts_give_words_the_same_ids():
+    # ASCII texts and the others are encoded apart: the same word must get one id.
     a = ["hello wonderful world of internationalisation", "plain ascii words only"]
     b = ["hello wonderful world of internationalisation — café", "plain ascii wörds only"]
     got = pair_similarity(a, b)
     for k in range(2):
         assert got["lexical"][k] == pytest.approx(ref_lexical(a[k], b[k]), abs=1e-12)
         assert got["ngram2"][k] == pytest.approx(ref_ngram2(a[k], b[k]), abs=1e-12)
+    corpus = Corpus.from_texts(a + b)
+    assert corpus.tokens(0).tolist() == corpus.tokens(2).tolist()[:5]
+
+

@@ -1,6 +1,6 @@
 """The strip under the compare columns: similarity of every pair of answers.
 
-Lexical similarity (rapidfuzz, via probes.similarity) shows as soon as answers finish;
+Lexical similarity (probes.similarity) shows as soon as answers finish;
 embedding cosine (all-MiniLM-L6-v2) follows once the model has loaded. Both are computed in
 a thread worker that hands results back with call_from_thread; the model loads in that
 thread too, so the first comparison never blocks the keyboard.
