@@ -230,7 +230,7 @@ def _table(result: dict) -> str:
     lines = [
         f"{result['pairs']} response pairs, {tok['min']}-{tok['max']} tokens each (median {tok['median']:g}), "
         f"median of {result['repeats']} runs, {result['cpus']} CPUs",
-        f"{'measure':<18}{'loop ms':>10}{'vector ms':>11}{'speed-up':>10}{'(CPU time)':>12}",
+        f"{'measure':<18}{'loop ms':>10}{'ours ms':>11}{'speed-up':>10}{'(CPU time)':>12}",
     ]
     for r in result["rows"]:
         cpu = f"{r['cpu_speedup']:.1f}x" if r["cpu_speedup"] else "-"

@@ -299,17 +299,19 @@ def _tokenise(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
     k = _compiled()
     words, starts, ends, is_ascii = _encode(prepared)
     n = len(prepared)
-    keys = np.empty(8 * words.size, np.uint64)
+    key_starts = np.zeros(n + 1, np.int64)
+    np.cumsum((ends - starts + 1) // 2, out=key_starts[1:])  # room for each text's most tokens
+    keys = np.empty(max(1, int(key_starts[-1])), np.uint64)
     counts = np.zeros(n, np.int64)
 
     def scan(lo: int, hi: int) -> None:
-        k.token_keys(words, starts, ends, is_ascii, _CLASSES.table, lo, hi, keys, counts)
+        k.token_keys(words, starts, ends, is_ascii, _CLASSES.table, lo, hi, keys, key_starts, counts)
 
     if 8 * words.size >= _PARALLEL_BYTES:
         _run_sliced(scan, n)
     else:
         scan(0, n)
-    ids, vocab = k.compact(keys, starts, counts)
+    ids, vocab = k.compact(keys, key_starts, counts)
     return ids, counts, int(vocab)
 
 

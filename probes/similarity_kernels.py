@@ -147,14 +147,16 @@ def _ascii_tokens(words, start, end, keys, out):
 
 
 @njit(cache=True, nogil=True)
-def token_keys(words, starts, ends, is_ascii, table, t0, t1, keys, counts):
+def token_keys(words, starts, ends, is_ascii, table, t0, t1, keys, key_starts, counts):
     """Keys of the tokens of texts ``t0 .. t1-1``.
 
     ``words`` holds the UTF-8 bytes of all texts, followed by at least 64 zero bytes, seen
     as uint64. Text ``t`` is bytes ``starts[t] .. ends[t]-1``; its keys go to
-    ``keys[starts[t]:]`` (a token has at least one byte, so they fit) and their number to
-    ``counts[t]``. ASCII capitals are folded here, so ASCII text needs no case-folding
-    before; other text comes case-folded and NFKC-normalised.
+    ``keys[key_starts[t]:]`` and their number to ``counts[t]``. Text of n bytes has at most
+    (n + 1) // 2 tokens: two tokens with nothing between them are a character of a
+    no-space script (three bytes or more) and its neighbour. ASCII capitals are folded
+    here, so ASCII text needs no case-folding before; other text comes case-folded and
+    NFKC-normalised.
     ``table`` gives every code point's class. Tokens follow the reference regex
     ``S M* | [W M]+``: a no-space-script character with its combining marks, or a run of
     word characters and marks.
@@ -163,9 +165,9 @@ def token_keys(words, starts, ends, is_ascii, table, t0, t1, keys, counts):
     for t in range(t0, t1):
         i = starts[t]
         end = ends[t]
-        out = starts[t]
+        out = key_starts[t]
         if is_ascii[t]:
-            counts[t] = _ascii_tokens(words, i, end, keys, out) - starts[t]
+            counts[t] = _ascii_tokens(words, i, end, keys, out) - key_starts[t]
             continue
         while i < end:
             b0 = buf[i]
@@ -201,7 +203,7 @@ def token_keys(words, starts, ends, is_ascii, table, t0, t1, keys, counts):
                         i += w
             keys[out] = _key(words, lo, i)
             out += 1
-        counts[t] = out - starts[t]
+        counts[t] = out - key_starts[t]
 
 
 @njit(cache=True, nogil=True)
@@ -244,7 +246,7 @@ def _compact_text(keys, lo, hi, slots, bits, ids, n, vocab):
 
 
 @njit(cache=True, nogil=True)
-def compact(keys, starts, counts):
+def compact(keys, key_starts, counts):
     """Token ids 0..V-1 for the keys (same key, same id), all texts end to end, and V."""
     total = 0
     for t in range(counts.size):
@@ -262,7 +264,7 @@ def compact(keys, starts, counts):
             while 2 * (vocab + counts[t]) > (1 << bits):
                 bits += 1
             slots = _rehash(slots, bits)
-        n, vocab = _compact_text(keys, starts[t], starts[t] + counts[t], slots, bits, ids, n, vocab)
+        n, vocab = _compact_text(keys, key_starts[t], key_starts[t] + counts[t], slots, bits, ids, n, vocab)
     return ids, vocab
 
 

@@ -353,6 +353,15 @@ def test_every_ascii_character_splits_or_joins_as_the_reference_says():
     assert folded.tokens(0).tolist() == folded.tokens(1).tolist()[:3]
 
 
+def test_texts_packed_with_tokens_keep_every_token():
+    # The most tokens per byte: single characters of a no-space script next to one-byte
+    # words (n bytes give (n + 1) // 2 tokens), and one-byte words between separators.
+    texts = ["a中" * 50 + "a", "中a" * 50, "a b " * 40 + "a", "中" * 30, "x", "ก" * 9 + "z"]
+    corpus = Corpus.from_texts(texts + texts[::-1])
+    for i, text in enumerate(texts + texts[::-1]):
+        assert len(corpus.tokens(i)) == len(tokenize(text)), text
+
+
 def test_nul_characters_stay_inside_their_text():
     # The texts are joined with NUL bytes, but each text's bounds are explicit.
     corpus = Corpus.from_texts(["a\0b", "c", "\0", "d\0\0e f"])
