@@ -34,6 +34,20 @@ async def test_broken_config_still_opens_with_a_message(tmp_path, db_file):
         assert "local/smollm2-135m-instruct" in app.config.models
 
 
+async def test_home_names_the_keys_of_the_user_keymap(tmp_path, db_file):
+    config = tmp_path / "models.toml"
+    config.write_text('[workbench.keymap]\n"app.open.compare" = "f12"\n"app.palette" = "ctrl+k"\n')
+    app = WorkbenchApp(db_path=db_file, config_path=config, load_heavy=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        keys = str(app.screen.query_one("#home-keys").render())
+        assert "f12 Compare" in keys and "ctrl+k palette" in keys and "f2 " not in keys
+        assert "Press f12 to compare" in str(app.screen.query_one("#home-empty").render())
+        await pilot.press("f12")
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "CompareScreen"
+
+
 async def test_background_loading_reports_in_status(db_file):
     app = WorkbenchApp(db_path=db_file, load_heavy=True)
     async with app.run_test() as pilot:
@@ -52,6 +66,17 @@ def test_run_messages_name_the_screen_key_instead_of_the_cli_command():
     assert with_resume_key("interrupted; resume with `workbench rse run --resume 3`", "u") == \
         "interrupted; press u to resume"
     assert with_resume_key("judge failed: bad JSON", "u") == "judge failed: bad JSON"
+
+
+def test_resume_key_follows_the_user_keymap():
+    from types import SimpleNamespace
+
+    from workbench.ui.hints import bound_key
+
+    app = SimpleNamespace(config=SimpleNamespace(keymap={"rse.resume": " f9 , ctrl+u", "ice.resume": ""}))
+    assert bound_key(app, "rse.resume", "u") == "f9"
+    assert bound_key(app, "ice.resume", "ctrl+e") == "ctrl+e"  # empty: the default
+    assert bound_key(object(), "rse.resume", "u") == "u"
 
 
 def test_flag_names_become_the_form_s_words():

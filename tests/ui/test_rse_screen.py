@@ -18,10 +18,11 @@ GOOD_VERDICT = json.dumps({"rationale": "Both answers echo the request in the sa
                            "style": 2, "logic": 2, "content": 2, "overall": 4})
 
 
-def _config(tmp_path: Path, url: str) -> Path:
+def _config(tmp_path: Path, url: str, extra: str = "") -> Path:
     path = tmp_path / "models.toml"
     path.write_text("".join(f'[models.{n}]\nmodel = "openai/{n}"\napi_base = "{url}"\ntimeout = 30\n'
-                            f"max_retries = 1\n\n" for n in ("echo", "echo-b", "judge")), encoding="utf-8")
+                            f"max_retries = 1\n\n" for n in ("echo", "echo-b", "judge")) + extra,
+                    encoding="utf-8")
     return path
 
 
@@ -107,7 +108,9 @@ async def test_rse_screen_runs_a_tiny_run_and_shows_results(tmp_path, server, db
 
 async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_file):
     server.default = Behavior(latency_s=0.5)
-    app = WorkbenchApp(db_path=db_file, config_path=_config(tmp_path, server.url), load_heavy=False)
+    # The user has moved "resume" to f9: messages must name f9, and f9 must resume.
+    config = _config(tmp_path, server.url, '[workbench.keymap]\n"rse.resume" = "f9"\n')
+    app = WorkbenchApp(db_path=db_file, config_path=config, load_heavy=False)
     async with app.run_test(size=(180, 50)) as pilot:
         await pilot.press("f5")
         await pilot.pause(0.3)
@@ -143,15 +146,16 @@ async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_fi
         run = get_run(db, run_id)
         assert run.status == "interrupted"
         status = str(screen.query_one("#rse-status").render())
-        assert "press u to resume" in status and "workbench rse run" not in status
+        assert "press f9 to resume" in status and "workbench rse run" not in status
         answered = db.execute("select count(*) from run_items where status = 'answered'").fetchone()[0]
         assert answered < 8
 
-        # Resume from the palette action: the run finishes without asking answered items again.
+        # Resume with the user's key: the run finishes without asking answered items again.
         server.default = Behavior()
         server.requests.clear()
         screen.run_id = run_id
-        screen.action_resume()
+        screen.set_focus(None)
+        await pilot.press("f9")
         await _wait(pilot, lambda: get_run(db, run_id).status == "done" and screen.active_run_id is None)
         assert len({json.dumps(r.messages) for r in server.requests}) <= 8 - answered
         await app.workers.wait_for_complete()

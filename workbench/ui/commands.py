@@ -6,6 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from workbench.ui.hints import bound_key
 from workbench.ui.registry import SCREENS
 
 
@@ -13,7 +14,8 @@ class ScreenCommands(Provider):
     def _commands(self) -> list[tuple[str, str, object]]:
         app = self.app
         items: list[tuple[str, str, object]] = [
-            (f"Open {e.title}", f"{e.help} ({e.key})", partial(app.action_open_screen, e.name))
+            (f"Open {e.title}", f"{e.help} ({bound_key(app, f'app.open.{e.name}', e.key)})",
+             partial(app.action_open_screen, e.name))
             for e in SCREENS
         ]
         screen = app.screen

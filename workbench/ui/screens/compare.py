@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static, TextArea
 
 from workbench.models.types import Response
+from workbench.ui.hints import bound_key
 from workbench.ui.widgets import compare_gc
 from workbench.ui.widgets.response_column import ParamError, ResponseColumn
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -159,16 +160,19 @@ class CompareScreen(WorkbenchScreen):
             text = f"session {self.session_id}"
             if self.exchange_id is not None:
                 text += f" · exchange {self.exchange_id}"
-            text += " · ctrl+n starts a new session"
+            text += f" · {bound_key(self.app, 'compare.new_session', 'ctrl+n')} starts a new session"
         self.query_one("#session-line", Static).update(text)
+
+    def _pick_key(self) -> str:
+        return bound_key(self.app, "compare.pick_model", "ctrl+o")
 
     def _model_problem(self, column: ResponseColumn) -> str | None:
         model = column.model.strip()
         if not model:
-            return f"column {column.index} has no model: press ctrl+o to pick one"
+            return f"column {column.index} has no model: press {self._pick_key()} to pick one"
         if model in self.app.config.models or "/" in model:
             return None  # a litellm string is checked by the gateway when it is sent
-        return (f"column {column.index}: unknown model {model!r}: press ctrl+o to pick a configured "
+        return (f"column {column.index}: unknown model {model!r}: press {self._pick_key()} to pick a configured "
                 "model or type a litellm string such as openai/gpt-4o-mini")
 
     # -- sending ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from workbench.ui.hints import bound_key
 from workbench.ui.registry import SCREENS
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
@@ -18,8 +19,10 @@ class HomeScreen(WorkbenchScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        lines = "  ".join(f"[b]{e.key}[/b] {e.title}" for e in SCREENS if e.name != "home")
-        yield Static(f"{lines}   [b]ctrl+p[/b] palette", id="home-keys")
+        lines = "  ".join(f"[b]{bound_key(self.app, f'app.open.{e.name}', e.key)}[/b] {e.title}"
+                          for e in SCREENS if e.name != "home")
+        palette = bound_key(self.app, "app.palette", "ctrl+p")
+        yield Static(f"{lines}   [b]{palette}[/b] palette", id="home-keys")
         yield Static("Recent sessions", classes="section-title")
         table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         table.add_columns("id", "kind", "title", "exchanges", "created")
@@ -53,7 +56,8 @@ class HomeScreen(WorkbenchScreen):
             table.add_row(str(s.id), s.kind, s.title, str(s.exchanges), s.created[:19].replace("T", " "),
                           key=str(s.id))
         empty = self.query_one("#home-empty", Static)
-        empty.update("" if rows else "No sessions yet. Press f2 to compare models, or run "
+        compare_key = bound_key(self.app, "app.open.compare", "f2")
+        empty.update("" if rows else f"No sessions yet. Press {compare_key} to compare models, or run "
                      "`workbench ask -m local/smollm2-135m-instruct \"Hello\"`.")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

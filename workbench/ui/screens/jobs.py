@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from workbench.ui.hints import bound_key
 from workbench.ui.widgets.job_actions import JobActions
 from workbench.ui.widgets.job_header import STATUS_STYLE
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -118,7 +119,7 @@ class JobsScreen(JobActions, WorkbenchScreen):
     def action_open_job(self) -> None:
         job_id = self.selected_job()
         if job_id is None:
-            self.notify("no job selected: press n to start one")
+            self.notify(f"no job selected: press {bound_key(self.app, 'jobs.new', 'n')} to start one")
             return
         from workbench.ui.screens.job import JobScreen
 

@@ -21,6 +21,7 @@ from workbench.review.filters import FilterError, ReviewFilter, parse_filter
 from workbench.review.order import GROUP_NAMES, ORDER_LABELS, ORDERS, next_order, order_items, triage_group
 from workbench.review.queue import ReviewError, ReviewItem, ReviewRun, load_review_run, reload_item
 from workbench.review.stats import compute_stats
+from workbench.ui.hints import bound_key
 from workbench.ui.widgets.review_bar import BarState, ReviewBar
 from workbench.ui.widgets.review_input import ReviewInput
 from workbench.ui.widgets.review_item import ReviewItemView
@@ -190,7 +191,7 @@ class ReviewScreen(WorkbenchScreen):
     def _bar_state(self) -> BarState:
         rr = self.review_run
         if rr is None or self.loading_run is not None:
-            title = f"loading run {self.loading_run}…" if self.loading_run else "no run: press r to pick one"
+            title = f"loading run {self.loading_run}…" if self.loading_run else f"no run: press {self._runs_key()} to pick one"
             return BarState(title=title, order=self.order, order_label=ORDER_LABELS[self.order])
         items = [rr.by_id[i] for i in self.queue]
         reviewed = sum(1 for it in items if it.reviewed)
@@ -224,7 +225,8 @@ class ReviewScreen(WorkbenchScreen):
         rr = self.review_run
         item = self.current()
         if rr is None or item is None:
-            self.notify("nothing to review here: press r to pick a run, / to change the filter")
+            self.notify(f"nothing to review here: press {self._runs_key()} to pick a run, "
+                        f"{bound_key(self.app, 'review.filter', '/')} to change the filter")
             return
         db = self.app.db
         verdict_id = record_review(db, item.id, kind=rr.verdict_kind, value=value,
@@ -361,6 +363,9 @@ class ReviewScreen(WorkbenchScreen):
         self._render_item()
         if rr is not None:
             self.notify(f"{len(self.queue)} of {len(rr.items)} items match", title="filter")
+
+    def _runs_key(self) -> str:
+        return bound_key(self.app, "review.runs", "r")
 
     def action_pick_run(self) -> None:
         def chosen(run_id: int | None) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Progress
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
 
-from workbench.ui.hints import in_form_words, with_resume_key
+from workbench.ui.hints import bound_key, in_form_words, with_resume_key
 from workbench.ui.widgets.heatmap import Heatmap
 from workbench.ui.widgets.rse_results import RSEResultsTable
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -275,6 +275,9 @@ class RSEScreen(WorkbenchScreen):
 
     # -- run events -------------------------------------------------------------------------
     @on(RSERunEvent)
+    def _resume_key(self) -> str:
+        return bound_key(self.app, "rse.resume", "u")
+
     def _on_run_event(self, message: RSERunEvent) -> None:
         e = message.event
         if e.run_id != self.run_id:
@@ -297,7 +300,7 @@ class RSEScreen(WorkbenchScreen):
             self._cancel = None
             self.query_one("#rse-start", Button).disabled = False
             self.query_one("#rse-cancel", Button).disabled = True
-        error = with_resume_key(message.error, "u") if message.error else ""
+        error = with_resume_key(message.error, self._resume_key()) if message.error else ""
         text = f"run {message.run_id} {message.status}" + (f": {error}" if error else "")
         severity = {"done": "information", "interrupted": "warning"}.get(message.status, "error")
         self.notify(text, title="RSE", severity=severity, timeout=8)
@@ -371,7 +374,7 @@ class RSEScreen(WorkbenchScreen):
             view = "human-adjusted" if self.human else "judge-only"
             self._set_status(f"run {report['run_id']} · {report['status']} · {p['answered']}/{p['total']} items · "
                              f"reference {report['reference']} · judge {report['judge']} · {view} scores"
-                             + (f"\n{with_resume_key(report['error'], 'u')}" if report.get("error") else ""))
+                             + (f"\n{with_resume_key(report['error'], self._resume_key())}" if report.get("error") else ""))
         table = self.query_one("#rse-items", DataTable)
         cursor = table.cursor_row
         table.clear()

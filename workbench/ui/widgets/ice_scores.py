@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from workbench.ui.hints import with_resume_key
+from workbench.ui.hints import bound_key, with_resume_key
 
 BAR_WIDTH = 20
 
@@ -26,11 +26,12 @@ def _bar(value: float, lo: float, hi: float, width: int = BAR_WIDTH) -> Text:
     return out
 
 
-def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = None) -> Text:
+def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = None,
+                  start_key: str = "ctrl+s", resume_key: str = "ctrl+e") -> Text:
     text = Text()
     if not summary:
         text.append("No run yet. Pick a target, a judge and a helper (or none), set the budget, "
-                    "then press ctrl+s or Start.", style="dim")
+                    f"then press {start_key} or Start.", style="dim")
         return text
     status = (live or {}).get("status") or summary.get("status")
     text.append(f"run {summary['run_id']}", style="bold")
@@ -60,7 +61,7 @@ def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = 
         text.append(f"\nsearch: {summary.get('fuzz_steps', 0)} selections, {summary['mutants']} mutants, "
                     f"{summary.get('queries_used', 0)}/{summary.get('budget')} queries", style="dim")
     if summary.get("error"):
-        text.append(f"\n{with_resume_key(summary['error'], 'ctrl+e')}", style="yellow")
+        text.append(f"\n{with_resume_key(summary['error'], resume_key)}", style="yellow")
     return text
 
 
@@ -71,4 +72,5 @@ class ICEScores(Static):
 
     def show(self, summary: dict[str, Any] | None, live: dict[str, Any] | None = None) -> None:
         self.summary = summary
-        self.update(render_scores(summary, live))
+        self.update(render_scores(summary, live, start_key=bound_key(self.app, "ice.start", "ctrl+s"),
+                                  resume_key=bound_key(self.app, "ice.resume", "ctrl+e")))

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from workbench.jobs.monitor import format_load, format_seconds
+from workbench.ui.hints import bound_key
 
 STATUS_STYLE = {"running": "bold green", "queued": "yellow", "done": "bold cyan", "failed": "bold red",
                 "cancelled": "magenta", "interrupted": "bold red", "stalled": "bold yellow"}
@@ -48,8 +49,8 @@ class JobHeader(Static):
         elif snap.status == "failed":
             line2.append(f"failed: {job.error}", style="red")
         elif snap.status == "interrupted":
-            line2.append("the worker is gone (killed or crashed): press r to resume from the last "
-                         "finished round", style="red")
+            line2.append(f"the worker is gone (killed or crashed): press {bound_key(self.app, 'job.resume', 'r')} "
+                         "to resume from the last finished round", style="red")
         else:
             line2.append(f"{snap.status} {(job.finished or '')[:19].replace('T', ' ')}")
         active = snap.status in ("running", "queued", "stalled")
