@@ -56,6 +56,7 @@ async def test_background_loading_reports_in_status(db_file):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "models ready" in app.status_text()
+        assert {"litellm", "torch", "transformers", "similarity"} <= set(app.loaded)
 
 
 def test_run_messages_name_the_screen_key_instead_of_the_cli_command():

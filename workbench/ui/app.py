@@ -105,7 +105,8 @@ class WorkbenchApp(App):
 
     @work(thread=True, exclusive=True, group="heavy-imports", name="load heavy libraries")
     def _load_heavy_libraries(self) -> None:
-        steps = (("litellm", _load_litellm), ("torch", _load_torch), ("transformers", _load_transformers))
+        steps = (("litellm", _load_litellm), ("torch", _load_torch), ("transformers", _load_transformers),
+                 ("similarity", _load_similarity))
         for name, loader in steps:
             t0 = time.perf_counter()
             try:
@@ -184,3 +185,11 @@ def _load_transformers() -> None:
     from workbench.models.local import import_builtin_model_code
 
     import_builtin_model_code()
+
+
+def _load_similarity() -> None:
+    # numba and the compiled similarity kernels (from numba's cache, so well under a
+    # second), so the first comparison's scores appear without that wait.
+    from probes.similarity import compile_kernels
+
+    compile_kernels()
