@@ -148,7 +148,7 @@ def _prepare(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Reference tokeniser (plain regex): the definition the numpy path must reproduce.
+# Reference tokeniser (plain regex): the definition the compiled path must reproduce.
 
 _TOKEN_RE: re.Pattern[str] | None = None
 _TOKEN_RE_LOCK = threading.Lock()

@@ -468,20 +468,16 @@ def pair_scores(ids, bounds, vocab, ia, ib, lo, hi, lexical, ngram2, want_lexica
         a0, a1 = bounds[ia[k]], bounds[ia[k] + 1]
         b0, b1 = bounds[ib[k]], bounds[ib[k] + 1]
         if want_lexical:
-            if a1 - a0 + b1 - b0 == 0:
-                lexical[k] = 1.0
-            elif a1 == a0 or b1 == b0:
-                lexical[k] = 0.0
-            elif min(a1 - a0, b1 - b0) <= 256 and 4 * min(a1 - a0, b1 - b0) <= dense.size:
-                if a1 - a0 <= b1 - b0:
-                    lcs = _lcs_short(ids, a0, a1, b0, b1, local, dense)
-                else:
-                    lcs = _lcs_short(ids, b0, b1, a0, a1, local, dense)
-                lexical[k] = 2.0 * lcs / (a1 - a0 + b1 - b0)
-            elif a1 - a0 <= b1 - b0:  # bit-parallel over the shorter text
-                lexical[k] = 2.0 * _lcs(ids, a0, a1, b0, b1, local, first, nxt, dense, match, v) / (a1 - a0 + b1 - b0)
+            total = a1 - a0 + b1 - b0
+            # Bit-parallel over the shorter text (s0..s1), one pass over the longer.
+            s0, s1, l0, l1 = (a0, a1, b0, b1) if a1 - a0 <= b1 - b0 else (b0, b1, a0, a1)
+            if s1 == s0:
+                lcs = 0
+            elif s1 - s0 <= 256 and 4 * (s1 - s0) <= dense.size:
+                lcs = _lcs_short(ids, s0, s1, l0, l1, local, dense)
             else:
-                lexical[k] = 2.0 * _lcs(ids, b0, b1, a0, a1, local, first, nxt, dense, match, v) / (a1 - a0 + b1 - b0)
+                lcs = _lcs(ids, s0, s1, l0, l1, local, first, nxt, dense, match, v)
+            lexical[k] = 1.0 if total == 0 else 2.0 * lcs / total
         if want_ngram2:
             ngram2[k] = _dice(ids, a0, a1, b0, b1, vocab, slot_keys, stamps, gen, bits)
             gen += 3

@@ -172,8 +172,8 @@ class CompareScreen(WorkbenchScreen):
             return f"column {column.index} has no model: press {self._pick_key()} to pick one"
         if model in self.app.config.models or "/" in model:
             return None  # a litellm string is checked by the gateway when it is sent
-        return (f"column {column.index}: unknown model {model!r}: press {self._pick_key()} to pick a configured "
-                "model or type a litellm string such as openai/gpt-4o-mini")
+        return (f"column {column.index}: unknown model {model!r}: press {self._pick_key()} to pick a "
+                "configured model or type a litellm string such as openai/gpt-4o-mini")
 
     # -- sending ----------------------------------------------------------------------------
     def action_send(self) -> None:

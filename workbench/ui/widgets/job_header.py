@@ -49,8 +49,9 @@ class JobHeader(Static):
         elif snap.status == "failed":
             line2.append(f"failed: {job.error}", style="red")
         elif snap.status == "interrupted":
-            line2.append(f"the worker is gone (killed or crashed): press {bound_key(self.app, 'job.resume', 'r')} "
-                         "to resume from the last finished round", style="red")
+            key = bound_key(self.app, "job.resume", "r")
+            line2.append(f"the worker is gone (killed or crashed): press {key} to resume from the last "
+                         "finished round", style="red")
         else:
             line2.append(f"{snap.status} {(job.finished or '')[:19].replace('T', ' ')}")
         active = snap.status in ("running", "queued", "stalled")
