@@ -191,7 +191,8 @@ class ReviewScreen(WorkbenchScreen):
     def _bar_state(self) -> BarState:
         rr = self.review_run
         if rr is None or self.loading_run is not None:
-            title = f"loading run {self.loading_run}…" if self.loading_run else f"no run: press {self._runs_key()} to pick one"
+            title = (f"loading run {self.loading_run}…" if self.loading_run
+                     else f"no run: press {self._runs_key()} to pick one")
             return BarState(title=title, order=self.order, order_label=ORDER_LABELS[self.order])
         items = [rr.by_id[i] for i in self.queue]
         reviewed = sum(1 for it in items if it.reviewed)
