@@ -54,7 +54,6 @@ class JobScreen(JobActions, WorkbenchScreen):
         self.losses: list[float] = []
         self.scores: dict[int, dict[str, float]] = {}
         self.last_metric_id = 0
-        self._reader: Any = None
         self._shown_key: tuple | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -77,10 +76,6 @@ class JobScreen(JobActions, WorkbenchScreen):
         self.refresh_data()
         self.set_interval(POLL_S, self.refresh_data)
 
-    def on_unmount(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-
     # -- polling --------------------------------------------------------------------------
     def refresh_data(self) -> None:
         self._poll(self.last_metric_id)
@@ -89,9 +84,13 @@ class JobScreen(JobActions, WorkbenchScreen):
     def _poll(self, after_metric_id: int) -> None:
         from workbench.jobs.snapshot import read_snapshot
 
-        if self._reader is None:
-            self._reader = self.app.open_db()
-        snap = read_snapshot(self._reader, self.job_id, after_metric_id)
+        # A connection per poll: one kept on the screen was closed by on_unmount while a
+        # poll thread was still reading it, which crashed the process.
+        db = self.app.open_db()
+        try:
+            snap = read_snapshot(db, self.job_id, after_metric_id)
+        finally:
+            db.close()
         self.app.call_from_thread(self._show, snap)
 
     def _show(self, snap: Any) -> None:

@@ -48,7 +48,6 @@ class JobsScreen(JobActions, WorkbenchScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[dict[str, Any]] = []
-        self._reader: Any = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("enter: open · n: new job · c: cancel · r: resume — jobs keep running when the app "
@@ -63,10 +62,6 @@ class JobsScreen(JobActions, WorkbenchScreen):
         self.action_reload()
         self.set_interval(POLL_S, self.action_reload)
 
-    def on_unmount(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-
     # -- data -----------------------------------------------------------------------------
     def action_reload(self) -> None:
         self._poll()
@@ -77,10 +72,14 @@ class JobsScreen(JobActions, WorkbenchScreen):
         from workbench.jobs.results import job_summary
         from workbench.store.jobs import list_jobs
 
-        if self._reader is None:
-            self._reader = self.app.open_db()
         reap()
-        rows = [job_summary(self._reader, j) for j in list_jobs(self._reader)]
+        # A connection per poll, as every screen's worker does: one kept on the screen was
+        # closed by on_unmount while a poll thread was still reading it (a segfault in CI).
+        db = self.app.open_db()
+        try:
+            rows = [job_summary(db, j) for j in list_jobs(db)]
+        finally:
+            db.close()
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
