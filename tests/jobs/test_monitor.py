@@ -40,6 +40,25 @@ def test_a_running_job_without_its_worker_is_interrupted(tmp_path):
     db.close()
 
 
+def test_a_job_that_finished_after_its_row_was_read_is_not_interrupted(tmp_path):
+    # The race `jobs resume` lost in CI: the row said running, then the worker wrote "done"
+    # and exited before the liveness check.
+    from workbench.store.db import open_db
+
+    db = open_db(tmp_path / "wb.db")
+    job_id = store.create_job(db, "evokd", {})
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.update_job(db, job_id, status="running", pid=dead.pid, heartbeat=now())
+    read_while_running = store.get_job(db, job_id)
+    store.update_job(db, job_id, status="done")  # the worker's last write, then it exits
+    assert effective_status(read_while_running) == "interrupted"  # without db: the stale row
+    assert effective_status(read_while_running, db) == "done"
+    store.update_job(db, job_id, status="running")  # really gone, nothing final recorded
+    assert effective_status(store.get_job(db, job_id), db) == "interrupted"
+    db.close()
+
+
 def test_eta_and_progress_line(tmp_path):
     from workbench.store.db import open_db
 

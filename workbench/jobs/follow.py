@@ -59,7 +59,7 @@ def follow(db: Database, job_id: int, *, out: TextIO | None = None, poll_s: floa
         job = store.get_job(db, job_id)
         if job is None:
             raise KeyError(job_id)
-        status = effective_status(job)
+        status = effective_status(job, db)
         if show_events:
             for ev in store.events(db, job_id, after):
                 after = ev.id

@@ -80,7 +80,7 @@ def require_job(db: Database, job_id: int) -> store.JobRow:
 def cancel(db: Database, job_id: int, wait_s: float = 15.0) -> str:
     """Ask a job to stop; returns its status afterwards."""
     job = require_job(db, job_id)
-    status = effective_status(job)
+    status = effective_status(job, db)
     if status in store.TERMINAL:
         raise JobError(f"job {job_id} is already {status}")
     if status == "interrupted" or not pid_is_worker(job.pid, job_id):
@@ -103,13 +103,13 @@ def cancel(db: Database, job_id: int, wait_s: float = 15.0) -> str:
             break
         time.sleep(0.2)
     job = require_job(db, job_id)
-    return effective_status(job)
+    return effective_status(job, db)
 
 
 def resume(db: Database, db_path: str | Path, job_id: int) -> subprocess.Popen:
     """Start a new worker that continues ``job_id`` from its last finished round."""
     job = require_job(db, job_id)
-    status = effective_status(job)
+    status = effective_status(job, db)
     if is_active(status) and pid_is_worker(job.pid, job_id):
         raise JobError(f"job {job_id} is still {status} (pid {job.pid}): cancel it first or follow it")
     if status == "done":

@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from workbench.store.jobs import TERMINAL, JobRow
+from workbench.store.jobs import TERMINAL, JobRow, get_job
 
 # A worker beats every HEARTBEAT_S; after STALE_S of silence it is presumed dead.
 HEARTBEAT_S = 2.0
@@ -49,15 +49,23 @@ def pid_is_worker(pid: int | None, job_id: int | None = None) -> bool:
     return True
 
 
-def effective_status(job: JobRow) -> str:
+def effective_status(job: JobRow, db: Any = None) -> str:
     """The stored status, corrected by what the process table says.
 
     ``interrupted``: marked queued/running but its worker is gone (killed, crashed, reboot);
     ``stalled``: the worker is alive but silent for STALE_S (stopped, or hung).
+    Give ``db`` wherever there is one: see below.
     """
     if job.status in TERMINAL:
         return job.status
     alive = pid_is_worker(job.pid, job.id)
+    if not alive and db is not None:
+        # A worker records its final status and then exits. A row read just before that
+        # write, checked against the process table just after the exit, would call a
+        # finished job interrupted; the row read again now has the final word.
+        fresh = get_job(db, job.id)
+        if fresh is not None and fresh.status in TERMINAL:
+            return fresh.status
     if job.status == "queued":
         # The launcher writes the pid right after the process starts; allow for that gap.
         young = (_age_s(job.heartbeat or job.created) or 0.0) < STALE_S

@@ -32,7 +32,7 @@ def job_result(db: Database, db_path: str | Path, job_id: int) -> dict[str, Any]
     last_ckpt = next((r.checkpoint for r in reversed(rows) if r.checkpoint), None)
     out: dict[str, Any] = {
         "job_id": job.id,
-        "status": effective_status(job),
+        "status": effective_status(job, db),
         "error": job.error,
         "method": _method(opts),
         "dataset": opts.get("dataset"),
@@ -55,7 +55,7 @@ def job_summary(db: Database, job: store.JobRow) -> dict[str, Any]:
     """One line of ``jobs list``."""
     opts = (job.config or {}).get("options", {})
     rows = store.rounds(db, job.id)
-    status = effective_status(job)
+    status = effective_status(job, db)
     last = rows[-1] if rows else None
     return {
         "job_id": job.id, "kind": job.kind, "status": status, "method": _method(opts),

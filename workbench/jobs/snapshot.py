@@ -55,7 +55,7 @@ def read_snapshot(db: Database, job_id: int, after_metric_id: int = 0, samples: 
     if analysis is None:
         analysis = next((r.analysis for r in reversed(rounds) if r.analysis), None)
     return JobSnapshot(
-        job=job, status=effective_status(job), rounds=rounds, new_metrics=metrics, last_metric_id=last_id,
+        job=job, status=effective_status(job, db), rounds=rounds, new_metrics=metrics, last_metric_id=last_id,
         samples=store.samples(db, job_id, limit=samples, newest_first=True),
         events=store.last_events(db, job_id, events),
         eta_s=eta_seconds(job, {r.round: r.seconds for r in rounds}) if job.status == "running" else None,
