@@ -122,3 +122,21 @@ def test_a_claim_waits_out_a_status_probe_but_not_an_owner(tmp_path):
     owner.release()
     assert not RunLock(db, 5).busy()
     assert not (db.parent / "a.db").exists()  # probes and claims never create the database
+
+
+def test_a_run_that_finished_after_its_row_was_read_is_not_interrupted(tmp_path):
+    # The owner writes its final status, then lets go of the lock: a row read before the
+    # write and a lock probe after the release must not add up to "interrupted".
+    from workbench.runs.engine import effective_status
+    from workbench.store.runs import create_run, get_run, update_run
+
+    db = open_db(tmp_path / "wb.db")
+    run_id = create_run(db, "rse", reference="a")
+    owner = RunLock(tmp_path / "wb.db", run_id).acquire()
+    read_while_running = get_run(db, run_id)
+    assert effective_status(db, read_while_running) == "running"
+    update_run(db, run_id, status="done")
+    owner.release()
+    assert effective_status(db, read_while_running) == "done"
+    update_run(db, run_id, status="running")  # gone with nothing final recorded
+    assert effective_status(db, get_run(db, run_id)) == "interrupted"

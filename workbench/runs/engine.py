@@ -161,7 +161,12 @@ def effective_status(db: Any, run: Any) -> str:
     path = _db_file(db)
     if path is None:
         return run.status
-    return "running" if RunLock(path, run.id).busy() else "interrupted"
+    if RunLock(path, run.id).busy():
+        return "running"
+    # The owner records its final status before it lets go of the lock, so a row read
+    # before that write is stale: read it again before calling the run interrupted.
+    fresh = get_run(db, run.id)
+    return fresh.status if fresh is not None and fresh.status != "running" else "interrupted"
 
 
 def _db_file(db: Any) -> str | None:
