@@ -171,3 +171,26 @@ def test_an_interrupt_while_litellm_prepares_a_request_prints_no_warning():
                           timeout=120)
     assert done.stdout.strip() == "interrupted", done.stderr[-2000:]
     assert "never awaited" not in done.stderr
+
+
+def test_loading_litellm_moves_its_objects_out_of_full_collections():
+    """A full collection must not walk litellm's ~10^5 import-time objects again and again
+    (each walk holds the GIL: a visible TUI freeze and a stall of every request in flight)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = (
+        "import gc\n"
+        "from workbench.models.gateway import load_litellm\n"
+        "litellm = load_litellm()\n"
+        "ns = vars(litellm)\n"
+        "collectable = {id(o) for o in gc.get_objects()}\n"
+        "print(gc.get_freeze_count(), id(ns) in collectable, len(collectable))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    frozen, namespace_collectable, still_collectable = done.stdout.split()
+    assert namespace_collectable == "False", done.stderr[-2000:]
+    assert int(frozen) > 10 * int(still_collectable)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from workbench.config import ModelSpec, WorkbenchConfig, load_config
+from workbench.heap import freeze_loaded_heap
 from workbench.store.db import now
 
 from . import local
@@ -94,6 +95,7 @@ def load_litellm() -> Any:
         from litellm.utils import custom_llm_setup
 
         custom_llm_setup()
+        freeze_loaded_heap()
         _litellm = litellm
         return litellm
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 from workbench.config import BUILTIN_LOCAL_MODEL
+from workbench.heap import freeze_loaded_heap
 
 log = logging.getLogger(__name__)
 
@@ -460,6 +461,7 @@ class LocalModelHost:
                 if not cls._models:
                     atexit.register(cls.shutdown_all)
                 cls._models[short] = loaded
+            freeze_loaded_heap()
             return loaded
 
     @classmethod

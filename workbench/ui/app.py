@@ -19,6 +19,7 @@ from textual.binding import Binding  # noqa: E402
 from textual.message import Message  # noqa: E402
 
 from workbench.config import ConfigError, WorkbenchConfig, builtin_models, config_path, db_path, load_config  # noqa: E402
+from workbench.heap import freeze_loaded_heap  # noqa: E402
 from workbench.ui.commands import ScreenCommands  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
 
@@ -114,6 +115,7 @@ class WorkbenchApp(App):
                 self.post_message(BackgroundLoad(name, time.perf_counter() - t0))
             except Exception as exc:  # a broken optional install must not crash the UI
                 self.post_message(BackgroundLoad(name, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}"))
+        freeze_loaded_heap()
 
     def on_background_load(self, message: BackgroundLoad) -> None:
         if message.error:
