@@ -6,7 +6,9 @@
 (c) requests/s against the test server with 200 ms latency at concurrency 32 against 1
     (aim >= 25x);
 (d) loading the built-in model in a fresh process: from the GGUF file (what transformers does
-    every time) against from its converted copy (workbench.models.gguf_cache).
+    every time) against from its converted copy (workbench.models.gguf_cache);
+(e) the pause of one full garbage collection once litellm and the built-in model are loaded:
+    with the loaded heap left to the collector against frozen (workbench.heap).
 """
 
 from __future__ import annotations
@@ -158,6 +160,35 @@ def bench_model_load() -> dict:
     return {"first_load_with_conversion_s": first, "gguf_s": g, "converted_copy_s": c, "ratio": g / c}
 
 
+_GC_PAUSE_CODE = """
+import gc, json, time
+from workbench.config import BUILTIN_LOCAL_MODEL
+from workbench.heap import freeze_loaded_heap
+from workbench.models.gateway import load_litellm
+from workbench.models.local import LocalModelHost
+load_litellm()
+LocalModelHost.get(BUILTIN_LOCAL_MODEL)
+tracked = len(gc.get_objects()) + gc.get_freeze_count()
+def pause():
+    t = time.perf_counter(); gc.collect(); return time.perf_counter() - t
+gc.unfreeze()
+thawed = [pause() for _ in range(3)]
+freeze_loaded_heap()
+frozen = [pause() for _ in range(3)]
+LocalModelHost.shutdown_all()
+print(json.dumps({"objects": tracked, "thawed": thawed, "frozen": frozen}))
+"""
+
+
+def bench_gc_pause() -> dict:
+    import json
+
+    out = subprocess.run([sys.executable, "-c", _GC_PAUSE_CODE], capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    thawed, frozen = statistics.median(r["thawed"]), statistics.median(r["frozen"])
+    return {"objects": r["objects"], "thawed_s": thawed, "frozen_s": frozen, "ratio": thawed / frozen}
+
+
 def main(argv: list[str] | None = None) -> dict:
     results = {}
     results["import"] = r = bench_import()
@@ -173,6 +204,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"(d) built-in model load in a fresh process: {r['gguf_s']:.2f} s from GGUF vs "
           f"{r['converted_copy_s']:.2f} s from the converted copy -> {r['ratio']:.0f}x faster "
           f"(the first load, which converts: {r['first_load_with_conversion_s']:.2f} s)", flush=True)
+    results["gc_pause"] = r = bench_gc_pause()
+    print(f"(e) one full GC with litellm and the built-in model loaded ({r['objects']:,} objects): "
+          f"{r['thawed_s']*1000:.0f} ms with the loaded heap collectable vs {r['frozen_s']*1e6:.0f} µs "
+          "frozen", flush=True)
     return results
 
 
