@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"(the first load, which converts: {r['first_load_with_conversion_s']:.2f} s)", flush=True)
     results["gc_pause"] = r = bench_gc_pause()
     print(f"(e) one full GC with litellm and the built-in model loaded ({r['objects']:,} objects): "
-          f"{r['thawed_s']*1000:.0f} ms with the loaded heap collectable vs {r['frozen_s']*1e6:.0f} µs "
+          f"{r['thawed_s']*1000:.0f} ms with the loaded heap collectable vs {r['frozen_s']*1e6:.1f} µs "
           "frozen", flush=True)
     return results
 
