@@ -11,9 +11,6 @@ makes a full collection walk only what was created since.
 from __future__ import annotations
 
 import gc
-import threading
-
-_lock = threading.Lock()
 
 
 def freeze_loaded_heap() -> None:
@@ -23,6 +20,5 @@ def freeze_loaded_heap() -> None:
     among them would be kept, so young garbage is collected first (a cheap, young-generation
     pass: a full pass would cost the very pause this avoids).
     """
-    with _lock:
-        gc.collect(1)
-        gc.freeze()
+    gc.collect(1)
+    gc.freeze()

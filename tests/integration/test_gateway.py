@@ -143,14 +143,20 @@ def test_a_mistyped_model_name_suggests_the_closest_ones(config):
 
 
 
-def test_an_interrupt_while_litellm_prepares_a_request_prints_no_warning():
-    """Ctrl-C between litellm's preparation thread and the HTTP call: nothing was sent, and
-    stderr must not get Python's "coroutine ... was never awaited" warning."""
+def _run_python(script: str):
+    """``script`` in a fresh interpreter from the repo root (process-wide state untouched)."""
     import subprocess
     import sys
 
     from tests.conftest import REPO
 
+    return subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_an_interrupt_while_litellm_prepares_a_request_prints_no_warning():
+    """Ctrl-C between litellm's preparation thread and the HTTP call: nothing was sent, and
+    stderr must not get Python's "coroutine ... was never awaited" warning."""
     script = (
         "import asyncio\n"
         "from tests.conftest import server_config\n"
@@ -167,8 +173,7 @@ def test_an_interrupt_while_litellm_prepares_a_request_prints_no_warning():
         "except KeyboardInterrupt:\n"
         "    print('interrupted')\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
+    done = _run_python(script)
     assert done.stdout.strip() == "interrupted", done.stderr[-2000:]
     assert "never awaited" not in done.stderr
 
@@ -176,11 +181,6 @@ def test_an_interrupt_while_litellm_prepares_a_request_prints_no_warning():
 def test_loading_litellm_moves_its_objects_out_of_full_collections():
     """A full collection must not walk litellm's ~10^5 import-time objects again and again
     (each walk holds the GIL: a visible TUI freeze and a stall of every request in flight)."""
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
     script = (
         "import gc\n"
         "from workbench.models.gateway import load_litellm\n"
@@ -189,8 +189,7 @@ def test_loading_litellm_moves_its_objects_out_of_full_collections():
         "collectable = {id(o) for o in gc.get_objects()}\n"
         "print(gc.get_freeze_count(), id(ns) in collectable, len(collectable))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
+    done = _run_python(script)
     frozen, namespace_collectable, still_collectable = done.stdout.split()
     assert namespace_collectable == "False", done.stderr[-2000:]
     assert int(frozen) > 10 * int(still_collectable)
