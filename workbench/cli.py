@@ -214,7 +214,7 @@ def cmd_tui(ctx: Context) -> int:
     app = WorkbenchApp(db_path=ctx.db_path, config_path=getattr(ctx.args, "config", None),
                        start_screen=getattr(ctx.args, "screen", None))
     app.run()
-    return 0
+    return app.return_code or 0
 
 
 # -- parser ---------------------------------------------------------------------------------

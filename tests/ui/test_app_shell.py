@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 
+from tests.support.ui import wait_for
 from workbench.ui.app import WorkbenchApp
 
 
@@ -53,9 +54,9 @@ async def test_background_loading_reports_in_status(db_file):
     async with app.run_test() as pilot:
         await pilot.pause()
         assert "loading" in app.status_text() or "ready" in app.status_text()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "models ready" in app.status_text()
+        # The loads start only once the first frame is on screen.
+        await wait_for(pilot, lambda: "similarity" in app.loaded, timeout=120,
+                       what="the background loads")
         assert {"litellm", "torch", "transformers", "similarity"} <= set(app.loaded)
 
 
@@ -87,3 +88,25 @@ def test_flag_names_become_the_form_s_words():
     assert in_form_words("choose another --judge, or pass --allow-self-judge to do it anyway",
                          {"allow-self-judge": "allow the reference to judge", "judge": "judge"}) == \
         "choose another judge, or tick 'allow the reference to judge' to do it anyway"
+
+
+async def test_a_database_that_cannot_be_created_closes_the_app_with_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app = WorkbenchApp(db_path=blocker / "wb.db", load_heavy=False)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.fatal_message is not None, what="the database check")
+    assert app.return_code == 2
+    assert app.fatal_message.startswith("workbench: error: cannot create the folder for database")
+    assert "\n" not in app.fatal_message and "WORKBENCH_DB" in app.fatal_message
+
+
+async def test_a_file_that_is_not_a_database_closes_every_screen_with_one_line(tmp_path):
+    for screen in ("home", "history", "ice", "rse", "review", "jobs"):
+        bad = tmp_path / f"{screen}.db"
+        bad.write_bytes(b"this is not sqlite" * 100)
+        app = WorkbenchApp(db_path=bad, load_heavy=False, start_screen=screen)
+        async with app.run_test() as pilot:
+            await wait_for(pilot, lambda: app.fatal_message is not None, what=f"{screen}'s database error")
+        assert app.return_code == 2, screen
+        assert "is not a" in app.fatal_message and "\n" not in app.fatal_message, app.fatal_message

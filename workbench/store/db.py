@@ -43,6 +43,10 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     path = Path(path).expanduser()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder for database {path}: {exc.strerror or exc} "
+                         "(pass --db or set WORKBENCH_DB to a writable path)") from exc
+    try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -50,7 +54,8 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open database {path}: {exc} (pass --db with a writable SQLite file)") from exc
+        raise StoreError(f"cannot open database {path}: {exc} "
+                         "(pass --db or set WORKBENCH_DB to a writable SQLite file)") from exc
     db = Database(conn)
     if migrate:
         apply_migrations(db, path)

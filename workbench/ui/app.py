@@ -1,7 +1,10 @@
 """The Distill Workbench Textual app.
 
-Start-up imports only Textual and the light workbench modules; litellm, torch and
-transformers load in a background thread while the first frame is already on screen.
+Start-up imports only Textual and the light workbench modules. Nothing waits before the
+first frame: once it is on screen, a background thread checks the database and then loads
+litellm, torch and transformers (a thread holding the GIL while the first frame is composed
+would delay it). A database the app cannot open ends the app with one line that says what
+to fix, whichever screen met it first.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from workbench.ui.commands import ScreenCommands  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
 
 log = logging.getLogger("workbench.ui")
+FIRST_FRAME_GRACE_S = 0.1
 
 
 class BackgroundLoad(Message):
@@ -64,6 +68,7 @@ class WorkbenchApp(App):
         self.load_heavy = load_heavy
         self.loaded: dict[str, float] = {}
         self.startup_s: float | None = None
+        self.fatal_message: str | None = None  # why the app closed itself, printed on exit
         self._db: Any = None
         self._gateway: Any = None
         if self.config.keymap:
@@ -96,13 +101,46 @@ class WorkbenchApp(App):
         self.call_after_refresh(self._first_frame)
         if self.config_error:
             self.notify(self.config_error, title="models.toml", severity="error", timeout=12)
-        if self.load_heavy:
-            self._load_heavy_libraries()
 
     def _first_frame(self) -> None:
         self.startup_s = time.perf_counter() - _T0
         log.info("first frame after %.3fs", self.startup_s)
         self._refresh_status()
+        # The frame is queued for the terminal's writer thread: give it a moment before a
+        # thread starts importing for seconds with the GIL held.
+        self.set_timer(FIRST_FRAME_GRACE_S, self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self._check_database()
+        if self.load_heavy:
+            self._load_heavy_libraries()
+
+    @work(thread=True, exclusive=True, group="db-check", name="check the database")
+    def _check_database(self) -> None:
+        from workbench.store.db import StoreError
+
+        try:
+            self.open_db().close()
+        except StoreError as exc:
+            self.call_from_thread(self.fail_on_store_error, exc)
+
+    def fail_on_store_error(self, exc: BaseException) -> None:
+        """Close the app with the store's one-line message and exit status 2, as the CLI does."""
+        if self.fatal_message is not None:
+            return
+        self.fatal_message = f"workbench: error: {exc}"
+        self.exit(return_code=2, message=self.fatal_message)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Every screen reads the store from its own workers; a database that cannot be opened
+        # is the user's to fix, so it ends the app with the CLI's one line, not a traceback.
+        from workbench.store.db import StoreError
+
+        cause = getattr(error, "error", error)  # a WorkerFailed carries the worker's error
+        if isinstance(cause, StoreError):
+            self.fail_on_store_error(cause)
+            return
+        super()._handle_exception(error)
 
     @work(thread=True, exclusive=True, group="heavy-imports", name="load heavy libraries")
     def _load_heavy_libraries(self) -> None:
