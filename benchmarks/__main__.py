@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-QUICK = ("foundation", "similarity", "compare_lag")
+QUICK = ("foundation", "first_frame", "similarity", "compare_lag")
 ALL = (*QUICK, "evokd")
 
 
