@@ -16,6 +16,11 @@ if "WORKBENCH_LOCK_DIR" not in os.environ:
     import tempfile
 
     os.environ["WORKBENCH_LOCK_DIR"] = tempfile.mkdtemp(prefix="workbench-test-locks-")
+# Exports from the TUI go to the user data dir by default: never the user's, in tests.
+if "WORKBENCH_EXPORTS" not in os.environ:
+    import tempfile
+
+    os.environ["WORKBENCH_EXPORTS"] = tempfile.mkdtemp(prefix="workbench-test-exports-")
 # The local model's converted copy (see workbench.models.gguf_cache) goes to one fixed folder
 # for test sessions: the first load of a session converts, later ones and subprocesses reuse
 # it, and it is one copy however many sessions run (stale versions replace themselves).

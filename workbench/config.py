@@ -46,6 +46,15 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
     return _user_data_dir() / "workbench.db"
 
 
+def exports_dir() -> Path:
+    """Where the TUI's exports go by default: ``$WORKBENCH_EXPORTS``, else ``exports/`` in the
+    user data dir (never the current directory, which is often a checkout)."""
+    env = os.environ.get("WORKBENCH_EXPORTS")
+    if env:
+        return Path(env).expanduser()
+    return _user_data_dir() / "exports"
+
+
 def config_path(cli_value: str | os.PathLike | None = None) -> Path:
     """``--config PATH``, else ``$WORKBENCH_CONFIG``, else the user config dir's models.toml."""
     if cli_value:

@@ -137,7 +137,7 @@ async def test_search_open_and_back(db_file):
         assert texts == ["A zebra has black and white stripes.", "Tigers are striped, too"]
         assert all(c.read_only for c in view.columns)
         assert "cancelled" in str(view.columns[1].query_one(".col-stats").render())
-        await pilot.press("y")
+        await pilot.press("ctrl+y")
         assert app.clipboard == "A zebra has black and white stripes."
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is history, what="back to history")
@@ -179,6 +179,8 @@ async def test_delete_needs_confirmation(db_file):
 
 
 async def test_export_exchange_markdown_and_session_jsonl(db_file, tmp_path, monkeypatch):
+    exports = tmp_path / "exports"  # does not exist yet: the first export makes it
+    monkeypatch.setenv("WORKBENCH_EXPORTS", str(exports))
     monkeypatch.chdir(tmp_path)
     ids = seed_history(db_file)
     app = WorkbenchApp(db_path=db_file, load_heavy=False)
@@ -186,16 +188,20 @@ async def test_export_exchange_markdown_and_session_jsonl(db_file, tmp_path, mon
     async with app.run_test(size=(160, 48)) as pilot:
         history = await open_history(app, pilot)
         sid, eid = ids["Haiku about rain"], ids["Write a haiku about rain."]
+        history._exchanges_table.focus()
 
-        await pilot.press("e")
+        await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportDialog", what="export dialog")
+        assert str(exports) in str(app.screen.query_one(".dialog-help").render())
         await pilot.press("enter")
-        md = tmp_path / f"session-{sid}-exchange-{eid}.md"
+        md = exports / f"session-{sid}-exchange-{eid}.md"
         await wait_for(pilot, md.exists, what="markdown file")
         assert "Write a haiku about rain." in md.read_text() and "authentication failed" in md.read_text()
+        assert not list(tmp_path.glob("*.md")), "nothing is written into the current directory"
+        await wait_for(pilot, lambda: any(str(md) in m for _, m in notes.items), what="where it went")
 
         # The same again: the file exists, so the dialog says so and stays open.
-        await pilot.press("e")
+        await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportDialog", what="export dialog")
         await pilot.press("enter")
         assert "already exists" in notes.errors()[-1]
@@ -203,13 +209,14 @@ async def test_export_exchange_markdown_and_session_jsonl(db_file, tmp_path, mon
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is history, what="dialog closed")
 
-        # Whole session, JSONL, to a typed path in a sub-folder.
+        # Whole session, JSONL, to a typed path in a sub-folder, chosen in the same dialog.
         (tmp_path / "out").mkdir()
-        await pilot.press("E")
+        await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportDialog", what="export dialog")
+        await pilot.click("#export-scope-session")
         await pilot.click("#export-jsonl")
         assert app.screen.query_one("#export-path").value == f"session-{sid}.jsonl"
-        app.screen.query_one("#export-path").value = "out/haiku.jsonl"
+        app.screen.query_one("#export-path").value = str(tmp_path / "out" / "haiku.jsonl")
         await pilot.click("#export-ok")
         target = tmp_path / "out" / "haiku.jsonl"
         await wait_for(pilot, target.exists, what="jsonl file")
@@ -230,7 +237,7 @@ async def test_open_in_compare_loads_prompt_models_and_answers(db_file):
         await pilot.press("down")
         await wait_for(pilot, lambda: len(history.exchanges) == 2, what="second session")
         await pilot.press("tab", "down")  # the older exchange: What is the capital of France?
-        await pilot.press("c")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "CompareScreen", what="compare")
         compare = app.screen
         await wait_for(pilot, lambda: [c.text for c in compare.columns]

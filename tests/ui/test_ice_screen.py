@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import write_models_toml
 from workbench.devtools.openai_server import Behavior
 from workbench.store import open_db
@@ -62,7 +64,7 @@ async def test_runs_a_tiny_probe_live_and_opens_an_answer(tmp_path, server, db_f
         assert screen.summary is not None and screen.summary["loose_count"] == 4
         assert screen.summary["strict_count"] == 4 and screen.summary["n"] == 4
         scores_text = str(screen.query_one("#ice-scores").render())
-        assert "loose" in scores_text and "95% CI" in scores_text and "(4/4)" in scores_text
+        assert "loose" in scores_text and "95% interval" in scores_text and "(4/4)" in scores_text
         assert screen.query_one(ICELeaderboard).row_count == 2
         assert screen.query_one(ICERuns).row_count == 1
         assert screen.query_one("#ice-start", Button).disabled is False
@@ -163,7 +165,7 @@ async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tm
         await pilot.press("enter")  # open it
         await pilot.pause(0.5)
         assert screen.view_run_id == second.id
-        await pilot.press("ctrl+e")  # resume the open run
+        await pilot.press("ctrl+r")  # resume the open run
         await _wait_run(pilot, app, screen)
         assert get_run(open_db(db_file), second.id).status == "done"
         assert screen.summary["n"] == 8 and screen.query_one(ICEAnswers).row_count == 8
@@ -190,19 +192,24 @@ async def test_opens_an_imported_run(tmp_path, server, db_file):
         await pilot.pause(0.2)
         assert screen.query_one(ICEAnswers).row_count == 6
         assert screen.summary["judge"] == "published" and screen.summary["loose_count"] == 3
-        await pilot.press("ctrl+e")  # an import cannot be resumed: a warning, nothing started
+        await pilot.press("ctrl+r")  # an import cannot be resumed: a warning, nothing started
         await pilot.pause(0.1)
         assert screen.active_run_id is None
 
 
-async def test_the_form_fits_a_100_column_terminal(tmp_path, db_file):
-    """Model names stay on one line and Start stays on screen at 100 columns."""
+@pytest.mark.parametrize("size", [(80, 24), (100, 40)])
+async def test_the_form_and_the_answers_fit_small_terminals(tmp_path, db_file, size):
+    """Model names stay on one line, Start stays on screen and the answers table shows rows."""
+    width, height = size
     app = WorkbenchApp(db_path=db_file, config_path=tmp_path / "none.toml", load_heavy=False)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("f4")
         await pilot.pause(0.3)
         screen = app.screen
         target = screen.query_one("#ice-target").region
-        assert target.height == 3 and target.width >= len("local/smollm2-135m-instruct") + 4
+        assert target.height == 1 and target.width >= len("local/smollm2-135m-instruct") + 4
         for button in ("#ice-start", "#ice-stop"):
-            assert screen.query_one(button).region.right <= 100
+            region = screen.query_one(button).region
+            assert region.right <= width and region.bottom <= height
+        answers = screen.query_one("#ice-answers").region
+        assert answers.height >= 3 and answers.bottom <= height - 2  # above status bar and footer

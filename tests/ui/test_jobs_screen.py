@@ -79,7 +79,7 @@ async def test_job_screen_follows_a_running_job_and_reattaches(tmp_path, teacher
     assert pid_is_worker(pid, job_id)
     assert store.get_job(db, job_id).status == "running"
 
-    # ...and a new app re-attaches to it; c cancels it cleanly.
+    # ...and a new app re-attaches to it; ctrl+x cancels it cleanly.
     app = WorkbenchApp(db_path=db_path, config_path=teacher_config, load_heavy=False, start_screen="jobs")
     async with app.run_test(size=SIZE) as pilot:
         jobs = app.screen
@@ -88,7 +88,7 @@ async def test_job_screen_follows_a_running_job_and_reattaches(tmp_path, teacher
         await pilot.pause()
         screen = app.screen
         await wait_until(pilot, lambda: screen.snapshot is not None and screen.losses)
-        await pilot.press("c")
+        await pilot.press("ctrl+x")
         await wait_until(pilot, lambda: screen.snapshot.status == "cancelled", timeout=60)
         assert "cancelled" in str(screen.query_one("#job-header").render())
     assert store.get_job(db, job_id).status == "cancelled"
@@ -103,7 +103,7 @@ async def test_new_job_dialog_validates_before_starting(tmp_path, teacher_config
     app = WorkbenchApp(db_path=tmp_path / "wb.db", config_path=teacher_config, load_heavy=False,
                        start_screen="jobs")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, NewJobDialog)

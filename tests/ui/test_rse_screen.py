@@ -71,7 +71,8 @@ async def test_rse_screen_runs_a_tiny_run_and_shows_results(tmp_path, server, db
                     and screen.report["status"] == "done")
         assert app.screen is screen
 
-        assert screen.query_one("#rse-progress", ProgressBar).progress == 2
+        assert screen.query_one("#rse-progress").query_one(ProgressBar).progress == 2
+        assert "2/2 items" in str(screen.query_one("#run-progress-text").render())
         results = screen.query_one("#rse-results", DataTable)
         assert results.row_count == 2  # arena and the avg row
         row = results.get_row_at(0)
@@ -139,9 +140,10 @@ async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_fi
         run_id = screen.active_run_id
         assert run_id is not None
         db = open_db(db_file)
+        screen.query_one("#rse-limit", Input).focus()  # stop works from inside a text field too
         await _wait(pilot, lambda: db.execute("select count(*) from run_items where status = 'answered'")
                     .fetchone()[0] >= 1)
-        await pilot.press("x")
+        await pilot.press("ctrl+x")
         await _wait(pilot, lambda: screen.active_run_id is None)
         run = get_run(db, run_id)
         assert run.status == "interrupted"

@@ -44,10 +44,16 @@ class WorkbenchApp(App):
     TITLE = "Distill Workbench"
     CSS_PATH = "workbench.tcss"
     COMMANDS = App.COMMANDS | {ScreenCommands}
+    # Screens get these classes by terminal size: at 80x24 (-narrow, -short) panes stack,
+    # collapse or drop their borders so every screen stays usable.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit_ctrl", priority=True),
-        Binding("ctrl+p", "command_palette", "Palette", id="app.palette"),
+        # ctrl+q works and shows from any field; q is the quick key where nothing is typed.
+        Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", priority=True),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
+        # The footer shows the palette key at its right edge already.
+        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette"),
         *[Binding(e.key, f"open_screen('{e.name}')", e.title, show=False, id=f"app.open.{e.name}")
           for e in BY_NAME.values()],
     ]

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from workbench.ui.keys import action_binding
 from workbench.ui.widgets.response_column import ResponseColumn
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 from workbench.ui.widgets.similarity_strip import SimilarityStrip
@@ -26,18 +27,18 @@ class ExchangeViewScreen(WorkbenchScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="exchange.back"),
         Binding("ctrl+l", "next_column", "Next column", id="exchange.next_column"),
-        Binding("y", "copy", "Copy", id="exchange.copy"),
-        Binding("d", "diff", "Diff", id="exchange.diff"),
-        Binding("e", "export", "Export", id="exchange.export"),
-        Binding("c", "open_in_compare", "Open in Compare", id="exchange.compare"),
+        action_binding("copy", "copy", "Copy", id="exchange.copy"),
+        action_binding("diff", "diff", "Diff", id="exchange.diff"),
+        action_binding("export", "export", "Export", id="exchange.export"),
+        action_binding("resume", "open_in_compare", "In Compare", id="exchange.compare"),
         *[Binding(str(n), f"select_column({n - 1})", f"Column {n}", show=False, id=f"exchange.select_{n}")
           for n in range(1, 10)],
     ]
     PALETTE_ACTIONS = (
-        ("Exchange: copy column", "copy the selected answer (y)", "copy"),
-        ("Exchange: diff columns", "word-level diff of two answers (d)", "diff"),
-        ("Exchange: export", "write this exchange to Markdown or JSONL (e)", "export"),
-        ("Exchange: open in Compare", "load prompt, models and answers into Compare (c)", "open_in_compare"),
+        ("Exchange: copy column", "copy the selected answer", "copy"),
+        ("Exchange: diff columns", "word-level diff of two answers", "diff"),
+        ("Exchange: export", "write this exchange (or its session) to Markdown or JSONL", "export"),
+        ("Exchange: open in Compare", "load prompt, models and answers into Compare", "open_in_compare"),
     )
 
     def __init__(self, exchange: Any, *, embeddings: bool = True) -> None:

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from workbench.ui.keys import action_binding
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 SEARCH_DEBOUNCE_S = 0.25
@@ -55,23 +56,24 @@ class HistoryScreen(WorkbenchScreen):
     """
     BINDINGS = [
         Binding("/", "focus_search", "Search", id="history.search"),
-        Binding("o", "open_exchange", "Open", id="history.open"),
-        Binding("c", "open_in_compare", "Open in Compare", id="history.compare"),
+        action_binding("open", "open_exchange", "Open", id="history.open"),
+        # "resume" on this screen: carry on with the exchange in Compare.
+        action_binding("resume", "open_in_compare", "In Compare", id="history.compare"),
         Binding("delete,x", "delete_exchange", "Delete", id="history.delete"),
-        Binding("e", "export_exchange", "Export exchange", id="history.export_exchange"),
-        Binding("E", "export_session", "Export session", id="history.export_session"),
-        Binding("r", "reload", "Refresh", id="history.reload"),
+        action_binding("export", "export_exchange", "Export", id="history.export_exchange"),
+        Binding("r", "reload", "Refresh", show=False, id="history.reload"),
         Binding("escape", "clear_search", "Clear search", show=False, id="history.clear_search"),
     ]
     PALETTE_ACTIONS = (
-        ("History: search answers", "full-text search over every stored answer (/)", "focus_search"),
-        ("History: open exchange", "see the highlighted exchange side by side (o / enter)", "open_exchange"),
-        ("History: open in Compare", "load the exchange into Compare to continue it (c)", "open_in_compare"),
-        ("History: delete exchange", "delete the highlighted exchange after a confirmation (x)",
+        ("History: search answers", "full-text search over every stored answer", "focus_search"),
+        ("History: open exchange", "see the highlighted exchange side by side", "open_exchange"),
+        ("History: open in Compare", "load the exchange into Compare to continue it", "open_in_compare"),
+        ("History: delete exchange", "delete the highlighted exchange after a confirmation",
          "delete_exchange"),
-        ("History: export exchange", "write the highlighted exchange to Markdown or JSONL (e)",
+        ("History: export exchange or session", "Markdown or JSONL, into the exports folder",
          "export_exchange"),
-        ("History: export session", "write the whole session to Markdown or JSONL (E)", "export_session"),
+        ("History: export session", "the whole highlighted session to Markdown or JSONL", "export_session"),
+        ("History: refresh", "read sessions and exchanges again", "reload"),
     )
 
     def __init__(self, *, embeddings: bool = True) -> None:
@@ -387,6 +389,9 @@ class HistoryScreen(WorkbenchScreen):
     def action_export_exchange(self) -> None:
         from workbench.ui.widgets.compare_dialogs import start_export
 
+        if self._sessions_table.has_focus or self.highlighted_exchange() is None:
+            self.action_export_session()  # the focused pane says what to export
+            return
         exchange = self._require_exchange()
         if exchange is not None:
             start_export(self, exchange.session_id, exchange.id)

@@ -18,9 +18,13 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, DataTable, TabbedContent, TabPane
 
+from workbench.ui.hints import bound_key
+from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets.ice_form import ICERunForm
 from workbench.ui.widgets.ice_scores import ICEScores
 from workbench.ui.widgets.ice_tables import ICEAnswers, ICELeaderboard, ICERuns
+from workbench.ui.widgets.run_export import export_run_verdicts
+from workbench.ui.widgets.run_progress import RunProgress
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 REFRESH_S = 0.5
@@ -45,23 +49,27 @@ class IceRunDone(Message):
 
 class ICEScreen(WorkbenchScreen):
     DEFAULT_CSS = """
-    ICEScreen #ice-top { height: 12; }
-    ICEScreen #ice-scores { width: 3fr; height: 100%; }
-    ICEScreen #ice-leaderboard { width: 2fr; height: 100%; border: round $primary-darken-2; }
-    ICEScreen #ice-tabs { height: 1fr; }
+    ICEScreen #ice-top { height: auto; max-height: 11; }
+    ICEScreen #ice-scores { width: 3fr; }
+    ICEScreen #ice-leaderboard { width: 2fr; height: 9; border: round $primary-darken-2; }
+    ICEScreen.-narrow #ice-leaderboard { display: none; }
+    ICEScreen #ice-tabs { height: 1fr; min-height: 6; }
     """
     BINDINGS = [
-        Binding("ctrl+s", "start", "Start", id="ice.start"),
-        Binding("ctrl+x", "stop", "Stop", id="ice.stop"),
-        Binding("ctrl+e", "resume", "Resume", id="ice.resume"),
-        Binding("ctrl+r", "reload_runs", "Reload runs", id="ice.reload"),
-        Binding("ctrl+t", "toggle_tab", "Answers/Runs", id="ice.tabs"),
-        Binding("ctrl+o", "open_answer", "Open answer", show=False, id="ice.open_answer"),
+        action_binding("start", "start", "Start", id="ice.start"),
+        action_binding("stop", "stop", "Stop", id="ice.stop"),
+        action_binding("resume", "resume", "Resume", id="ice.resume"),
+        action_binding("open", "open_selected", "Open", id="ice.open_answer"),
+        action_binding("export", "export", "Export", show=False, id="ice.export"),
+        Binding("ctrl+t", "toggle_tab", "Answers/Runs", priority=True, id="ice.tabs"),
     ]
     PALETTE_ACTIONS = (
         ("ICE: start a run", "with the target, judge, helper and budget in the form", "start"),
         ("ICE: stop the run", "what finished stays stored; resume it later", "stop"),
         ("ICE: resume the selected run", "continue an interrupted run without re-asking", "resume"),
+        ("ICE: open the selected answer or run", "an answer in full, or a past run's scores", "open_selected"),
+        ("ICE: export the shown run", "every answer with its verdicts as JSONL, into the exports folder",
+         "export"),
         ("ICE: reload past runs", "list every ICE run in the database", "reload_runs"),
     )
 
@@ -78,6 +86,7 @@ class ICEScreen(WorkbenchScreen):
 
     def compose_body(self) -> ComposeResult:
         yield ICERunForm(list(self.app.config.models), id="ice-form")
+        yield RunProgress("answered", id="ice-progress")
         with Horizontal(id="ice-top"):
             yield ICEScores(id="ice-scores")
             yield ICELeaderboard(id="ice-leaderboard")
@@ -99,7 +108,8 @@ class ICEScreen(WorkbenchScreen):
     # -- starting and stopping ------------------------------------------------------------------
     def action_start(self) -> None:
         if self.active_run_id is not None:
-            self.notify(f"run {self.active_run_id} is still going: stop it first (ctrl+x)", severity="warning")
+            stop = bound_key(self.app, "ice.stop", ACTION_KEYS["stop"])
+            self.notify(f"run {self.active_run_id} is still going: stop it first ({stop})", severity="warning")
             return
         from workbench.runs.ice import ICERunConfig, create_ice_run
 
@@ -180,6 +190,8 @@ class ICEScreen(WorkbenchScreen):
             self.live.update(done=e.done, total=e.total)
             if e.kind == "finished":
                 self.live["status"] = e.data.get("status")
+            if e.total:
+                self.query_one(RunProgress).show(e.done, e.total, running=e.kind != "finished")
         if e.run_id != self.view_run_id:
             return
         if e.kind == "item" and not e.data.get("error"):
@@ -203,6 +215,10 @@ class ICEScreen(WorkbenchScreen):
             self.active_run_id = None
             self.cancel = None
             self.query_one(ICERunForm).set_running(False)
+            progress = self.query_one(RunProgress)
+            if progress.running:
+                done, total = self.live.get("done", 0), self.live.get("total", 0)
+                progress.show(done, total, running=False)
         if message.error:
             self.notify(f"ICE run {message.run_id} failed: {message.error}", severity="error", timeout=10)
         else:
@@ -274,6 +290,8 @@ class ICEScreen(WorkbenchScreen):
         """Show a stored run's scores, leaderboard and answers."""
         self.view_run_id = run_id
         self.summary = None
+        if run_id != self.active_run_id:
+            self.query_one(RunProgress).clear()
         self.query_one(ICEAnswers).clear()
         self.query_one(ICELeaderboard).clear()
         self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
@@ -299,10 +317,23 @@ class ICEScreen(WorkbenchScreen):
         tabs = self.query_one("#ice-tabs", TabbedContent)
         tabs.active = "ice-tab-runs" if tabs.active == "ice-tab-answers" else "ice-tab-answers"
 
-    def action_open_answer(self) -> None:
+    def action_open_selected(self) -> None:
+        if self.query_one("#ice-tabs", TabbedContent).active == "ice-tab-runs":
+            run_id = self.query_one(ICERuns).selected_run_id()
+            if run_id is not None:
+                self.open_run(run_id)
+            return
         item_id = self.query_one(ICEAnswers).selected_item_id()
         if item_id is not None:
             self._open_answer(item_id)
+        else:
+            self.notify("no answer to open yet", severity="warning")
+
+    def action_export(self) -> None:
+        if self.view_run_id is None:
+            self.notify("no run shown: start one, or open one from the Runs tab", severity="warning")
+            return
+        export_run_verdicts(self, self.view_run_id)
 
     def _open_answer(self, item_id: int) -> None:
         from workbench.ui.screens.ice_answer import ICEAnswerScreen

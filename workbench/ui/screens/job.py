@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
+from workbench.ui.keys import action_binding
 from workbench.ui.widgets.job_actions import JobActions
 from workbench.ui.widgets.job_header import JobHeader
 from workbench.ui.widgets.job_plots import LossPlot, ScorePlot
@@ -38,13 +39,13 @@ class JobScreen(JobActions, WorkbenchScreen):
     JobScreen #job-log { height: 3; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("c", "cancel", "Cancel job", id="job.cancel"),
-        Binding("r", "resume", "Resume job", id="job.resume"),
+        action_binding("stop", "cancel", "Cancel job", id="job.cancel"),
+        action_binding("resume", "resume", "Resume job", id="job.resume"),
         Binding("escape,backspace", "back", "Back", id="job.back"),
     ]
     PALETTE_ACTIONS = (
-        ("Job: cancel", "stop this job cleanly (c)", "cancel"),
-        ("Job: resume", "continue this job from its last finished round (r)", "resume"),
+        ("Job: cancel", "stop this job cleanly", "cancel"),
+        ("Job: resume", "continue this job from its last finished round", "resume"),
     )
 
     def __init__(self, *, job_id: int) -> None:

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from workbench.ui.hints import bound_key
+from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets.job_actions import JobActions
 from workbench.ui.widgets.job_header import STATUS_STYLE
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -32,17 +33,18 @@ class JobsScreen(JobActions, WorkbenchScreen):
     JobsScreen #jobs-help { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("enter,o", "open_job", "Open", id="jobs.open"),
-        Binding("n", "new_job", "New job", id="jobs.new"),
-        Binding("c", "cancel_job", "Cancel", id="jobs.cancel"),
-        Binding("r", "resume_job", "Resume", id="jobs.resume"),
-        Binding("f5", "reload", "Refresh", show=False, id="jobs.reload"),
+        action_binding("open", "open_job", "Open", id="jobs.open"),
+        Binding("enter", "open_job", "Open", show=False, id="jobs.open_enter"),
+        action_binding("new", "new_job", "New job", id="jobs.new"),
+        action_binding("stop", "cancel_job", "Cancel", id="jobs.cancel"),
+        action_binding("resume", "resume_job", "Resume", id="jobs.resume"),
     ]
     PALETTE_ACTIONS = (
-        ("Jobs: new EvoKD job", "start a distillation job in its own process (n)", "new_job"),
-        ("Jobs: open job", "follow the highlighted job live (enter)", "open_job"),
-        ("Jobs: cancel job", "stop the highlighted job cleanly (c)", "cancel_job"),
-        ("Jobs: resume job", "continue an interrupted, failed or cancelled job (r)", "resume_job"),
+        ("Jobs: new EvoKD job", "start a distillation job in its own process", "new_job"),
+        ("Jobs: open job", "follow the highlighted job live", "open_job"),
+        ("Jobs: cancel job", "stop the highlighted job cleanly", "cancel_job"),
+        ("Jobs: resume job", "continue an interrupted, failed or cancelled job", "resume_job"),
+        ("Jobs: refresh", "read the jobs again (they refresh every second anyway)", "reload"),
     )
 
     def __init__(self) -> None:
@@ -50,8 +52,10 @@ class JobsScreen(JobActions, WorkbenchScreen):
         self.rows: list[dict[str, Any]] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Static("enter: open · n: new job · c: cancel · r: resume — jobs keep running when the app "
-                     "closes", id="jobs-help")
+        keys = " · ".join(f"{bound_key(self.app, f'jobs.{name}', ACTION_KEYS[kind])} {label}"
+                          for name, kind, label in (("open", "open", "open"), ("new", "new", "new job"),
+                                                    ("cancel", "stop", "cancel"), ("resume", "resume", "resume")))
+        yield Static(f"{keys} — jobs keep running when the app closes", id="jobs-help")
         table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
@@ -118,7 +122,7 @@ class JobsScreen(JobActions, WorkbenchScreen):
     def action_open_job(self) -> None:
         job_id = self.selected_job()
         if job_id is None:
-            self.notify(f"no job selected: press {bound_key(self.app, 'jobs.new', 'n')} to start one")
+            self.notify(f"no job selected: press {bound_key(self.app, 'jobs.new', ACTION_KEYS['new'])} to start one")
             return
         from workbench.ui.screens.job import JobScreen
 

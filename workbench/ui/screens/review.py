@@ -22,12 +22,14 @@ from workbench.review.order import GROUP_NAMES, ORDER_LABELS, ORDERS, next_order
 from workbench.review.queue import ReviewError, ReviewItem, ReviewRun, load_review_run, reload_item
 from workbench.review.stats import compute_stats
 from workbench.ui.hints import bound_key
+from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets.review_bar import BarState, ReviewBar
 from workbench.ui.widgets.review_input import ReviewInput
 from workbench.ui.widgets.review_item import ReviewItemView
 from workbench.ui.widgets.review_runs import ReviewRunPicker
 from workbench.ui.widgets.review_stats import ReviewStatsPanel
 from workbench.ui.widgets.review_verdicts import ReviewVerdicts
+from workbench.ui.widgets.run_export import export_run_verdicts
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 FILTER_HELP = ("field:value terms, all must hold; a,b = either; -field:value negates; bare words search "
@@ -51,16 +53,20 @@ class ReviewScreen(WorkbenchScreen):
         Binding("u", "undo", "Undo", id="review.undo"),
         Binding("slash", "filter", "Filter", id="review.filter"),
         Binding("o", "cycle_order", "Order", id="review.order"),
-        Binding("r", "pick_run", "Runs", id="review.runs"),
+        action_binding("open", "pick_run", "Runs", id="review.runs"),
+        Binding("r", "pick_run", "Runs", show=False, id="review.runs_r"),
+        action_binding("export", "export", "Export", id="review.export"),
         # Priority: the focused answer pane would otherwise take left/right for sideways scrolling.
         Binding("left", "move(-1)", "Previous", show=False, priority=True, id="review.previous"),
         Binding("right", "move(1)", "Next", show=False, priority=True, id="review.next"),
     ]
     PALETTE_ACTIONS = (
-        ("Review: pick a run", "ICE and RSE runs with reviewed counts and scores (r)", "pick_run"),
-        ("Review: filter the queue", "category:team judge:rule verdict:pos … (/)", "filter"),
-        ("Review: switch queue order", "triage → random → run order (o)", "cycle_order"),
-        ("Review: undo the last review", "adds a retraction row (u)", "undo"),
+        ("Review: pick a run", "ICE and RSE runs with reviewed counts and scores", "pick_run"),
+        ("Review: filter the queue", "category:team judge:rule verdict:pos …", "filter"),
+        ("Review: switch queue order", "triage → random → run order", "cycle_order"),
+        ("Review: undo the last review", "adds a retraction row", "undo"),
+        ("Review: export verdicts", "the run's judge and human verdicts as JSONL, into the exports folder",
+         "export"),
     )
 
     def __init__(self, **kwargs) -> None:
@@ -211,7 +217,7 @@ class ReviewScreen(WorkbenchScreen):
         item = self.current()
         kind = rr.kind if rr else "ice"
         empty = ("no item matches the filter (press / to change it)" if rr is not None
-                 else "Pick a run to review: press r.")
+                 else f"Pick a run to review: press {self._runs_key()}.")
         self.query_one(ReviewItemView).show(item, kind=kind, target=rr.run.target if rr else None,
                                             reference=rr.run.reference if rr else None, empty=empty)
         self.query_one(ReviewVerdicts).show(item, kind, pending_reason=self.pending_reason.get(item.id) if item else None)
@@ -365,8 +371,14 @@ class ReviewScreen(WorkbenchScreen):
         if rr is not None:
             self.notify(f"{len(self.queue)} of {len(rr.items)} items match", title="filter")
 
+    def action_export(self) -> None:
+        if self.review_run is None:
+            self.notify(f"no run to export: press {self._runs_key()} to pick one", severity="warning")
+            return
+        export_run_verdicts(self, self.review_run.id)
+
     def _runs_key(self) -> str:
-        return bound_key(self.app, "review.runs", "r")
+        return bound_key(self.app, "review.runs", ACTION_KEYS["open"])
 
     def action_pick_run(self) -> None:
         def chosen(run_id: int | None) -> None:
@@ -374,3 +386,4 @@ class ReviewScreen(WorkbenchScreen):
                 self.show_run(run_id)
 
         self.app.push_screen(ReviewRunPicker(), chosen)
+

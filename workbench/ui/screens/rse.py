@@ -16,13 +16,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import (Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, SelectionList, Static,
+from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Select, SelectionList, Static,
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
 
 from workbench.ui.hints import bound_key, in_form_words, with_resume_key
+from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets.heatmap import Heatmap
 from workbench.ui.widgets.rse_results import RSEResultsTable
+from workbench.ui.widgets.run_export import export_run_verdicts
+from workbench.ui.widgets.run_progress import RunProgress
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 NO_JUDGE = "none"
@@ -59,26 +62,29 @@ class RSEScreen(WorkbenchScreen):
     RSEScreen #rse-setup Button { width: 1fr; margin-top: 1; }
     RSEScreen #rse-right { width: 1fr; }
     RSEScreen #rse-status { height: auto; padding: 0 1; }
-    RSEScreen #rse-progress { padding: 0 1; }
+    RSEScreen.-narrow #rse-setup { width: 34; }
     RSEScreen #rse-matrix-controls { height: auto; }
     RSEScreen #rse-matrix-controls Select { width: 30; }
     """
 
     BINDINGS = [
-        Binding("s", "start", "Start run", id="rse.start"),
-        # ctrl+s starts from inside a text field too, as it does on the ICE and Compare screens.
-        Binding("ctrl+s", "start", "Start run", show=False, priority=True, id="rse.start_anywhere"),
-        Binding("x", "cancel_run", "Cancel run", id="rse.cancel"),
-        Binding("r", "reload", "Refresh", id="rse.reload"),
-        Binding("h", "toggle_human", "Judge/human scores", id="rse.human"),
-        Binding("o", "open_item", "Open item", id="rse.open_item"),
-        Binding("u", "resume", "Resume run", id="rse.resume"),
+        action_binding("start", "start", "Start", id="rse.start"),
+        action_binding("stop", "cancel_run", "Stop", id="rse.cancel"),
+        action_binding("resume", "resume", "Resume", id="rse.resume"),
+        action_binding("open", "open_selected", "Open", id="rse.open_item"),
+        action_binding("export", "export", "Export", show=False, id="rse.export"),
+        Binding("h", "toggle_human", "Judge/human", id="rse.human"),
+        Binding("r", "reload", "Refresh", show=False, id="rse.reload"),
     ]
     PALETTE_ACTIONS = (
         ("RSE: start run", "start a run with the chosen models and sets", "start"),
         ("RSE: cancel run", "stop the running run (resumable)", "cancel_run"),
         ("RSE: resume run", "continue the shown run if it was interrupted or had failures", "resume"),
+        ("RSE: open the selected run or item", "a past run's results, or one item in full", "open_selected"),
+        ("RSE: export the shown run", "every item with its scores and verdicts as JSONL, into the exports folder",
+         "export"),
         ("RSE: toggle human-adjusted scores", "judge-only or human-adjusted judge scores", "toggle_human"),
+        ("RSE: refresh", "read the runs and the shown run again", "reload"),
     )
 
     def __init__(self, **kwargs: Any):
@@ -120,12 +126,14 @@ class RSEScreen(WorkbenchScreen):
                 yield Checkbox("judge both orders (swap)", id="rse-swap")
                 yield Checkbox("fresh answers (no reuse)", id="rse-fresh")
                 yield Checkbox("allow the reference to judge", id="rse-self-judge")
-                yield Button("Start run (s)", id="rse-start", variant="primary")
-                yield Button("Cancel run (x)", id="rse-cancel", variant="error", disabled=True)
+                yield Button(f"Start ({bound_key(self.app, 'rse.start', ACTION_KEYS['start'])})",
+                             id="rse-start", variant="primary")
+                yield Button(f"Stop ({bound_key(self.app, 'rse.cancel', ACTION_KEYS['stop'])})",
+                             id="rse-cancel", variant="error", disabled=True)
             with Vertical(id="rse-right"):
                 yield Static("Choose a reference, targets and sets, then start. Past runs are listed below.",
                              id="rse-status")
-                yield ProgressBar(id="rse-progress", show_eta=False)
+                yield RunProgress("items", id="rse-progress")
                 with TabbedContent(id="rse-tabs", initial="rse-tab-runs"):
                     with TabPane("Runs", id="rse-tab-runs"):
                         yield DataTable(id="rse-runs", cursor_type="row", zebra_stripes=True)
@@ -204,7 +212,8 @@ class RSEScreen(WorkbenchScreen):
         from workbench.runs.rse import RSEError, prepare, start_run
 
         if self.active_run_id is not None:
-            self.notify(f"run {self.active_run_id} is still going: cancel it (x) or wait", severity="warning")
+            stop = bound_key(self.app, "rse.cancel", ACTION_KEYS["stop"])
+            self.notify(f"run {self.active_run_id} is still going: stop it ({stop}) or wait", severity="warning")
             return
         try:
             prepared = prepare(self._form_options(), self.app.gateway)
@@ -223,7 +232,7 @@ class RSEScreen(WorkbenchScreen):
         self._cancel = asyncio.Event()
         self.query_one("#rse-start", Button).disabled = True
         self.query_one("#rse-cancel", Button).disabled = False
-        self.query_one("#rse-progress", ProgressBar).update(total=prepared.total, progress=0)
+        self.query_one(RunProgress).show(0, prepared.total, running=True)
         self._set_status(f"run {run_id}: starting {prepared.total} items…")
         self.query_one("#rse-tabs", TabbedContent).active = "rse-tab-items"
         # Owned by the app, so switching screens never cancels the run.
@@ -274,16 +283,16 @@ class RSEScreen(WorkbenchScreen):
         self.start_prepared(run.id, prepared)
 
     # -- run events -------------------------------------------------------------------------
-    @on(RSERunEvent)
     def _resume_key(self) -> str:
-        return bound_key(self.app, "rse.resume", "u")
+        return bound_key(self.app, "rse.resume", ACTION_KEYS["resume"])
 
+    @on(RSERunEvent)
     def _on_run_event(self, message: RSERunEvent) -> None:
         e = message.event
         if e.run_id != self.run_id:
             return
         if e.kind in ("progress", "item"):
-            self.query_one("#rse-progress", ProgressBar).update(total=e.total, progress=e.done)
+            self.query_one(RunProgress).show(e.done, e.total, running=e.run_id == self.active_run_id)
             last = ""
             if e.kind == "item":
                 d = e.data
@@ -370,7 +379,7 @@ class RSEScreen(WorkbenchScreen):
         self.query_one("#rse-results", RSEResultsTable).show_report(report, human=self.human)
         if self.active_run_id != report["run_id"]:
             p = report["progress"]
-            self.query_one("#rse-progress", ProgressBar).update(total=max(p["total"], 1), progress=p["answered"])
+            self.query_one(RunProgress).show(p["answered"], p["total"], running=False)
             view = "human-adjusted" if self.human else "judge-only"
             self._set_status(f"run {report['run_id']} · {report['status']} · {p['answered']}/{p['total']} items · "
                              f"reference {report['reference']} · judge {report['judge']} · {view} scores"
@@ -460,13 +469,26 @@ class RSEScreen(WorkbenchScreen):
 
         self.app.push_screen(RSEItemScreen(item_id, list(self._item_ids)))
 
-    def action_open_item(self) -> None:
-        table = self.query_one("#rse-items", DataTable)
+    def action_open_selected(self) -> None:
+        active = self.query_one("#rse-tabs", TabbedContent).active
+        table_id = "#rse-runs" if active == "rse-tab-runs" else "#rse-items"
+        table = self.query_one(table_id, DataTable)
         if not table.row_count:
+            self.notify("nothing to open here yet", severity="warning")
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if key is not None:
+        if key is None:
+            return
+        if table_id == "#rse-runs":
+            self.show_run(int(key))
+        else:
             self.open_item(int(key))
+
+    def action_export(self) -> None:
+        if self.run_id is None:
+            self.notify("no run shown: start one, or open one from the Runs tab", severity="warning")
+            return
+        export_run_verdicts(self, self.run_id)
 
     def action_toggle_human(self) -> None:
         self.human = not self.human

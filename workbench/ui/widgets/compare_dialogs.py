@@ -65,11 +65,13 @@ class ConfirmDialog(ModalScreen[bool]):
 class ExportChoice:
     fmt: str  # md | jsonl
     path: Path  # absolute, not yet written
+    whole_session: bool = False  # the dialog offered "this exchange" and the user chose the session
 
 
 def resolve_export_path(typed: str, default_name: str, cwd: Path | None = None) -> Path:
-    """Where an export goes: a typed file, a typed folder (default name inside), or the cwd."""
-    base = cwd or Path.cwd()
+    """Where an export goes: a typed file, a typed folder (default name inside), or ``cwd``
+    (the exports folder unless given)."""
+    base = cwd or _exports_dir()
     typed = typed.strip()
     if not typed:
         return (base / default_name).resolve()
@@ -81,8 +83,14 @@ def resolve_export_path(typed: str, default_name: str, cwd: Path | None = None) 
     return path.resolve()
 
 
+def _exports_dir() -> Path:
+    from workbench.config import exports_dir
+
+    return exports_dir()
+
+
 class ExportDialog(ModalScreen[ExportChoice | None]):
-    """Pick Markdown or JSONL and a path (relative paths are under the current directory)."""
+    """Pick Markdown or JSONL and a path (relative paths are under the exports folder)."""
 
     DEFAULT_CSS = _DIALOG_CSS.format(name="ExportDialog") + """
     ExportDialog RadioSet { width: 100%; layout: horizontal; height: auto; margin: 0 0 1 0; }
@@ -90,20 +98,35 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
-    def __init__(self, what: str, stem: str, *, fmt: str = "md", cwd: Path | None = None) -> None:
+    def __init__(self, what: str, stem: str, *, fmt: str = "md", cwd: Path | None = None,
+                 session: tuple[str, str] | None = None) -> None:
+        """``session`` = (what, stem) of the whole session, offered beside one exchange."""
         super().__init__()
-        self.what = what
-        self.stem = stem
+        self.scopes = {"exchange": (what, stem)}
+        if session is not None:
+            self.scopes["session"] = session
+        self.scope = "exchange"
         self.fmt = fmt
-        self.cwd = cwd or Path.cwd()
-        self._path_edited = False
+        self.cwd = cwd or _exports_dir()
+
+    @property
+    def what(self) -> str:
+        return self.scopes[self.scope][0]
+
+    @property
+    def stem(self) -> str:
+        return self.scopes[self.scope][1]
 
     def _default_name(self) -> str:
         return f"{self.stem}.{self.fmt}"
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Export {self.what}", classes="dialog-title")
+            yield Static(f"Export {self.what}", classes="dialog-title", id="export-title")
+            if len(self.scopes) > 1:
+                with RadioSet(id="export-scope"):
+                    yield RadioButton("this exchange", value=True, id="export-scope-exchange")
+                    yield RadioButton("the whole session", id="export-scope-session")
             with RadioSet(id="export-format"):
                 for fmt, label in FORMATS.items():
                     yield RadioButton(label, value=fmt == self.fmt, id=f"export-{fmt}")
@@ -118,9 +141,15 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
-        new_fmt = (event.pressed.id or "export-md").removeprefix("export-")
         path_input = self.query_one("#export-path", Input)
         old_default = self._default_name()
+        if event.radio_set.id == "export-scope":
+            self.scope = (event.pressed.id or "").removeprefix("export-scope-") or "exchange"
+            self.query_one("#export-title", Static).update(f"Export {self.what}")
+            if path_input.value in ("", old_default):
+                path_input.value = self._default_name()
+            return
+        new_fmt = (event.pressed.id or "export-md").removeprefix("export-")
         self.fmt = new_fmt
         # Follow the format in the file name unless the user typed a name of their own.
         if path_input.value in ("", old_default):
@@ -149,9 +178,15 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
             self.notify(f"{path} already exists: type another file name", severity="error")
             return
         if not path.parent.is_dir():
-            self.notify(f"folder {path.parent} does not exist", severity="error")
-            return
-        self.dismiss(ExportChoice(self.fmt, path))
+            if path.parent != self.cwd:
+                self.notify(f"folder {path.parent} does not exist", severity="error")
+                return
+            try:  # the default exports folder is made on first use
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                self.notify(f"cannot create {path.parent}: {exc.strerror or exc}", severity="error")
+                return
+        self.dismiss(ExportChoice(self.fmt, path, whole_session=self.scope == "session"))
 
 
 def write_export(db_path: Path | str, session_id: int, choice: ExportChoice, exchange_id: int | None = None) -> Path:
@@ -173,17 +208,26 @@ def write_export(db_path: Path | str, session_id: int, choice: ExportChoice, exc
 
 
 def start_export(screen: Screen, session_id: int, exchange_id: int | None = None) -> None:
-    """Ask for format and path, then write the file in a thread and say where it went."""
-    what = f"exchange {exchange_id} of session {session_id}" if exchange_id else f"session {session_id}"
-    stem = f"session-{session_id}-exchange-{exchange_id}" if exchange_id else f"session-{session_id}"
+    """Ask for scope, format and path, then write the file in a thread and say where it went.
+
+    With an exchange, the dialog also offers its whole session.
+    """
+    session = (f"session {session_id}", f"session-{session_id}")
     app: Any = screen.app
+    if exchange_id:
+        dialog = ExportDialog(f"exchange {exchange_id} of session {session_id}",
+                              f"session-{session_id}-exchange-{exchange_id}", session=session)
+    else:
+        dialog = ExportDialog(*session)
 
     def chosen(choice: ExportChoice | None) -> None:
         if choice is not None:
-            screen.run_worker(partial(_export_job, app, app.db_path, session_id, choice, exchange_id, what),
+            one = None if choice.whole_session else exchange_id
+            what = f"exchange {one} of session {session_id}" if one else f"session {session_id}"
+            screen.run_worker(partial(_export_job, app, app.db_path, session_id, choice, one, what),
                               thread=True, group="export", name=f"export {what}", exit_on_error=False)
 
-    app.push_screen(ExportDialog(what, stem), chosen)
+    app.push_screen(dialog, chosen)
 
 
 def _export_job(app: Any, db_path: Path, session_id: int, choice: ExportChoice, exchange_id: int | None,

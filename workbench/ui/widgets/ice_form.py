@@ -42,11 +42,12 @@ class ICERunForm(Vertical):
     DEFAULT_CSS = """
     ICERunForm { height: auto; padding: 0 1; }
     ICERunForm Horizontal { height: auto; }
-    ICERunForm .field { width: 2fr; height: auto; }
+    ICERunForm .field { width: 2fr; height: auto; padding-right: 1; }
     ICERunForm .field.target { width: 3fr; }  /* model names are long; judge and helper often short */
-    ICERunForm .narrow { width: 14; height: auto; }
+    ICERunForm .narrow { width: 12; height: auto; padding-right: 1; }
     ICERunForm Label { color: $text-muted; }
-    ICERunForm Button { margin: 1 0 0 1; min-width: 10; }
+    ICERunForm Button { margin: 1 0 0 1; min-width: 8; }
+    ICERunForm .gap { width: 1; }
     """
 
     def __init__(self, models: list[str], **kwargs) -> None:
@@ -58,32 +59,32 @@ class ICERunForm(Vertical):
         with Horizontal():
             with Vertical(classes="field target"):
                 yield Label("target")
-                yield Select(models, id="ice-target", allow_blank=False)
+                yield Select(models, id="ice-target", allow_blank=False, compact=True)
             with Vertical(classes="field"):
                 yield Label("judge")
                 yield Select([("rule (no model)", RULE), *models], id="ice-judge", allow_blank=False,
-                             value=RULE)
+                             value=RULE, compact=True)
             with Vertical(classes="field"):
                 yield Label("helper (fuzzing)")
                 yield Select([("none (seeds only)", NO_HELPER), *models], id="ice-helper",
-                             allow_blank=False, value=NO_HELPER)
+                             allow_blank=False, value=NO_HELPER, compact=True)
         # Numbers and buttons on a row of their own: in one row, an 80-120 column terminal left
         # the model pickers a dozen columns wide and model names wrapped over six lines.
         with Horizontal():
             with Vertical(classes="narrow"):
                 yield Label("budget")
-                yield Input("40", id="ice-budget", type="integer")
+                yield Input("40", id="ice-budget", type="integer", compact=True)
             with Vertical(classes="narrow"):
                 yield Label("questions")
-                yield Input("", id="ice-questions", type="integer", placeholder="all")
+                yield Input("", id="ice-questions", type="integer", placeholder="all", compact=True)
             with Vertical(classes="narrow"):
                 yield Label("templates")
-                yield Input("", id="ice-templates", type="integer", placeholder="all")
+                yield Input("", id="ice-templates", type="integer", placeholder="all", compact=True)
             with Vertical(classes="narrow"):
                 yield Label("max tokens")
-                yield Input("128", id="ice-max-tokens", type="integer", placeholder="default")
-            yield Button("Start", id="ice-start", variant="primary")
-            yield Button("Stop", id="ice-stop", variant="error", disabled=True)
+                yield Input("128", id="ice-max-tokens", type="integer", placeholder="default", compact=True)
+            yield Button("Start", id="ice-start", variant="primary", compact=True)
+            yield Button("Stop", id="ice-stop", variant="error", disabled=True, compact=True)
 
     def values(self) -> ICEFormValues:
         """What the form says; ValueError with a readable message when a field is wrong."""

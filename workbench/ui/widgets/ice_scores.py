@@ -12,22 +12,37 @@ from workbench.ui.hints import bound_key, with_resume_key
 BAR_WIDTH = 20
 
 
+def _cell(x: float, width: int) -> int:
+    return min(width - 1, max(0, int(x * width)))
+
+
 def _bar(value: float, lo: float, hi: float, width: int = BAR_WIDTH) -> Text:
-    """A share as a bar, with its interval shaded: ████▓▓░░░░."""
+    """A share on a 0–1 scale: ``●`` is the score, ``├──┤`` its 95% interval, ``·`` the rest.
+
+    A filled bar would read the interval of 0/12 (0 to 0.24) as a score of a quarter, so
+    the score is one marker and the interval a bracket around it.
+    """
+    score, left, right = _cell(value, width), _cell(lo, width), _cell(hi, width)
     out = Text()
     for i in range(width):
-        x = (i + 0.5) / width
-        if x <= value:
-            out.append("█", style="bold")
-        elif lo <= x <= hi:
-            out.append("▓", style="dim")
+        if i == score:
+            out.append("●", style="bold")
+        elif i == left:
+            out.append("├", style="cyan")
+        elif i == right:
+            out.append("┤", style="cyan")
+        elif left < i < right:
+            out.append("─", style="cyan")
         else:
-            out.append("░", style="dim")
+            out.append("·", style="dim")
     return out
 
 
+LEGEND = Text.assemble(("●", "bold"), " score  ", ("├─┤", "cyan"), " 95% interval  (0 to 1)")
+
+
 def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = None,
-                  start_key: str = "ctrl+s", resume_key: str = "ctrl+e") -> Text:
+                  start_key: str = "ctrl+s", resume_key: str = "ctrl+r") -> Text:
     text = Text()
     if not summary:
         text.append("No run yet. Pick a target, a judge and a helper (or none), set the budget, "
@@ -35,10 +50,7 @@ def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = 
         return text
     status = (live or {}).get("status") or summary.get("status")
     text.append(f"run {summary['run_id']}", style="bold")
-    text.append(f" · {summary.get('target')} · judge {summary.get('judge')} · {status}")
-    if live and live.get("total"):
-        text.append(f" · {live.get('done', 0)}/{live['total']} answered")
-    text.append("\n")
+    text.append(f" · {summary.get('target')} · judge {summary.get('judge')} · {status}\n")
     if summary.get("fact"):
         text.append(f"fact: {summary['fact']}\n", style="dim")
     n = summary.get("n", 0)
@@ -48,7 +60,9 @@ def render_scores(summary: dict[str, Any] | None, live: dict[str, Any] | None = 
         text.append(f"{name:<7}", style="bold")
         text.append(f"{value:6.3f}  ({summary.get(f'{name}_count', 0)}/{n})  ")
         text.append_text(_bar(value, lo, hi))
-        text.append(f"  95% CI {lo:.3f}–{hi:.3f}\n")
+        text.append(f"  {lo:.2f}–{hi:.2f}\n")
+    text.append_text(LEGEND)
+    text.append("\n")
     adj = summary.get("human_adjusted") or {}
     text.append(f"needs review {summary.get('needs_review', 0)} · reviewed by hand "
                 f"{summary.get('reviewed', 0)}", style="dim")
@@ -73,4 +87,4 @@ class ICEScores(Static):
     def show(self, summary: dict[str, Any] | None, live: dict[str, Any] | None = None) -> None:
         self.summary = summary
         self.update(render_scores(summary, live, start_key=bound_key(self.app, "ice.start", "ctrl+s"),
-                                  resume_key=bound_key(self.app, "ice.resume", "ctrl+e")))
+                                  resume_key=bound_key(self.app, "ice.resume", "ctrl+r")))

@@ -49,7 +49,7 @@ class JobHeader(Static):
         elif snap.status == "failed":
             line2.append(f"failed: {job.error}", style="red")
         elif snap.status == "interrupted":
-            key = bound_key(self.app, "job.resume", "r")
+            key = bound_key(self.app, "job.resume", "ctrl+r")
             line2.append(f"the worker is gone (killed or crashed): press {key} to resume from the last "
                          "finished round", style="red")
         else:
