@@ -1,12 +1,14 @@
 """A run's progress on one line: a bar, done/total, the rate and an ETA from what finished.
 
-The ETA comes from the items that finished since this widget first saw the run going (a
-resumed run's stored items do not count as speed), and says "estimating" until a few have.
+The rate is measured from the first item that finished while this widget watched: the wait
+before it (a model loading, a resumed run's stored items) is not speed. The ETA says
+"estimating" until a few more have finished.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -45,11 +47,14 @@ class RunProgress(Horizontal):
     RunProgress #run-progress-text { width: 1fr; padding: 0 0 0 1; color: $text-muted; }
     """
 
-    def __init__(self, unit: str = "answered", **kwargs) -> None:
+    def __init__(self, unit: str = "answered", *, clock: Callable[[], float] = time.monotonic,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.unit = unit
-        self._t0: float | None = None
-        self._done0 = 0
+        self.clock = clock
+        self._t0: float | None = None  # when the first watched item finished
+        self._done0 = 0  # items done at that moment
+        self._seen: int | None = None  # items done when watching began
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -57,10 +62,10 @@ class RunProgress(Horizontal):
         yield Static("", id="run-progress-text", markup=False)
 
     def rate(self, done: int, now: float | None = None) -> float | None:
-        """Items per second since the run was first seen going; None until it can be told."""
+        """Items per second since the first item seen finishing; None until it can be told."""
         if self._t0 is None:
             return None
-        elapsed = (now if now is not None else time.monotonic()) - self._t0
+        elapsed = (now if now is not None else self.clock()) - self._t0
         finished = done - self._done0
         if finished < MIN_ITEMS_FOR_ETA or elapsed < MIN_SECONDS_FOR_ETA:
             return None
@@ -68,17 +73,19 @@ class RunProgress(Horizontal):
 
     def show(self, done: int, total: int, *, running: bool) -> None:
         self.add_class("-shown")
-        if running and not self.running:
-            self._t0, self._done0 = time.monotonic(), done
-        self.running = running
         if not running:
-            self._t0 = None
+            self._t0, self._seen = None, None
+        elif self._seen is None:
+            self._seen = done  # what was already done when we started watching
+        elif self._t0 is None and done > self._seen:
+            self._t0, self._done0 = self.clock(), done
+        self.running = running
         self.query_one(ProgressBar).update(total=max(total, 1), progress=min(done, max(total, 1)))
         self.query_one("#run-progress-text", Static).update(
             progress_text(done, total, self.rate(done), self.unit, running=running))
 
     def clear(self) -> None:
         self.remove_class("-shown")
-        self.running, self._t0 = False, None
+        self.running, self._t0, self._seen = False, None, None
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.query_one("#run-progress-text", Static).update("")
