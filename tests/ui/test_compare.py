@@ -34,11 +34,11 @@ async def open_compare(app: WorkbenchApp, pilot, *, embeddings: bool = False):
 
 
 async def pick_model(pilot, screen, column: int, query: str) -> None:
-    """Select a column with its number key (from a column), open the picker with ctrl+o, type, enter."""
+    """Select a column with its number key (from a column), open the picker with ctrl+k, type, enter."""
     await pilot.click(f"#{screen.columns[0].id} .col-body")
     await pilot.press(str(column))
     assert screen.selected == column - 1
-    await pilot.press("ctrl+o")
+    await pilot.press("ctrl+k")
     await pilot.pause()
     await pilot.press(*query)
     await pilot.pause()
@@ -121,7 +121,7 @@ async def test_local_model_and_server_model_side_by_side(server, db_file):
     assert all(r.status == "ok" for r in exchange.responses)
 
 
-async def test_escape_cancels_and_keeps_partial_answers(server, db_file):
+async def test_stop_from_the_prompt_box_keeps_partial_answers(server, db_file):
     server.default = Behavior(text=LONG_ANSWER, chunk_delay_s=0.05)
     app, notes = make_app(db_file, server.url)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -131,7 +131,8 @@ async def test_escape_cancels_and_keeps_partial_answers(server, db_file):
         await type_prompt(pilot, "Count slowly")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: all(len(c.text.split()) >= 3 for c in screen.columns), 20, "first words")
-        await pilot.press("escape")
+        assert screen.query_one("#prompt").has_focus
+        await pilot.press("ctrl+x")
         await wait_for(pilot, lambda: not screen.running, 10, "cancel")
         texts = {c.model: c.text for c in screen.columns}
         for column in screen.columns:
@@ -198,18 +199,17 @@ async def test_regenerate_copy_new_session_and_diff(server, db_file):
                        10, "similarity after adding a column")
         scores = {(a, b): lex for a, b, lex, _ in screen.strip.pair_scores()}
         assert scores[("1", "2")] is not None and scores[("1", "3")] is None
-        await pilot.click(f"#{screen.columns[2].id} .col-body")
-        await pilot.press("x")
+        await pilot.press("ctrl+w")  # the new column is the selected one
         await wait_for(pilot, lambda: len(screen.columns) == 2 and screen.strip.lexical is not None,
                        10, "similarity after removing the column")
         assert [(a, b) for a, b, *_ in screen.strip.pair_scores()] == [("1", "2")]
 
-        # Copy: from a column (not the editor) `y` copies the selected column.
-        await pilot.click(f"#{screen.columns[1].id} .col-body")
-        await pilot.press("y")
+        # Copy and diff work from inside the prompt box: no tabbing to a column first.
+        await pilot.click("#prompt")
+        await pilot.press("alt+2", "ctrl+y")
         assert app.clipboard == "A different answer entirely."
 
-        await pilot.press("d")
+        await pilot.press("ctrl+d")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "DiffScreen", 5, "diff screen")
         diff = app.screen
         assert {diff.left, diff.right} == {0, 1}
@@ -220,7 +220,10 @@ async def test_regenerate_copy_new_session_and_diff(server, db_file):
         await pilot.press("ctrl+n")
         assert screen.session_id is None and all(not c.text for c in screen.columns)
         await pilot.click("#prompt")
-        await pilot.press("ctrl+s")  # the prompt is still in the editor
+        assert screen.query_one("#prompt").text == ""  # sending cleared it
+        await pilot.press("up")  # the last prompt comes back
+        assert screen.query_one("#prompt").text == "First question"
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not screen.running and screen.session_id is not None, 20, "new session")
         assert screen.session_id != first_session
 
@@ -239,19 +242,17 @@ async def test_user_mistakes_get_one_line_errors(server, db_file):
         await pilot.press("ctrl+s")
         assert "type a prompt first" in notes.errors()[-1]
 
-        await pilot.click(f"#{screen.columns[0].id} .col-body")
-        await pilot.press("x")
+        await pilot.press("ctrl+w")
         assert "at least 2 columns" in notes.errors()[-1]
         await pilot.press("ctrl+t", "ctrl+t")
         assert len(screen.columns) == 4 and screen.selected == 3
         assert screen.columns[3].model == screen.columns[0].model  # same model, ready for new params
         await pilot.press("ctrl+t")
         assert "at most 4 columns" in notes.errors()[-1]
-        await pilot.click(f"#{screen.columns[3].id} .col-body")
-        await pilot.press("x")
+        await pilot.press("ctrl+w")
         assert len(screen.columns) == 3 and [c.index for c in screen.columns] == [1, 2, 3]
 
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+k")
         await pilot.press(*"zzzz", "enter")
         assert "unknown model 'zzzz'" in notes.errors()[-1]
         assert type(app.screen).__name__ == "ModelPickerScreen"  # still open: nothing lost
@@ -322,7 +323,7 @@ async def test_streaming_appends_fragments_and_coalesces():
 
 
 async def test_history_finds_the_answer_by_a_word_and_exports_it(server, db_file, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBENCH_EXPORTS", str(tmp_path))
     server.default = Behavior(text=ANSWER)
     app, notes = make_app(db_file, server.url)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -343,7 +344,7 @@ async def test_history_finds_the_answer_by_a_word_and_exports_it(server, db_file
                        10, "search results")
         assert list(history.exchanges) == [exchange_id]
         await pilot.press("enter")  # from the search box: jump to the results
-        await pilot.press("e")
+        await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ExportDialog", 5, "export dialog")
         await pilot.press("enter")
         expected = tmp_path / f"session-{session_id}-exchange-{exchange_id}.md"
@@ -382,3 +383,60 @@ async def test_full_collections_are_deferred_only_while_streaming(server, db_fil
     while gc.get_threshold() != before and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert gc.get_threshold() == before and compare_gc.active() == 0
+
+
+async def test_prompt_history_clear_key_and_session_totals(server, db_file):
+    server.default = Behavior(text=ANSWER)
+    app, notes = make_app(db_file, server.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compare(app, pilot)
+        for column, model in zip(screen.columns, ("echo", "echo-b")):
+            column.set_model(model)
+        for prompt in ("First prompt", "Second prompt"):
+            await type_prompt(pilot, prompt)
+            await send_and_wait_started(pilot, screen, notes)
+            await wait_for(pilot, lambda: not screen.running, 20, "answers")
+        box = screen.query_one("#prompt")
+        assert box.text == ""
+        line = str(screen.query_one("#session-line").render())
+        usage = screen.usage
+        assert usage.exchanges == 2 and usage.answers == 4 and usage.tokens > 0
+        assert f"{usage.tokens:,} tokens" in line and "2 sent" in line
+
+        # Up on the first line steps back; down past the newest brings the draft back.
+        await pilot.press(*"draft")
+        await pilot.press("home", "up")
+        assert box.text == "Second prompt"
+        await pilot.press("up")
+        assert box.text == "First prompt"
+        await pilot.press("down", "down")
+        assert box.text == "draft"
+        await pilot.press("ctrl+u")
+        assert box.text == ""
+
+    # A new app finds the prompts in the store; the palette's picker loads one.
+    app, notes = make_app(db_file, server.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compare(app, pilot)
+        box = screen.query_one("#prompt")
+        await wait_for(pilot, lambda: box.prompts == ["First prompt", "Second prompt"], 10, "history")
+        screen.action_pick_prompt()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ModelPickerScreen", 5, "prompt picker")
+        await pilot.press(*"first", "enter")
+        await wait_for(pilot, lambda: app.screen is screen, 5, "picker closed")
+        assert box.text == "First prompt"
+
+
+async def test_default_columns_skip_models_whose_key_is_missing(db_file, monkeypatch):
+    from workbench.config import ModelSpec, WorkbenchConfig
+
+    monkeypatch.delenv("NO_SUCH_KEY_FOR_TESTS", raising=False)
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    app.config = WorkbenchConfig(models={
+        "cloud": ModelSpec(name="cloud", model="openai/gpt-4o-mini", api_key_env="NO_SUCH_KEY_FOR_TESTS"),
+        LOCAL_MODEL: ModelSpec(name=LOCAL_MODEL, model=LOCAL_MODEL, builtin=True),
+        "server": ModelSpec(name="server", model="openai/echo", api_base="http://127.0.0.1:9"),
+    }, author="tester", path=Path("/nonexistent/models.toml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_compare(app, pilot)
+        assert [c.model for c in screen.columns] == [LOCAL_MODEL, "server"]

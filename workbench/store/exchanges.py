@@ -163,6 +163,32 @@ def search_exchanges(db: Database, query: str, limit: int = 100) -> list[Exchang
     return exchanges
 
 
+@dataclass(frozen=True)
+class SessionUsage:
+    exchanges: int
+    answers: int
+    tokens: int  # prompt + completion, as the providers reported them
+    cost_usd: float
+
+
+def session_usage(db: Database, session_id: int) -> SessionUsage:
+    """What a session has spent so far: exchanges, answers, tokens and cost."""
+    row = next(db.query(
+        """select count(distinct e.id) as exchanges, count(r.id) as answers,
+                  coalesce(sum(coalesce(r.prompt_tokens, 0) + coalesce(r.completion_tokens, 0)), 0) as tokens,
+                  coalesce(sum(r.cost_usd), 0.0) as cost_usd
+           from exchanges e left join responses r on r.exchange_id = e.id
+           where e.session_id = ?""", [session_id]))
+    return SessionUsage(int(row["exchanges"]), int(row["answers"]), int(row["tokens"]), float(row["cost_usd"]))
+
+
+def recent_prompts(db: Database, limit: int = 200) -> list[str]:
+    """Distinct prompts of stored exchanges, most recently used first (Compare's history)."""
+    return [r["prompt"] for r in db.query(
+        "select prompt from exchanges where trim(prompt) != '' group by prompt order by max(id) desc limit ?",
+        [limit])]
+
+
 def delete_exchange(db: Database, exchange_id: int) -> bool:
     with db.atomic():
         rids = [r["id"] for r in db.query("select id from responses where exchange_id = ?", [exchange_id])]

@@ -3,7 +3,8 @@
 Streams run as async workers on the app's loop (the gateway is asyncio), so their delta
 callbacks may touch the columns directly; litellm's first import and the similarity scores
 run in threads. The first send opens a ``compare`` session; later sends add exchanges to it
-until ctrl+n starts a new one.
+until ctrl+n starts a new one. Sending clears the prompt box; up on its first line brings
+earlier prompts back (from the store, so they survive restarts).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 from typing import Any
 
 from textual.actions import SkipAction
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,7 +21,9 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from workbench.models.types import Response
 from workbench.ui.hints import bound_key
+from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets import compare_gc
+from workbench.ui.widgets.prompt_editor import PromptEditor
 from workbench.ui.widgets.response_column import ParamError, ResponseColumn
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 from workbench.ui.widgets.similarity_strip import SimilarityStrip
@@ -51,31 +55,44 @@ class CompareScreen(WorkbenchScreen):
     CompareScreen #session-line { height: 1; color: $text-muted; padding: 0 1; }
     CompareScreen #columns { height: 1fr; }
     """
+    # Every key works from inside the prompt box (priority), which has the focus most of the time.
     BINDINGS = [
-        Binding("ctrl+s", "send", "Send", priority=True, id="compare.send"),
+        action_binding("start", "send", "Send", id="compare.send"),
         Binding("ctrl+enter", "send", "Send", show=False, priority=True, id="compare.send_enter"),
-        Binding("escape", "cancel", "Cancel", priority=True, id="compare.cancel"),
-        Binding("ctrl+r", "regenerate", "Regenerate", priority=True, id="compare.regenerate"),
-        Binding("ctrl+o", "pick_model", "Model", priority=True, id="compare.pick_model"),
-        Binding("ctrl+t", "add_column", "Add column", priority=True, id="compare.add_column"),
-        Binding("ctrl+l", "next_column", "Next column", priority=True, id="compare.next_column"),
-        Binding("ctrl+n", "new_session", "New session", priority=True, id="compare.new_session"),
-        Binding("y", "copy", "Copy", id="compare.copy"),
-        Binding("d", "diff", "Diff", id="compare.diff"),
-        Binding("x", "remove_column", "Remove column", id="compare.remove_column"),
+        action_binding("stop", "cancel", "Stop", id="compare.cancel"),
+        Binding("escape", "cancel", "Stop", show=False, priority=True, id="compare.cancel_escape"),
+        action_binding("resume", "regenerate", "Regenerate", show=False, id="compare.regenerate"),
+        action_binding("pick_model", "pick_model", "Model", id="compare.pick_model"),
+        action_binding("diff", "diff", "Diff", id="compare.diff"),
+        action_binding("copy", "copy", "Copy", id="compare.copy"),
+        action_binding("new", "new_session", "New session", show=False, id="compare.new_session"),
+        action_binding("export", "export", "Export", show=False, id="compare.export"),
+        Binding("ctrl+t", "add_column", "Add column", show=False, priority=True, id="compare.add_column"),
+        Binding("ctrl+w", "remove_column", "Remove column", show=False, priority=True,
+                id="compare.remove_column"),
+        Binding("ctrl+l", "next_column", "Next column", show=False, priority=True, id="compare.next_column"),
+        Binding("ctrl+u", "clear_prompt", "Clear prompt", show=False, priority=True, id="compare.clear"),
+        # alt+N from anywhere; a bare digit where it cannot be typed (a column has the focus).
+        *[Binding(f"alt+{n}", f"select_column({n - 1})", f"Column {n}", show=False, priority=True,
+                  id=f"compare.select_alt_{n}") for n in range(1, MAX_COLUMNS + 1)],
         *[Binding(str(n), f"select_column({n - 1})", f"Column {n}", show=False, id=f"compare.select_{n}")
           for n in range(1, MAX_COLUMNS + 1)],
     ]
     PALETTE_ACTIONS = (
-        ("Compare: send", "send the prompt to every column (ctrl+s)", "send"),
-        ("Compare: cancel streams", "stop every running answer, keep what arrived (escape)", "cancel"),
-        ("Compare: regenerate column", "ask the selected column's model again (ctrl+r)", "regenerate"),
-        ("Compare: pick model", "choose the selected column's model (ctrl+o)", "pick_model"),
-        ("Compare: add column", "add a column, up to four (ctrl+t)", "add_column"),
-        ("Compare: remove column", "remove the selected column (x)", "remove_column"),
-        ("Compare: copy column", "copy the selected column's answer (y)", "copy"),
-        ("Compare: diff columns", "word-level diff of two columns (d)", "diff"),
-        ("Compare: new session", "the next send starts a new session (ctrl+n)", "new_session"),
+        ("Compare: send", "send the prompt to every column", "send"),
+        ("Compare: stop streams", "stop every running answer, keep what arrived", "cancel"),
+        ("Compare: regenerate column", "ask the selected column's model again", "regenerate"),
+        ("Compare: pick model", "choose the selected column's model", "pick_model"),
+        ("Compare: add column", "add a column, up to four", "add_column"),
+        ("Compare: remove column", "remove the selected column", "remove_column"),
+        ("Compare: next column", "select the next column", "next_column"),
+        ("Compare: copy column", "copy the selected column's answer", "copy"),
+        ("Compare: diff columns", "word-level diff of two columns", "diff"),
+        ("Compare: clear prompt", "empty the prompt box", "clear_prompt"),
+        ("Compare: pick a past prompt", "every prompt you sent, newest first (up in the box steps back)",
+         "pick_prompt"),
+        ("Compare: export session", "this session to Markdown or JSONL, into the exports folder", "export"),
+        ("Compare: new session", "the next send starts a new session", "new_session"),
     )
 
     def __init__(self, *, embeddings: bool = True) -> None:
@@ -87,6 +104,7 @@ class CompareScreen(WorkbenchScreen):
         self.selected = 0
         self._column_serial = 0
         self._pending_exchange: Any = None
+        self.usage: Any = None  # SessionUsage of the session, re-read after every answer
 
     # -- layout -----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -96,8 +114,9 @@ class CompareScreen(WorkbenchScreen):
                 yield Input(placeholder="system prompt (optional)", id="system", compact=True)
             with Horizontal(classes="compare-row"):
                 yield Label("prompt", classes="compare-label")
-                yield TextArea(id="prompt", soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
-                               placeholder="Ask something… ctrl+s sends (ctrl+enter where the terminal has it)")
+                yield PromptEditor(id="prompt", soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
+                                   placeholder=f"Ask something… {self._key('compare.send', 'start')} sends · "
+                                               "↑ earlier prompts")
         yield Static("", id="session-line")
         with Horizontal(id="columns"):
             for index, model in enumerate(self._default_models(), start=1):
@@ -105,11 +124,16 @@ class CompareScreen(WorkbenchScreen):
         yield SimilarityStrip(embeddings=self.embeddings, id="similarity")
 
     def _default_models(self) -> list[str]:
-        names = list(getattr(self.app.config, "models", {}) or {})
-        if not names:
+        models = getattr(self.app.config, "models", {}) or {}
+        if not models:
             return ["", ""]
+        # Models whose API key is missing would fail on the first send: start with ones that run.
+        names = [n for n, spec in models.items() if spec.key_status() != "missing"] or list(models)
         # Distinct models when there are two; the same model twice invites a sampling comparison.
         return [names[0], names[1] if len(names) > 1 else names[0]]
+
+    def _key(self, binding_id: str, kind: str) -> str:
+        return bound_key(self.app, binding_id, ACTION_KEYS[kind])
 
     def _new_column(self, model: str, index: int, **params: Any) -> ResponseColumn:
         self._column_serial += 1
@@ -119,6 +143,7 @@ class CompareScreen(WorkbenchScreen):
         self._select(0)
         self._update_session_line()
         self.query_one("#prompt", TextArea).focus()
+        self._load_prompt_history()
         if self._pending_exchange is not None:
             exchange, self._pending_exchange = self._pending_exchange, None
             self.run_worker(self.load_exchange(exchange), group="compare-load")
@@ -160,11 +185,69 @@ class CompareScreen(WorkbenchScreen):
             text = f"session {self.session_id}"
             if self.exchange_id is not None:
                 text += f" · exchange {self.exchange_id}"
-            text += f" · {bound_key(self.app, 'compare.new_session', 'ctrl+n')} starts a new session"
+            if self.usage is not None:
+                text += f" · {self.usage.exchanges} sent · {self.usage.tokens:,} tokens"
+                if self.usage.cost_usd:
+                    text += f" · ${self.usage.cost_usd:.4f}"
+            text += f" · {self._key('compare.new_session', 'new')} new session"
         self.query_one("#session-line", Static).update(text)
 
+    def _refresh_usage(self) -> None:
+        from workbench.store.exchanges import session_usage
+
+        if self.session_id is None:
+            self.usage = None
+        else:
+            try:
+                self.usage = session_usage(self.app.db, self.session_id)
+            except Exception:  # the totals are a courtesy: never let them block an answer
+                self.usage = None
+        self._update_session_line()
+
     def _pick_key(self) -> str:
-        return bound_key(self.app, "compare.pick_model", "ctrl+o")
+        return self._key("compare.pick_model", "pick_model")
+
+    def _stop_key(self) -> str:
+        return self._key("compare.cancel", "stop")
+
+    # -- prompt history ---------------------------------------------------------------------
+    @property
+    def prompt_box(self) -> PromptEditor:
+        return self.query_one("#prompt", PromptEditor)
+
+    @work(thread=True, exclusive=True, group="compare-history", exit_on_error=False)
+    def _load_prompt_history(self) -> None:
+        from workbench.store.exchanges import recent_prompts
+
+        db = self.app.open_db()
+        try:
+            prompts = recent_prompts(db)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.prompt_box.set_history, prompts)
+
+    def action_clear_prompt(self) -> None:
+        self.prompt_box.clear()
+        self.prompt_box.focus()
+
+    def action_pick_prompt(self) -> None:
+        from workbench.ui.screens.model_picker import ModelPickerScreen
+
+        history = list(reversed(self.prompt_box.prompts))
+        if not history:
+            self.notify("no earlier prompts yet", severity="warning")
+            return
+        labels = {f"{i}. {' '.join(p.split())[:70]}": p for i, p in enumerate(history, start=1)}
+
+        def chosen(label: str | None) -> None:
+            if label in labels:
+                self.prompt_box.load_text(labels[label])
+                self.prompt_box.move_cursor(self.prompt_box.document.end)
+                self.prompt_box.focus()
+
+        self.app.push_screen(ModelPickerScreen({k: "" for k in labels}, title="Earlier prompts",
+                                               placeholder="type to search your prompts",
+                                               allow_typed=False), chosen)
 
     def _model_problem(self, column: ResponseColumn) -> str | None:
         model = column.model.strip()
@@ -182,11 +265,12 @@ class CompareScreen(WorkbenchScreen):
             self.notify("type a prompt first (the box at the top)", severity="error")
             return
         if self.running:
-            self.notify("answers are still streaming: escape cancels them", severity="warning")
+            self.notify(f"answers are still streaming: {self._stop_key()} stops them", severity="warning")
             return
         columns = self.columns
         if len(columns) < MIN_COLUMNS:
-            self.notify(f"a comparison needs at least {MIN_COLUMNS} columns: ctrl+t adds one", severity="error")
+            add = bound_key(self.app, "compare.add_column", "ctrl+t")
+            self.notify(f"a comparison needs at least {MIN_COLUMNS} columns: {add} adds one", severity="error")
             return
         try:
             params = [c.read_params() for c in columns]
@@ -206,7 +290,10 @@ class CompareScreen(WorkbenchScreen):
             self.notify(f"could not store the exchange: {exc}", severity="error")
             return
         self.exchange_id, self.messages = exchange_id, messages
-        self._update_session_line()
+        # The prompt is sent: clear the box for the next one; up brings this one back.
+        self.prompt_box.remember(prompt)
+        self.prompt_box.clear()
+        self._refresh_usage()
         self.strip.reset()
         for column, column_params in zip(columns, params):
             self._start(column, exchange_id, messages, column_params)
@@ -268,6 +355,7 @@ class CompareScreen(WorkbenchScreen):
 
     def _all_done(self) -> None:
         self._refresh_similarity()
+        self._refresh_usage()
         statuses = [c.response.status for c in self.columns if c.response is not None]
         failed = statuses.count("error")
         if failed:
@@ -282,7 +370,7 @@ class CompareScreen(WorkbenchScreen):
     def action_cancel(self) -> None:
         cancelled = [c.index for c in self.columns if c.cancel()]
         if not cancelled:
-            raise SkipAction()  # nothing running: let escape mean whatever else it means
+            raise SkipAction()  # nothing running: let the key mean whatever else it means
         which = ", ".join(map(str, cancelled))
         self.notify(f"cancelled column{'s' if len(cancelled) > 1 else ''} {which}; partial answers kept")
 
@@ -292,7 +380,8 @@ class CompareScreen(WorkbenchScreen):
             self.notify("send a prompt first: regenerate asks the selected column again", severity="error")
             return
         if column.running:
-            self.notify(f"column {column.index} is still streaming: escape cancels it", severity="warning")
+            self.notify(f"column {column.index} is still streaming: {self._stop_key()} stops it",
+                        severity="warning")
             return
         try:
             params = column.read_params()
@@ -342,7 +431,8 @@ class CompareScreen(WorkbenchScreen):
             return
         column = self.selected_column()
         if column.running:
-            self.notify(f"column {column.index} is still streaming: escape cancels it first", severity="error")
+            self.notify(f"column {column.index} is still streaming: {self._stop_key()} stops it first",
+                        severity="error")
             return
         await column.remove()
         for i, remaining in enumerate(self.columns, start=1):
@@ -394,12 +484,21 @@ class CompareScreen(WorkbenchScreen):
         pairs = [(f"{c.index} · {c.model}", c.text) for c in columns]
         self.app.push_screen(DiffScreen(pairs, left=self.selected, right=self.selected + 1))
 
+    def action_export(self) -> None:
+        from workbench.ui.widgets.compare_dialogs import start_export
+
+        if self.session_id is None:
+            self.notify("nothing to export yet: send a prompt first", severity="warning")
+            return
+        start_export(self, self.session_id)
+
     async def action_new_session(self) -> None:
         if self.running:
-            self.notify("answers are still streaming: escape cancels them first", severity="warning")
+            self.notify(f"answers are still streaming: {self._stop_key()} stops them first", severity="warning")
             return
         self.session_id = self.exchange_id = None
         self.messages = None
+        self.usage = None
         for column in self.columns:
             await column.clear()
         self.strip.reset()
@@ -416,7 +515,7 @@ class CompareScreen(WorkbenchScreen):
 
     async def load_exchange(self, exchange: Any) -> None:
         if self.running:
-            self.notify("answers are still streaming: escape cancels them first", severity="warning")
+            self.notify(f"answers are still streaming: {self._stop_key()} stops them first", severity="warning")
             return
         from workbench.store.exchanges import get_session
 
@@ -443,5 +542,5 @@ class CompareScreen(WorkbenchScreen):
         for column, row in zip(new_columns, responses):
             await column.show_stored(row)
         self._select(0)
-        self._update_session_line()
+        self._refresh_usage()
         self._refresh_similarity()

@@ -60,18 +60,22 @@ class ModelPickerScreen(ModalScreen[str | None]):
         Binding("up", "cursor_up", "Up", show=False, id="picker.up"),
     ]
 
-    def __init__(self, models: dict[str, str], *, current: str | None = None, title: str = "Pick a model") -> None:
-        """``models`` maps configured names to one-line descriptions."""
+    def __init__(self, models: dict[str, str], *, current: str | None = None, title: str = "Pick a model",
+                 placeholder: str = "type to search, or a litellm string like openai/gpt-4o-mini",
+                 allow_typed: bool = True) -> None:
+        """``models`` maps configured names to one-line descriptions. With ``allow_typed`` off it
+        picks from the given names only (Compare's prompt history uses it that way)."""
         super().__init__()
         self.models = models
         self.current = current
         self.title_text = title
+        self.placeholder = placeholder
+        self.allow_typed = allow_typed
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, id="picker-title")
-            yield Input(placeholder="type to search, or a litellm string like openai/gpt-4o-mini",
-                        id="picker-query")
+            yield Input(placeholder=self.placeholder, id="picker-query")
             yield OptionList(id="picker-options")
             yield Static("enter picks · ↑↓ move · esc closes", id="picker-help")
 
@@ -88,7 +92,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         ranked = rank_models(query, self.models, self.models)
         items: list[Option] = []
         typed = query.strip()
-        if typed and typed not in self.models and looks_like_litellm_string(typed):
+        if self.allow_typed and typed and typed not in self.models and looks_like_litellm_string(typed):
             items.append(Option(f"use [b]{_escape(typed)}[/b] (litellm model string)", id=TYPED_PREFIX + typed))
         for name in ranked:
             mark = " [dim](current)[/dim]" if name == self.current else ""
@@ -120,6 +124,8 @@ class ModelPickerScreen(ModalScreen[str | None]):
         typed = event.value.strip()
         if not typed:
             self.notify("type a model name", severity="error")
+        elif not self.allow_typed:
+            self.notify(f"nothing matches {typed!r}", severity="warning")
         else:
             self.notify(f"unknown model {typed!r}: pick a configured model or type a litellm string "
                         "such as openai/gpt-4o-mini", severity="error")

@@ -122,7 +122,7 @@ class ResponseColumn(Vertical):
         yield Static("", classes="col-error", markup=False)
 
     def _title_text(self) -> str:
-        return f"{self.index} · {self.model or '(no model: ctrl+o)'}"
+        return f"{self.index} · {self.model or '(no model: ctrl+k)'}"
 
     @property
     def markdown(self) -> StreamingMarkdown:
