@@ -159,6 +159,9 @@ def cmd_run(ctx: Context) -> int:
     except KeyboardInterrupt:
         print(f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` continues it",
               file=sys.stderr)
+        if args.json:
+            print_json({"error": "interrupted", "kind": "interrupted", "run_id": run_id,
+                        "resume": f"workbench rse run --resume {run_id}", "status": 130})
         return 130
     report = rse.run_report(db, run_id)
     if args.json:
