@@ -200,12 +200,13 @@ def test_matrix_on_part_of_a_set_with_progress(tmp_path, capsys, db_file):
     code, out, err = run_cli(capsys, *argv, "--json")
     result = one_json_object(out)
     assert code == 0, err
-    assert result["prompts"] == 1 and result["limit"] == 1 and result["sent"] + result["reused"] == 2
+    assert result["prompts"] == 1 and result["set_prompts"] == 34 and result["limit"] == 1
+    assert result["sent"] + result["reused"] == 2
     assert result["matrix"][0][1] == pytest.approx(1.0)  # greedy: the same answer twice
     assert "2 models x the first 1 of 34 prompts of arena = 2 answers" in err
     assert "[1/2]" in err and "[2/2]" in err and "arena-001" in err and "arena-002" not in err
     code, out, err = run_cli(capsys, *argv, "--quiet")
-    assert code == 0 and err == "" and "lexical similarity on arena (1 prompts; 0 asked, 2 reused)" in out
+    assert code == 0 and err == "" and "lexical similarity on arena (1 of 34 prompts; 0 asked, 2 reused)" in out
 
 
 TIMING_SCRIPT = """

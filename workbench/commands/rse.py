@@ -315,7 +315,7 @@ def _matrix_progress(stage: str, done: int, total: int, detail: dict[str, Any] |
     """The plan, then one stderr line per answer and judge call."""
     d = detail or {}
     if stage == "plan":
-        part = f"the first {d['prompts']} of {d['of']} prompts" if d.get("limit") is not None else f"{d['prompts']} prompts"
+        part = f"the first {d['prompts']} of {d['of']} prompts" if d["prompts"] < d["of"] else f"{d['prompts']} prompts"
         line = (f"workbench: RSE matrix: {d['models']} models x {part} of {d['set']} = {total} answers "
                 "(stored ones are reused)")
     elif stage == "answers":
@@ -333,7 +333,9 @@ def _matrix_progress(stage: str, done: int, total: int, detail: dict[str, Any] |
 def render_matrix(result: dict[str, Any]) -> str:
     models = result["models"]
     width = max(len(m) for m in models)
-    lines = [f"{result['metric']} similarity on {result['set']} ({result['prompts']} prompts; "
+    of = result.get("set_prompts")
+    count = f"{result['prompts']} of {of}" if of is not None and of != result["prompts"] else f"{result['prompts']}"
+    lines = [f"{result['metric']} similarity on {result['set']} ({count} prompts; "
              f"{result['sent']} asked, {result['reused']} reused)"]
     lines.append(" " * (width + 2) + "  ".join(f"{i + 1:>6}" for i in range(len(models))))
     for i, (m, row) in enumerate(zip(models, result["matrix"])):

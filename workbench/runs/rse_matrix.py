@@ -81,7 +81,7 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
     done = 0
     if on_progress:
         on_progress("plan", 0, total, {"models": len(models), "prompts": len(prompts),
-                                       "of": len(prompt_set.items) if limit is not None else len(prompts),
+                                       "of": len(prompt_set.items),
                                        "set": prompt_set.name, "limit": limit})
 
     async def answer(model: str, prompt: Any) -> None:
@@ -132,7 +132,8 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
         await responder.close()
     result = homogenization_matrix(responses, metric=metric, embeddings=embeddings, judge_scores=judge_scores,
                                    models=models)
-    result.update({"set": prompt_set.name, "prompts": len(prompts), "limit": limit, "params": params,
+    result.update({"set": prompt_set.name, "prompts": len(prompts), "set_prompts": len(prompt_set.items),
+                   "limit": limit, "params": params,
                    "judge": judge or NO_JUDGE, "session_id": session_id, "sent": responder.sent,
                    "reused": responder.reused, "errors": errors})
     return result
