@@ -98,6 +98,15 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=None, default=str))
 
 
+def interrupted(ctx: Context, message: str, **fields: Any) -> int:
+    """Ctrl-C during a command: say how to continue on stderr, and with --json on stdout too."""
+    print(message, file=sys.stderr)
+    if getattr(ctx.args, "json", False):
+        print_json({"error": "interrupted", "kind": "interrupted", "message": message.strip(), **fields,
+                    "status": 130})
+    return 130
+
+
 # -- models ---------------------------------------------------------------------------------
 def cmd_models(ctx: Context) -> int:
     models = [spec.public_dict() for spec in ctx.config.models.values()]

@@ -145,7 +145,8 @@ def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
         if path:
             raise ConfigError(f"config file {cfg_path} does not exist: create it or drop --config", path=cfg_path)
         if os.environ.get("WORKBENCH_CONFIG"):
-            raise ConfigError(f"config file {cfg_path} does not exist: create it or unset WORKBENCH_CONFIG", path=cfg_path)
+            raise ConfigError(f"config file {cfg_path} does not exist: create it or unset WORKBENCH_CONFIG",
+                              path=cfg_path)
         return WorkbenchConfig(models=models, author=author, path=cfg_path)
     try:
         text = cfg_path.read_text(encoding="utf-8")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -187,6 +189,38 @@ def test_usage_errors_with_json(capsys):
     assert "--model" in obj["error"] and obj["usage"].startswith("usage: workbench rse matrix")
     code, out, _ = run_cli(capsys, "rse", "runs", "--bogus", "--json")
     assert code == 2 and "--bogus" in one_json_object(out)["error"]
+
+
+def test_ctrl_c_with_json_answers_an_object_saying_how_to_continue(tmp_path, server, db_file):
+    from workbench.devtools.openai_server import Behavior
+    from workbench.store import open_db
+
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    server.default = Behavior(text="Slow but steady answer.", latency_s=0.4)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "rse", "run", "--db", str(db_file), "--config", str(cfg),
+         "--reference", "echo", "--target", "echo", "--limit", "8", "--concurrency", "1", "--fresh", "--json"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        answered = 0
+        while time.time() < deadline and answered < 1 and proc.poll() is None:
+            time.sleep(0.3)
+            try:
+                answered = open_db(db_file).execute(
+                    "select count(*) from run_items where status = 'answered'").fetchone()[0]
+            except Exception:  # the file or its tables are not there yet
+                answered = 0
+        assert answered >= 1 and proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    obj = one_json_object(out)
+    assert proc.returncode == 130 and obj["kind"] == "interrupted" and obj["run_id"] == 1
+    assert "workbench rse run --resume 1" in obj["message"] and "--resume 1" in err
 
 
 # -- the real local model ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Any
 
-from workbench.cli import CLIError, Context, print_json
+from workbench.cli import CLIError, Context, interrupted, print_json
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -157,12 +157,8 @@ def cmd_run(ctx: Context) -> int:
     except rse.RSEError as exc:  # e.g. the run is still going in another process
         raise CLIError(str(exc)) from None
     except KeyboardInterrupt:
-        print(f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` continues it",
-              file=sys.stderr)
-        if args.json:
-            print_json({"error": "interrupted", "kind": "interrupted", "run_id": run_id,
-                        "resume": f"workbench rse run --resume {run_id}", "status": 130})
-        return 130
+        return interrupted(ctx, f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` "
+                                "continues it", run_id=run_id)
     report = rse.run_report(db, run_id)
     if args.json:
         print_json(report)
@@ -319,7 +315,10 @@ def _matrix_progress(stage: str, done: int, total: int, detail: dict[str, Any] |
         line = (f"workbench: RSE matrix: {d['models']} models x {part} of {d['set']} = {total} answers "
                 "(stored ones are reused)")
     elif stage == "answers":
-        what = ("error: " + str(d["error"])) if d.get("error") else ("reused" if d.get("reused") else f"{d['seconds']:.1f}s")
+        if d.get("error"):
+            what = f"error: {d['error']}"
+        else:
+            what = "reused" if d.get("reused") else f"{d['seconds']:.1f}s"
         line = f"  [{done}/{total}] {d.get('model')} · {d.get('prompt_id')}  {what}"
     elif stage == "embedding":
         line = f"  embedding {total} answers"
