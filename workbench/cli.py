@@ -1,7 +1,9 @@
 """The ``workbench`` command.
 
-``workbench`` alone opens the TUI; subcommands do the same work from a shell, each with
-``--json`` for scripts. Heavy libraries are imported only by the commands that need them.
+``workbench`` alone opens the TUI; subcommands do the same work from a shell. Every command
+takes ``--json`` (``build_parser`` adds it to any parser that lacks it), and with ``--json``
+every error a user can cause is one JSON object ``{"error": ...}`` on stdout, with the same
+exit status as without. Heavy libraries are imported only by the commands that need them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from workbench.config import ConfigError, WorkbenchConfig, config_path, db_path, load_config
 
@@ -26,8 +28,40 @@ COMMAND_MODULES = (
 )
 
 
+JSON_HELP = 'print JSON on stdout (errors too, as {"error": ...})'
+
+
 class CLIError(Exception):
-    """A mistake the user can fix; printed as one line, exit status 2."""
+    """A mistake the user can fix; printed as one line, exit status 2.
+
+    ``status`` is the exit status; ``fields`` go into the ``--json`` error object beside
+    ``"error"`` (a run id, the command that continues it, ...).
+    """
+
+    kind = "user"
+
+    def __init__(self, message: str, *, status: int = 2, **fields: Any):
+        super().__init__(message)
+        self.status = status
+        self.fields = fields
+
+
+class UsageError(CLIError):
+    """argparse's complaint about the command line (unknown option, missing argument)."""
+
+    kind = "usage"
+
+    def __init__(self, message: str, *, prog: str, usage: str):
+        super().__init__(message, command=prog, usage=usage.strip())
+        self.prog = prog
+        self.usage = usage
+
+
+class WorkbenchParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are raised, so ``main`` can answer them as JSON too."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, prog=self.prog, usage=self.format_usage())
 
 
 class Context:
@@ -62,6 +96,15 @@ class Context:
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=None, default=str))
+
+
+def interrupted(ctx: Context, message: str, **fields: Any) -> int:
+    """Ctrl-C during a command: say how to continue on stderr, and with --json on stdout too."""
+    print(message, file=sys.stderr)
+    if getattr(ctx.args, "json", False):
+        print_json({"error": "interrupted", "kind": "interrupted", "message": message.strip(), **fields,
+                    "status": 130})
+    return 130
 
 
 # -- models ---------------------------------------------------------------------------------
@@ -174,6 +217,8 @@ class _BlockPrinter:
         if r.error:
             sys.stdout.write(f"\n[error] {r.error}\n")
         stats = [f"{r.completion_tokens or 0} tokens"]
+        if r.load_s:
+            stats.append(f"model load {r.load_s:.1f}s")
         if r.ttft_s is not None:
             stats.append(f"ttft {r.ttft_s:.2f}s")
         if r.tokens_per_s:
@@ -189,7 +234,10 @@ class _BlockPrinter:
 
 # -- db / export ------------------------------------------------------------------------------
 def cmd_db_path(ctx: Context) -> int:
-    print(ctx.db_path)
+    if ctx.args.json:
+        print_json({"path": str(ctx.db_path), "exists": ctx.db_path.exists()})
+    else:
+        print(ctx.db_path)
     return 0
 
 
@@ -200,15 +248,35 @@ def cmd_export(ctx: Context) -> int:
         text = export_session(ctx.db, ctx.args.session, ctx.args.format, exchange_id=ctx.args.exchange)
     except ExportError as exc:
         raise CLIError(str(exc)) from exc
-    if ctx.args.output:
-        Path(ctx.args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {ctx.args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    what = {"session": ctx.args.session, "exchange": ctx.args.exchange, "format": ctx.args.format}
+    write_export(ctx, text, what)
     return 0
 
 
+def write_export(ctx: Context, text: str, what: dict[str, Any], *, note: str = "") -> None:
+    """An export to ``-o FILE`` or stdout, for people and, with --json, for scripts.
+
+    With --json, JSON lines go to stdout as they are; any other text (Markdown, CSV) comes
+    in one object with ``"text"``; a file written comes back as ``{"path": ...}``.
+    """
+    args = ctx.args
+    if args.output:
+        out = Path(args.output)
+        out.write_text(text, encoding="utf-8")
+        if args.json:
+            print_json({**what, "path": str(out.resolve()), "bytes": len(text.encode("utf-8"))})
+        else:
+            print(f"wrote {note}{args.output}", file=sys.stderr)
+    elif args.json and what.get("format") != "jsonl":
+        print_json({**what, "text": text})
+    else:
+        sys.stdout.write(text)
+
+
 def cmd_tui(ctx: Context) -> int:
+    if ctx.args.json:
+        raise CLIError("the terminal app has no JSON output: drop --json, or run a subcommand "
+                       "(`workbench --help` lists them)")
     from workbench.ui.app import WorkbenchApp
 
     app = WorkbenchApp(db_path=ctx.db_path, config_path=getattr(ctx.args, "config", None),
@@ -229,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Subcommands take the same options, but SUPPRESS keeps `workbench --db X ask ...` from
     # being reset to None by the subcommand's own defaults.
     common = add_common(argparse.ArgumentParser(add_help=False), argparse.SUPPRESS)
-    parser = add_common(argparse.ArgumentParser(
+    parser = add_common(WorkbenchParser(
         prog="workbench",
         description="Distill Workbench: compare models, probe distillation (ICE, RSE), review judges, run EvoKD."),
         None)
@@ -240,7 +308,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_tui)
 
     p = sub.add_parser("models", parents=[common], help="list usable models")
-    p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("ask", parents=[common], help="send one prompt to one or more models at once")
@@ -272,33 +339,109 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub, common)
+    add_json_everywhere(parser)
     return parser
 
 
+def iter_parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+                 ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every parser under ``parser`` with its command path, ``parser`` itself first.
+
+    Follows sub-commands and the parsers a command parses for itself later (it names them
+    with ``set_defaults(_nested_parsers={name: parser})``, as ``review`` does).
+    """
+    yield path, parser
+    seen: set[int] = set()
+    children: list[tuple[str, argparse.ArgumentParser]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            children.extend(action.choices.items())
+    children.extend((parser.get_default("_nested_parsers") or {}).items())
+    for name, child in children:
+        if id(child) not in seen:  # aliases share one parser
+            seen.add(id(child))
+            yield from iter_parsers(child, (*path, name))
+
+
+def add_json_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Give every command ``--json``, wherever on the command line it is written.
+
+    The top parser defaults it to False; below it the default is SUPPRESS, because argparse
+    copies a sub-parser's defaults over what the parsers above it already read, so a False
+    default there would undo `workbench --json rse runs`.
+    """
+    for path, p in iter_parsers(parser):
+        action = p._option_string_actions.get("--json")
+        if action is None:
+            action = p.add_argument("--json", action="store_true", help=JSON_HELP)
+        action.default = argparse.SUPPRESS if path else False
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    state: dict[str, Any] = {"json": _json_in(argv)}
     # Ctrl-C while modules still import (the first second of a command) is an interrupt too.
     try:
-        return _run(argv)
+        return _run(argv, state)
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
+        if state["json"]:
+            print_json({"error": "interrupted", "kind": "interrupted"})
         return 130
 
 
-def _run(argv: list[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    func: Callable[[Context], int] = getattr(args, "func", cmd_tui)
-    ctx = Context(args)
+def _json_in(argv: list[str]) -> bool:
+    """Whether the command line asks for --json, before (or without) a successful parse.
+
+    argparse accepts unambiguous prefixes (``--js``); ``--`` ends the options.
+    """
+    for token in argv:
+        if token == "--":
+            return False
+        if len(token) >= 4 and "--json".startswith(token):
+            return True
+    return False
+
+
+def _run(argv: list[str], state: dict[str, Any]) -> int:
     from workbench.store.db import StoreError
 
     try:
-        return func(ctx)
+        args = build_parser().parse_args(argv)
+        state["json"] = bool(getattr(args, "json", False)) or state["json"]
+        func: Callable[[Context], int] = getattr(args, "func", cmd_tui)
+        return func(Context(args))
     except (CLIError, ConfigError, StoreError) as exc:
-        print(f"workbench: error: {exc}", file=sys.stderr)
-        return 2
+        return report_error(exc, as_json=state["json"])
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as exc:
+        if state["json"]:  # a bug: the traceback still goes to stderr, scripts get an object
+            print_json({"error": f"internal error: {type(exc).__name__}: {exc}", "kind": "internal"})
+        raise
+
+
+def report_error(exc: Exception, *, as_json: bool) -> int:
+    """A user's mistake: lines on stderr for people; with --json one object on stdout too."""
+    status = getattr(exc, "status", 2)
+    if isinstance(exc, UsageError):
+        sys.stderr.write(f"{exc.usage}{exc.prog}: error: {exc}\n")
+    else:
+        for line in str(exc).splitlines() or [""]:
+            print(f"workbench: error: {line}", file=sys.stderr)
+    if as_json:
+        obj: dict[str, Any] = {"error": str(exc), "kind": getattr(exc, "kind", None) or _kind(exc)}
+        if isinstance(exc, ConfigError):
+            obj.update({"errors": list(exc.problems), "config": str(exc.path) if exc.path else None})
+        obj.update(getattr(exc, "fields", {}))
+        obj["status"] = status
+        print_json(obj)
+    return status
+
+
+def _kind(exc: Exception) -> str:
+    return "config" if isinstance(exc, ConfigError) else "store"
 
 
 if __name__ == "__main__":

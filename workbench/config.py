@@ -21,7 +21,17 @@ _ENTRY_KEYS = {"model", "api_key_env", "api_base", "params", "max_concurrency", 
 
 
 class ConfigError(Exception):
-    """A problem in the user's configuration, phrased as what to fix."""
+    """Problems in the user's configuration, each phrased as what to fix.
+
+    ``problems`` holds every problem found in one file, each one line that names the
+    file, the line and the entry; ``str()`` is those lines joined by newlines (the CLI
+    prints one per line, the app shows them in one toast).
+    """
+
+    def __init__(self, *problems: str, path: Path | None = None):
+        self.problems: tuple[str, ...] = problems
+        self.path = path
+        super().__init__("\n".join(problems))
 
 
 def _user_data_dir() -> Path:
@@ -142,22 +152,26 @@ def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
     keymap: dict[str, str] = {}
     if not cfg_path.exists():
         if path:
-            raise ConfigError(f"config file {cfg_path} does not exist: create it or drop --config")
+            raise ConfigError(f"config file {cfg_path} does not exist: create it or drop --config", path=cfg_path)
         if os.environ.get("WORKBENCH_CONFIG"):
-            raise ConfigError(f"config file {cfg_path} does not exist: create it or unset WORKBENCH_CONFIG")
+            raise ConfigError(f"config file {cfg_path} does not exist: create it or unset WORKBENCH_CONFIG",
+                              path=cfg_path)
         return WorkbenchConfig(models=models, author=author, path=cfg_path)
     try:
         text = cfg_path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {cfg_path}: {exc}") from exc
+        raise ConfigError(f"cannot read {cfg_path}: {exc}", path=cfg_path) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{cfg_path} is not valid TOML: {exc}") from exc
+        raise ConfigError(f"{cfg_path} is not valid TOML: {exc}", path=cfg_path) from exc
     header_lines = _model_header_lines(text)
+    # Every problem of the file is collected, so one edit can fix them all.
+    problems: list[str] = []
 
     user = data.get("workbench", {})
     if not isinstance(user, dict):
-        raise ConfigError(f"{cfg_path}: [workbench] must be a table")
+        problems.append(f"{cfg_path}: [workbench] must be a table")
+        user = {}
     if user.get("author"):
         author = str(user["author"])
     if isinstance(user.get("keymap"), dict):
@@ -165,11 +179,18 @@ def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
 
     entries = data.get("models", {})
     if not isinstance(entries, dict):
-        raise ConfigError(f"{cfg_path}: 'models' must be a table of [models.NAME] entries")
+        problems.append(f"{cfg_path}: 'models' must be a table of [models.NAME] entries")
+        entries = {}
     for name, entry in entries.items():
         line = header_lines.get(name)
         where = f"{cfg_path}{f':{line}' if line else ''} [models.{name}]"
-        models[name] = _parse_entry(where, name, entry)
+        found = _entry_problems(entry, name)
+        if found:
+            problems.extend(f"{where}: {problem}" for problem in found)
+        else:
+            models[name] = _parse_entry(name, entry)
+    if problems:
+        raise ConfigError(*problems, path=cfg_path)
     return WorkbenchConfig(models=models, author=author, path=cfg_path, keymap=keymap)
 
 
@@ -186,53 +207,63 @@ def _model_header_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _parse_entry(where: str, name: str, entry: Any) -> ModelSpec:
+def _entry_problems(entry: Any, name: str) -> list[str]:
+    """Everything wrong with one ``[models.NAME]`` entry (empty when it is usable)."""
     if not isinstance(entry, dict):
-        raise ConfigError(f"{where} must be a table")
-    unknown = set(entry) - _ENTRY_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+        return ["must be a table"]
+    problems: list[str] = []
     if "api_key" in entry:
-        raise ConfigError(f"{where}: put the key in an environment variable and name it with api_key_env")
+        # Before the unknown-key check: this one deserves its own advice.
+        problems.append("a literal api_key does not belong in models.toml: put the key in an "
+                        "environment variable and name it in api_key_env")
+    unknown = set(entry) - _ENTRY_KEYS - {"api_key"}
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_ENTRY_KEYS))}")
     model = entry.get("model")
     if model is None and name.startswith("local/"):
         model = name
     if not isinstance(model, str) or not model.strip():
-        raise ConfigError(f"{where}: 'model' must be a litellm model string such as openai/gpt-4o-mini")
-    path = entry.get("path")
-    if model.startswith("local/"):
-        if path is None and model != BUILTIN_LOCAL_MODEL:
-            raise ConfigError(f"{where}: a local/ model needs path = a GGUF file or a Hugging Face folder")
+        problems.append("'model' must be a litellm model string such as openai/gpt-4o-mini")
+    elif model.startswith("local/") and entry.get("path") is None and model != BUILTIN_LOCAL_MODEL:
+        problems.append("a local/ model needs path = a GGUF file or a Hugging Face folder")
     for key in ("api_base", "api_key_env", "path", "description"):
         if key in entry and not isinstance(entry[key], str):
-            raise ConfigError(f"{where}: {key!r} must be a string in quotes, not {entry[key]!r}")
-    if path is not None:
-        path = str(Path(path).expanduser())
-    params = entry.get("params", {})
-    if not isinstance(params, dict):
-        raise ConfigError(f"{where}: 'params' must be a table such as {{ temperature = 0.7 }}")
+            problems.append(f"{key!r} must be a string in quotes, not {entry[key]!r}")
+    if not isinstance(entry.get("params", {}), dict):
+        problems.append("'params' must be a table such as { temperature = 0.7 }")
     try:
         max_conc = int(entry.get("max_concurrency", 4))
         timeout = float(entry.get("timeout", 120.0))
         retries = int(entry.get("max_retries", 4))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: max_concurrency, timeout and max_retries must be numbers") from exc
-    if max_conc < 1:
-        raise ConfigError(f"{where}: max_concurrency must be at least 1")
-    if not timeout > 0:
-        raise ConfigError(f"{where}: timeout must be a number of seconds above 0")
-    if retries < 0:
-        raise ConfigError(f"{where}: max_retries must be 0 or more")
+    except (TypeError, ValueError):
+        problems.append("max_concurrency, timeout and max_retries must be numbers")
+    else:
+        if max_conc < 1:
+            problems.append("max_concurrency must be at least 1")
+        if not timeout > 0:
+            problems.append("timeout must be a number of seconds above 0")
+        if retries < 0:
+            problems.append("max_retries must be 0 or more")
+    return problems
+
+
+def _parse_entry(name: str, entry: dict[str, Any]) -> ModelSpec:
+    """The ModelSpec of an entry ``_entry_problems`` found nothing wrong with."""
+    model = entry.get("model")
+    if model is None:
+        model = name
+    path = entry.get("path")
+    if path is not None:
+        path = str(Path(path).expanduser())
     return ModelSpec(
         name=name,
         model=model.strip(),
         api_key_env=entry.get("api_key_env"),
         api_base=entry.get("api_base"),
-        params=dict(params),
-        max_concurrency=max_conc,
+        params=dict(entry.get("params", {})),
+        max_concurrency=int(entry.get("max_concurrency", 4)),
         path=path,
-        timeout=timeout,
-        max_retries=retries,
+        timeout=float(entry.get("timeout", 120.0)),
+        max_retries=int(entry.get("max_retries", 4)),
         description=str(entry.get("description", "")),
     )

@@ -79,9 +79,10 @@ def test_resuming_a_run_that_is_still_going_is_refused(tmp_path, server, db_file
         assert _answered(db_file) >= 1, "the first run never answered"
         code = main(["ice", "run", *common, "--resume", "1", "--json"])
         out, err = capsys.readouterr()
-        assert code == 2 and out == ""
-        assert err.strip().count("\n") == 0
+        assert code == 2 and err.strip().count("\n") == 0
         assert f"run 1 is still running in process {proc.pid}" in err
+        # --json: the same refusal as one object on stdout
+        assert f"run 1 is still running in process {proc.pid}" in json.loads(out)["error"]
 
         code = main(["ice", "runs", *common, "--json"])
         assert json.loads(capsys.readouterr().out)[0]["status"] == "running"

@@ -38,7 +38,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     run = sub.add_parser(
         "run", parents=[common], help="start an EvoKD job (its own process) and follow it",
         description="Start an EvoKD distillation job in a background process. Without --detach, "
-                    "follow it with a progress bar and print its result as JSON at the end.")
+                    "follow it with a progress bar and print its result at the end (as JSON with --json).")
     run.add_argument("--dataset", required=True, metavar="NAME|PATH",
                      help="bbc-news, a folder with train.jsonl/test.jsonl (or .csv), or a train file "
                           "with a sibling test file")
@@ -154,13 +154,17 @@ def _follow_and_report(ctx: Context, job_id: int) -> int:
     try:
         status = follow(ctx.db, job_id, show_events=not ctx.args.json)
     except KeyboardInterrupt:
-        print(f"\ndetached from job {job_id}; it keeps running "
-              f"(`workbench jobs follow {job_id}`, `workbench jobs cancel {job_id}`)", file=sys.stderr)
-        return 130
+        from workbench.cli import interrupted
+
+        return interrupted(ctx, f"\ndetached from job {job_id}; it keeps running "
+                                f"(`workbench jobs follow {job_id}`, `workbench jobs cancel {job_id}`)", job_id=job_id)
     result = job_result(ctx.db, ctx.db_path, job_id)
     if status == "failed" and result.get("error"):
         print(f"workbench: job {job_id} failed: {result['error']}", file=sys.stderr)
-    print_json(result)
+    if ctx.args.json:
+        print_json(result)
+    else:
+        _print_result(ctx, job_id, result, log=False)  # follow already showed the log
     return 0 if status == "done" else 1
 
 
@@ -199,14 +203,20 @@ def cmd_jobs_list(ctx: Context) -> int:
 
 def cmd_jobs_show(ctx: Context) -> int:
     from workbench.jobs.results import job_result
-    from workbench.store.jobs import last_events
 
     job = _job_or_error(ctx, ctx.args.job)
     result = job_result(ctx.db, ctx.db_path, job.id)
     if ctx.args.json:
         print_json(result)
         return 0
-    print(f"job {job.id} · {result['method']} · {result['dataset']} · {result['status']}"
+    _print_result(ctx, job.id, result)
+    return 0
+
+
+def _print_result(ctx: Context, job_id: int, result: dict[str, Any], *, log: bool = True) -> None:
+    from workbench.store.jobs import last_events
+
+    print(f"job {job_id} · {result['method']} · {result['dataset']} · {result['status']}"
           + (f" · {result['error']}" if result["error"] else ""))
     if result["rounds"]:
         print(f"{'round':>5} {'train':>6} {'gen':>5} {'kept':>5} {'tokens':>8} {'acc':>7} {'F1':>7} {'secs':>7}")
@@ -219,10 +229,10 @@ def cmd_jobs_show(ctx: Context) -> int:
               f"({fs.get('train_size')} examples)")
     if result["checkpoint"]:
         print(f"checkpoint: {result['checkpoint']}")
-    print("recent log:")
-    for ev in last_events(ctx.db, job.id, 8):
-        print(f"  {ev.ts[11:19]} {ev.level:<7} {ev.message[:200]}")
-    return 0
+    if log:
+        print("recent log:")
+        for ev in last_events(ctx.db, job_id, 8):
+            print(f"  {ev.ts[11:19]} {ev.level:<7} {ev.message[:200]}")
 
 
 def cmd_jobs_follow(ctx: Context) -> int:

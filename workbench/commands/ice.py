@@ -240,9 +240,10 @@ def cmd_run(ctx: Context) -> int:
     except ice.ICERunError as exc:
         raise CLIError(str(exc)) from exc
     except KeyboardInterrupt:
-        print(f"workbench: ICE run {run_id} interrupted: `workbench ice run --resume {run_id}` "
-              "continues it", file=sys.stderr)
-        return 130
+        from workbench.cli import interrupted
+
+        return interrupted(ctx, f"workbench: ICE run {run_id} interrupted: `workbench ice run --resume {run_id}` "
+                                "continues it", run_id=run_id)
     if args.json:
         print_json(summary)
     else:

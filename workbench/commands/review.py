@@ -2,23 +2,25 @@
 
     workbench review [RUN]                                   the TUI on the review screen
     workbench review stats RUN [--judge NAME] [--json]       reviewed, remaining, scores, agreement
-    workbench review export RUN --format jsonl|csv [-o FILE] [--reviewed]
+    workbench review export RUN --format jsonl|csv [-o FILE] [--reviewed] [--json]
 
 ``review`` takes either a run id or an action, so its arguments are parsed in two steps:
-argparse cannot mix an optional positional with sub-commands.
+argparse cannot mix an optional positional with sub-commands. The second-step parsers are
+built with the first and named in ``_nested_parsers``, so the CLI gives them ``--json``
+like every other command.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Any
+
+from workbench.cli import WorkbenchParser
 
 ACTIONS = ("stats", "export")
 USAGE = """workbench review [RUN]
        workbench review stats RUN [--judge NAME] [--json]
-       workbench review export RUN --format jsonl|csv [-o FILE] [--reviewed]"""
+       workbench review export RUN --format jsonl|csv [-o FILE] [--reviewed] [--json]"""
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -29,19 +31,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         epilog="Run `workbench review stats --help` or `workbench review export --help` for their options.")
     p.add_argument("target", nargs="?", metavar="RUN|stats|export", help="run id, or an action")
     p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_review, _common=common)
+    nested = {action: _action_parser(action, common) for action in ACTIONS}
+    # `workbench review 3 --db x`: options after the run id.
+    nested["open"] = WorkbenchParser(prog="workbench review RUN", parents=[common])
+    p.set_defaults(func=cmd_review, _nested_parsers=nested)
 
 
 def _action_parser(action: str, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     if action == "stats":
-        p = argparse.ArgumentParser(prog="workbench review stats", parents=[common],
+        p = WorkbenchParser(prog="workbench review stats", parents=[common],
                                     description="Reviewed / remaining, judge-only vs human-adjusted "
                                                 "score, and each judge's agreement with the human labels.")
         p.add_argument("run", type=int, help="run id")
         p.add_argument("--judge", help="the judge whose score to adjust (default: the run's judge)")
         p.add_argument("--json", action="store_true", help="one JSON object")
         return p
-    p = argparse.ArgumentParser(prog="workbench review export", parents=[common],
+    p = WorkbenchParser(prog="workbench review export", parents=[common],
                                 description="Every item with all its verdicts and the human label.")
     p.add_argument("run", type=int, help="run id")
     p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
@@ -63,14 +68,13 @@ def cmd_review(ctx: Any) -> int:
 
     args = ctx.args
     target = args.target
+    nested = args._nested_parsers
     if target in ACTIONS:
-        inner = _action_parser(target, args._common).parse_args(args.rest)
+        inner = nested[target].parse_args(args.rest)
         sub_ctx = Context(_merge(args, inner))
         return _stats(sub_ctx) if target == "stats" else _export(sub_ctx)
     if args.rest:
-        # `workbench review 3 --db x`: options after the run id.
-        opener = argparse.ArgumentParser(prog="workbench review", parents=[args._common])
-        ctx = Context(_merge(args, opener.parse_args(args.rest)))
+        ctx = Context(_merge(args, nested["open"].parse_args(args.rest)))
     run_id: int | None = None
     if target is not None:
         try:
@@ -91,6 +95,11 @@ def _check(ctx: Any, run_id: int) -> None:
 
 
 def _open(ctx: Any, run_id: int | None) -> int:
+    from workbench.cli import CLIError
+
+    if ctx.args.json:
+        raise CLIError("the review queue is the terminal app, with no JSON output: use "
+                       "`workbench review stats RUN --json` or `workbench review export RUN --json`")
     if run_id is not None:
         _check(ctx, run_id)  # a wrong id is a one-line error, not an empty TUI
     from workbench.ui.app import WorkbenchApp
@@ -115,15 +124,13 @@ def _stats(ctx: Any) -> int:
 
 
 def _export(ctx: Any) -> int:
+    from workbench.cli import write_export
     from workbench.review.export import export_run
 
     _check(ctx, ctx.args.run)
     text, count = export_run(ctx.db, ctx.args.run, ctx.args.format, reviewed_only=ctx.args.reviewed)
-    if ctx.args.output:
-        Path(ctx.args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {count} items to {ctx.args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_export(ctx, text, {"run": ctx.args.run, "format": ctx.args.format, "items": count},
+                 note=f"{count} items to ")
     return 0
 
 

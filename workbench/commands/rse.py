@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Any
 
-from workbench.cli import CLIError, Context, print_json
+from workbench.cli import CLIError, Context, interrupted, print_json
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -64,7 +64,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     m.add_argument("--set", metavar="NAME|PATH", required=True)
     m.add_argument("--metric", choices=["embedding", "lexical", "ngram2", "judge"], default="embedding")
     m.add_argument("--judge", metavar="MODEL", help="judge model for --metric judge")
-    m.add_argument("--limit", type=int, metavar="N", help="first N prompts")
+    m.add_argument("--limit", type=int, metavar="N", help="first N prompts of the set (a quick matrix)")
     m.add_argument("--max-tokens", type=int, default=512, metavar="N")
     m.add_argument("--temperature", type=float, default=0.0, metavar="T")
     m.add_argument("--judge-max-tokens", type=int, default=512, metavar="N")
@@ -72,6 +72,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     m.add_argument("--fresh", action="store_true", help="ask every model again instead of reusing stored answers")
     m.add_argument("--allow-self-judge", action="store_true", help="let a compared model be the judge")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--quiet", action="store_true", help="no per-answer progress on stderr")
     m.set_defaults(func=cmd_matrix)
 
 
@@ -156,9 +157,8 @@ def cmd_run(ctx: Context) -> int:
     except rse.RSEError as exc:  # e.g. the run is still going in another process
         raise CLIError(str(exc)) from None
     except KeyboardInterrupt:
-        print(f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` continues it",
-              file=sys.stderr)
-        return 130
+        return interrupted(ctx, f"workbench: run {run_id} interrupted: `workbench rse run --resume {run_id}` "
+                                "continues it", run_id=run_id)
     report = rse.run_report(db, run_id)
     if args.json:
         print_json(report)
@@ -289,15 +289,13 @@ def cmd_matrix(ctx: Context) -> int:
     if args.limit is not None and args.limit < 1:
         raise CLIError("--limit must be 1 or more")
 
-    def progress(stage: str, done: int, total: int) -> None:
-        print(f"  [{stage} {done}/{total}]", file=sys.stderr, flush=True)
-
     try:
         result = asyncio.run(build_matrix(
             ctx.db, ctx.gateway(), models=list(args.model), set_spec=args.set, metric=args.metric,
             judge=args.judge, limit=args.limit, params={"temperature": args.temperature, "max_tokens": args.max_tokens},
             judge_params={"temperature": 0.0, "max_tokens": args.judge_max_tokens}, fresh=args.fresh,
-            concurrency=args.concurrency, allow_self_judge=args.allow_self_judge, on_progress=progress))
+            concurrency=args.concurrency, allow_self_judge=args.allow_self_judge,
+            on_progress=None if args.quiet else _matrix_progress))
     except RSEError as exc:
         raise CLIError(str(exc)) from None
     if args.json:
@@ -309,10 +307,34 @@ def cmd_matrix(ctx: Context) -> int:
     return 0 if not result["errors"] else 1
 
 
+def _matrix_progress(stage: str, done: int, total: int, detail: dict[str, Any] | None = None) -> None:
+    """The plan, then one stderr line per answer and judge call."""
+    d = detail or {}
+    if stage == "plan":
+        part = f"the first {d['prompts']} of {d['of']} prompts" if d["prompts"] < d["of"] else f"{d['prompts']} prompts"
+        line = (f"workbench: RSE matrix: {d['models']} models x {part} of {d['set']} = {total} answers "
+                "(stored ones are reused)")
+    elif stage == "answers":
+        if d.get("error"):
+            what = f"error: {d['error']}"
+        else:
+            what = "reused" if d.get("reused") else f"{d['seconds']:.1f}s"
+        line = f"  [{done}/{total}] {d.get('model')} · {d.get('prompt_id')}  {what}"
+    elif stage == "embedding":
+        line = f"  embedding {total} answers"
+    else:
+        a, b = d.get("pair") or ("?", "?")
+        what = f"  error: {d['error']}" if d.get("error") else ""
+        line = f"  [judge {done}/{total}] {a} vs {b} · {d.get('prompt_id')}{what}"
+    print(line, file=sys.stderr, flush=True)
+
+
 def render_matrix(result: dict[str, Any]) -> str:
     models = result["models"]
     width = max(len(m) for m in models)
-    lines = [f"{result['metric']} similarity on {result['set']} ({result['prompts']} prompts; "
+    of = result.get("set_prompts")
+    count = f"{result['prompts']} of {of}" if of is not None and of != result["prompts"] else f"{result['prompts']}"
+    lines = [f"{result['metric']} similarity on {result['set']} ({count} prompts; "
              f"{result['sent']} asked, {result['reused']} reused)"]
     lines.append(" " * (width + 2) + "  ".join(f"{i + 1:>6}" for i in range(len(models))))
     for i, (m, row) in enumerate(zip(models, result["matrix"])):

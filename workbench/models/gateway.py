@@ -107,6 +107,7 @@ class _CallState:
     response: Response
     started: float = field(default_factory=time.perf_counter)
     first_token_at: float | None = None
+    load_s: float = 0.0  # waiting for a local model to load, kept out of ttft and tok/s
     parts: list[str] = field(default_factory=list)
 
 
@@ -257,6 +258,15 @@ class Gateway:
         elif spec.api_base and not spec.is_local:
             kwargs.setdefault("api_key", "none")  # local OpenAI-compatible servers need no key
 
+        if spec.is_local and not local.LocalModelHost.is_loaded(spec.model):
+            # Load here rather than inside the stream, so the load is timed on its own: the
+            # first answer's ttft and tok/s then describe generation, as later answers' do.
+            t0 = time.perf_counter()
+            try:
+                await asyncio.to_thread(local.LocalModelHost.get, spec.model)
+            finally:
+                state.load_s += time.perf_counter() - t0
+
         response = state.response
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout) as deadline:
@@ -301,7 +311,8 @@ class Gateway:
         r.error = error
         r.error_kind = error_kind
         r.total_s = time.perf_counter() - state.started
-        r.ttft_s = (state.first_token_at - state.started) if state.first_token_at else None
+        r.load_s = state.load_s or None
+        r.ttft_s = (state.first_token_at - state.started - state.load_s) if state.first_token_at else None
         if status == "cancelled" and r.completion_tokens is None and state.parts:
             r.completion_tokens = len(state.parts)
         r.cost_usd = self._cost(r)

@@ -465,6 +465,11 @@ class LocalModelHost:
             return loaded
 
     @classmethod
+    def is_loaded(cls, name: str) -> bool:
+        with cls._lock:
+            return name.removeprefix("local/") in cls._models
+
+    @classmethod
     def shutdown_all(cls) -> None:
         with cls._lock:
             models = list(cls._models.values())

@@ -38,8 +38,12 @@ class Response:
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    # Timings: ``load_s`` is the wait for a local model to load (None when it was loaded
+    # already); ``ttft_s`` runs from the request to its first token, less that load; and
+    # ``total_s`` is the whole wall time, load included.
     ttft_s: float | None = None
     total_s: float | None = None
+    load_s: float | None = None
     cost_usd: float | None = None
     attempts: list[Attempt] = field(default_factory=list)
     request_hash: str | None = None
@@ -47,10 +51,11 @@ class Response:
 
     @property
     def tokens_per_s(self) -> float | None:
-        """Generation speed after the first token (excludes queueing and prompt processing)."""
+        """Generation speed after the first token (excludes queueing, a model load and
+        prompt processing)."""
         if not self.completion_tokens or self.total_s is None or self.ttft_s is None:
             return None
-        gen = self.total_s - self.ttft_s
+        gen = self.total_s - (self.load_s or 0.0) - self.ttft_s
         if self.completion_tokens <= 1 or gen <= 0:
             return None
         return (self.completion_tokens - 1) / gen
@@ -68,6 +73,7 @@ class Response:
             "completion_tokens": self.completion_tokens,
             "ttft_s": _round(self.ttft_s),
             "total_s": _round(self.total_s),
+            "load_s": _round(self.load_s),
             "tokens_per_s": _round(self.tokens_per_s),
             "cost_usd": self.cost_usd,
             "finish_reason": self.finish_reason,

@@ -9,6 +9,7 @@ stored answers (reference and targets) and asks nothing.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Callable
 
 from probes.rse.judge import granular_judge_messages, parse_granular, self_judge_conflict
@@ -37,8 +38,13 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
                        judge: str | None = None, limit: int | None = None, params: dict[str, Any] | None = None,
                        judge_params: dict[str, Any] | None = None, fresh: bool = False, concurrency: int = 4,
                        allow_self_judge: bool = False,
-                       on_progress: Callable[[str, int, int], Any] | None = None) -> dict[str, Any]:
-    """The N×N matrix for ``models`` on one set; raises RSEError for user mistakes."""
+                       on_progress: Callable[..., Any] | None = None) -> dict[str, Any]:
+    """The N×N matrix for ``models`` on one set; raises RSEError for user mistakes.
+
+    ``on_progress(stage, done, total, detail)`` hears of the plan (stage ``"plan"``), each
+    answer (``"answers"``; detail: model, prompt id, reused, seconds, error), the embedding
+    pass and each judge call (``"judge"``), so a long matrix shows it is moving.
+    """
     from workbench.models.gateway import GatewayError
 
     if metric not in MATRIX_METRICS:
@@ -73,23 +79,32 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
     errors: list[str] = []
     total = len(models) * len(prompts)
     done = 0
+    if on_progress:
+        on_progress("plan", 0, total, {"models": len(models), "prompts": len(prompts),
+                                       "of": len(prompt_set.items),
+                                       "set": prompt_set.name, "limit": limit})
 
     async def answer(model: str, prompt: Any) -> None:
         nonlocal done
         async with sem:
+            t0 = time.perf_counter()
             a = await responder.get(model, prompt.messages, params, side=f"model:{model}")
+            seconds = time.perf_counter() - t0
         responses[model][prompt.id] = a.text if a.ok else None
         if not a.ok:
             errors.append(f"{model} {prompt.id}: {a.error}")
         done += 1
         if on_progress:
-            on_progress("answers", done, total)
+            on_progress("answers", done, total, {"model": model, "prompt_id": prompt.id, "reused": a.reused,
+                                                 "seconds": seconds, "error": None if a.ok else a.error})
 
     try:
         await asyncio.gather(*(answer(m, p) for p in prompts for m in models))
         embeddings = None
         judge_scores: dict[tuple[str, str, str], float | None] | None = None
         if metric == "embedding":
+            if on_progress:
+                on_progress("embedding", 0, total, None)
             embeddings = await asyncio.to_thread(embed_table, responses)
         elif metric == "judge":
             judge_scores = {}
@@ -109,14 +124,16 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
                     errors.append(f"judge on {a} vs {b} {prompt.id}: {ans.error}")
                 judged += 1
                 if on_progress:
-                    on_progress("judge", judged, len(pairs))
+                    on_progress("judge", judged, len(pairs), {"pair": (a, b), "prompt_id": prompt.id,
+                                                              "error": None if ans.ok else ans.error})
 
             await asyncio.gather(*(rate(a, b, p) for a, b, p in pairs))
     finally:
         await responder.close()
     result = homogenization_matrix(responses, metric=metric, embeddings=embeddings, judge_scores=judge_scores,
                                    models=models)
-    result.update({"set": prompt_set.name, "prompts": len(prompts), "limit": limit, "params": params,
+    result.update({"set": prompt_set.name, "prompts": len(prompts), "set_prompts": len(prompt_set.items),
+                   "limit": limit, "params": params,
                    "judge": judge or NO_JUDGE, "session_id": session_id, "sent": responder.sent,
                    "reused": responder.reused, "errors": errors})
     return result
