@@ -78,7 +78,9 @@ def throughput_all() -> list[dict[str, Any]]:
 
 
 # -- jobs -----------------------------------------------------------------------------------
-def run_job(db_path: Path, options: dict[str, Any], label: str) -> dict[str, Any]:
+def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2) -> dict[str, Any]:
+    """Run one job to its end. A job that fails or loses its worker is resumed from its last
+    finished round (the same seeds, so the same result), at most ``retries`` times."""
     from workbench.jobs import launcher
     from workbench.jobs.monitor import effective_status
     from workbench.jobs.results import job_result
@@ -97,6 +99,12 @@ def run_job(db_path: Path, options: dict[str, Any], label: str) -> dict[str, Any
         if line != last:
             print(line, flush=True)
             last = line
+        if status in ("failed", "interrupted") and retries > 0:
+            proc.wait(timeout=60)
+            retries -= 1
+            print(f"  {label}: job {job_id} {status} ({job.error}); resuming it", flush=True)
+            proc = launcher.resume(db, db_path, job_id)
+            continue
         if status in ("done", "failed", "cancelled", "interrupted"):
             break
         time.sleep(2)
@@ -104,6 +112,7 @@ def run_job(db_path: Path, options: dict[str, Any], label: str) -> dict[str, Any
     result = job_result(db, db_path, job_id)
     result["wall_s"] = round(time.perf_counter() - t0, 1)
     result["db"] = str(db_path)
+    result["job_id"] = job_id
     db.close()
     if status != "done":
         raise RuntimeError(f"{label} job {job_id} ended {status}: {result.get('error')}")
@@ -125,8 +134,8 @@ def result_path(out: Path, method: str, seed: int, key: dict[str, Any]) -> Path:
 def plan(args: argparse.Namespace) -> list[tuple[str, int]]:
     # Teacher runs first, seed by seed; the none + full-shot jobs last: `none` equals round 0 of
     # the teacher runs (same K-shot seeds, same torch seed), so they add only the full-shot line.
-    runs = [(m, s) for s in args.seeds for m in ("evokd", "static")]
-    return runs + [("none", s) for s in args.seeds]
+    runs = [(m, s) for s in args.seeds for m in ("evokd", "static") if m in args.methods]
+    return runs + [("none", s) for s in args.seeds if "none" in args.methods]
 
 
 def run_all(args: argparse.Namespace) -> None:
@@ -267,6 +276,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--full-shot-epochs", type=int, default=1)
+    parser.add_argument("--methods", default="evokd,static,none",
+                        help="which jobs to run (two processes with different --methods and --work "
+                             "can share the work on more cores)")
     parser.add_argument("--out", type=Path, default=OUT, help="one JSON result per finished job")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / f"bench-evokd-{os.getuid()}",
                         help="database and checkpoints of the jobs")
@@ -276,6 +288,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv if argv is not None else [])
     args.teacher = args.teacher or default_teacher()
     args.seeds = [int(s) for s in str(args.seeds).split(",") if s.strip()]
+    args.methods = [m.strip() for m in str(args.methods).split(",") if m.strip()]
+    unknown = sorted(set(args.methods) - set(METHODS))
+    if unknown:
+        parser.error(f"unknown method(s) {', '.join(unknown)}: choose from {', '.join(METHODS)}")
     command = "python benchmarks/bench_evokd.py " + " ".join(argv) if argv else "make bench-evokd"
     speeds = throughput_all() if args.throughput else []
     for s in speeds:

@@ -51,7 +51,7 @@ def teacher_label_accuracy(model: str, n: int) -> dict[str, Any]:
 def kept_quality(db_path: Path) -> tuple[dict[str, dict[str, Any]], str | None]:
     """Per method: generated, kept, drop reasons and (teacher label, text) of kept samples."""
     db = sqlite3.connect(db_path)
-    jobs = {jid: json.loads(cfg)["options"] for jid, cfg in db.execute("select id, config from jobs")}
+    jobs = {jid: json.loads(cfg)["options"] for jid, cfg in db.execute("select id, config from jobs where status = 'done'")}
     judge = None
     for jid, opts in jobs.items():
         folder = db_path.parent / "jobs" / str(jid) / "full-shot"
@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from workbench.models import packaged
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / f"bench-evokd-{os.getuid()}")
+    parser.add_argument("--work", type=Path, action="append", default=None,
+                        help="the benchmark's work folder(s), each with a bench.db (repeatable)")
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--skip-teachers", action="store_true")
     parser.add_argument("--write", action="store_true", help=f"write {DOC.relative_to(REPO)}")
@@ -110,9 +111,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             given = ", ".join(f"{k} {v}" for k, v in sorted(r["predicted"].items()))
             lines.append(f"| `{t}` | {r['accuracy']:.2f} | {given} | {r['seconds']} |")
         lines.append("")
-    db_path = args.work / "bench.db"
-    if db_path.exists():
-        methods, judge = kept_quality(db_path)
+    works = args.work or [Path(tempfile.gettempdir()) / f"bench-evokd-{os.getuid()}"]
+    methods: dict[str, dict[str, Any]] = {}
+    judge = None
+    for work in works:
+        if (work / "bench.db").exists():
+            found, j = kept_quality(work / "bench.db")
+            judge = judge or j
+            for name, m in found.items():
+                into = methods.setdefault(name, {"generated": 0, "kept": 0, "dropped": Counter(),
+                                                 "samples": [], "jobs": 0})
+                for k in ("generated", "kept", "jobs"):
+                    into[k] += m[k]
+                into["dropped"].update(m["dropped"])
+                into["samples"] += m["samples"]
+    if methods:
         lines += ["What the teacher rounds kept (all seeds of the benchmark together). Judge: a student "
                   f"trained on the whole train split (`{Path(judge).parent.name if judge else '-'}`'s "
                   "full-shot checkpoint); agreement = its prediction equals the teacher's label:", "",
