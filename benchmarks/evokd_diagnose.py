@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 DOC = REPO / "docs" / "evokd-diagnosis.md"
+# bbc-news topics and the words the teacher writes for them, singular ("sports" -> "sport").
+TOPIC_WORDS = {"business", "entertainment", "politic", "sport", "tech", "technology"}
 
 
 def teacher_label_accuracy(model: str, n: int) -> dict[str, Any]:
@@ -129,20 +131,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         lines += ["What the teacher rounds kept (all seeds of the benchmark together). Judge: a student "
                   f"trained on the whole train split (`{Path(judge).parent.name if judge else '-'}`'s "
                   "full-shot checkpoint); agreement = its prediction equals the teacher's label:", "",
-                  "| method | jobs | generated | kept | kept % | dropped (reason: count) | teacher label = judge | kept labels |",
-                  "|---|---:|---:|---:|---:|---|---:|---|"]
+                  "| method | jobs | generated | kept | kept % | dropped (reason: count) | teacher label = judge | "
+                  "kept labels | kept texts opening with a topic name (\"Sports: ...\") | words per kept text |",
+                  "|---|---:|---:|---:|---:|---|---:|---|---:|---:|"]
         for name in ("evokd", "static"):
             m = methods.get(name)
             if not m:
                 continue
-            agree, counts = judge_agreement(judge, m["samples"]) if judge and m["samples"] else (None, {})
+            agree = judge_agreement(judge, m["samples"])[0] if judge and m["samples"] else None
+            counts = dict(Counter(lab for lab, _ in m["samples"]))
             summary[f"kept:{name}"] = {"generated": m["generated"], "kept": m["kept"], "agreement": agree,
                                        "dropped": dict(m["dropped"]), "labels": counts}
             dropped = ", ".join(f"{k}: {v}" for k, v in m["dropped"].most_common())
             labels = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            texts = [t for _, t in m["samples"]]
+            prefixed = sum(t.split(":", 1)[0].strip().lower().rstrip("s") in TOPIC_WORDS for t in texts if ":" in t[:20])
+            words = sum(len(t.split()) for t in texts) / max(1, len(texts))
+            summary[f"kept:{name}"].update(prefixed=prefixed, words=round(words, 1))
             lines.append(f"| {name} | {m['jobs']} | {m['generated']} | {m['kept']} | "
                          f"{100 * m['kept'] / max(1, m['generated']):.0f}% | {dropped} | "
-                         f"{'-' if agree is None else f'{agree:.2f}'} | {labels} |")
+                         f"{'-' if agree is None else f'{agree:.2f}'} | {labels} | "
+                         f"{100 * prefixed / max(1, len(texts)):.0f}% | {words:.1f} |")
         lines.append("")
     text = "\n".join(lines)
     print(text)
