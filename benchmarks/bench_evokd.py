@@ -258,8 +258,9 @@ def report(found: dict[str, dict[int, dict[str, Any]]], key: dict[str, Any], com
     if series:
         refs = [Reference(f"full-shot ({statistics.fmean(full_acc):.3f})", statistics.fmean(full_acc))] if full_acc else []
         svg = line_chart(series, references=refs, x_label="round (0 = K-shot student)",
-                         y_label="test accuracy", title=f"bbc-news 1-shot, teacher {key['teacher']}: "
-                                                       f"mean of {len(seeds)} seeds (band: min-max)")
+                         y_label="test accuracy", title=f"EvoKD vs baselines: bbc-news, 1-shot, {key['budget']} "
+                                                       "teacher tokens a round",
+                         subtitle=f"teacher {key['teacher']}; mean of {len(seeds)} seeds, band: min to max")
     return "\n".join(lines), svg
 
 

@@ -27,12 +27,12 @@ class Reference:
     y: float
 
 
-def line_chart(series: list[Series], *, title: str, x_label: str, y_label: str,
+def line_chart(series: list[Series], *, title: str, x_label: str, y_label: str, subtitle: str = "",
                references: list[Reference] = (), width: int = 720, height: int = 420,
                y_range: tuple[float, float] | None = None) -> str:
     if not series:
         raise ValueError("nothing to plot")
-    left, right, top, bottom = 64, 190, 44, 56
+    left, right, top, bottom = 64, 190, 56 if subtitle else 44, 56
     pw, ph = width - left - right, height - top - bottom
     xs = [x for s in series for x in s.xs]
     x0, x1 = min(xs), max(xs)
@@ -54,7 +54,9 @@ def line_chart(series: list[Series], *, title: str, x_label: str, y_label: str,
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{left}" y="24" font-size="14" font-weight="bold">{escape(title)}</text>']
+           f'<text x="{left}" y="22" font-size="14" font-weight="bold">{escape(title)}</text>']
+    if subtitle:
+        out.append(f'<text x="{left}" y="40" fill="#555">{escape(subtitle)}</text>')
     # Grid and axes.
     for i in range(6):
         y = y0 + (y1 - y0) * i / 5
