@@ -202,6 +202,8 @@ def report(found: dict[str, dict[int, dict[str, Any]]], key: dict[str, Any], com
         "",
         f"Made by `{command}` (results per job in `benchmarks/results/evokd/`).",
         "",
+        "![test accuracy per round per method](evokd-bench.svg)",
+        "",
         f"bbc-news, 1-shot (5 seed articles), {rounds} rounds of {key['per_round']} texts per batch, teacher "
         f"`{key['teacher']}`, budget {key['budget']} teacher tokens per round for EvoKD and static "
         f"(prompt + completion), seeds {', '.join(map(str, seeds)) or '-'}, test set "

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 into["samples"] += m["samples"]
     if methods:
         lines += ["What the teacher rounds kept (all seeds of the benchmark together). Judge: a student "
-                  f"trained on the whole train split (`{Path(judge).parent.name if judge else '-'}`'s "
+                  f"trained on the whole train split (the `none` job {Path(judge).parent.name if judge else '-'}'s "
                   "full-shot checkpoint); agreement = its prediction equals the teacher's label:", "",
                   "| method | jobs | generated | kept | kept % | dropped (reason: count) | teacher label = judge | "
                   "kept labels | kept texts opening with a topic name (\"Sports: ...\") | words per kept text |",
