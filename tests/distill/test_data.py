@@ -10,6 +10,7 @@ import pytest
 from workbench.distill.data import (
     BBC_TEST_PER_CLASS,
     DatasetError,
+    check_dataset,
     kshot,
     load_dataset,
     stratified_sample,
@@ -59,6 +60,8 @@ def test_csv_and_ner(tmp_path, toy_ner):
     (lambda d: None, "unknown dataset"),
     (lambda d: (d.mkdir(), write(d / "train.jsonl", rows())), "must hold train.jsonl and test.jsonl"),
     (lambda d: (d.mkdir(), write(d / "train.jsonl", rows() + [{"text": "no label here"}]),
+                write(d / "test.jsonl", rows(1))), "row 7: found columns text; classification rows need"),
+    (lambda d: (d.mkdir(), write(d / "train.jsonl", rows() + [{"text": "empty label", "label": " "}]),
                 write(d / "test.jsonl", rows(1))), "'label' is missing"),
     (lambda d: (d.mkdir(), write(d / "train.jsonl", rows()),
                 write(d / "test.jsonl", [{"text": "a new class", "label": "zzz"}])), "labels zzz occur in"),
@@ -74,6 +77,31 @@ def test_bad_datasets_say_what_is_wrong(tmp_path, make, message):
     make(folder)
     with pytest.raises(DatasetError, match=message):
         load_dataset(str(folder))
+
+
+def test_common_column_names_are_accepted_and_wrong_ones_are_named(tmp_path):
+    d = tmp_path / "news"
+    d.mkdir()
+    (d / "train.csv").write_text("body,category\nshares fell sharply today,business\nthe striker scored twice,sport\n")
+    (d / "test.csv").write_text("body,category\nprofits rose again,business\n")
+    ds = load_dataset(str(d))
+    assert ds.task == "classification" and ds.labels == ["business", "sport"]
+    assert ds.train[0].text == "shares fell sharply today" and ds.train[0].label == "business"
+    assert check_dataset(str(d)) == "news: classification, 2 labels, 2 train, 1 test"
+
+    write(d / "train.jsonl", [{"text": "a text", "topic": "x"}, {"text": "b text", "topic": "y"}])
+    write(d / "test.jsonl", [{"text": "c text", "topic": "x"}])
+    assert load_dataset(str(d)).labels == ["x", "y"]  # .jsonl is looked for first
+
+    (d / "train.jsonl").unlink()
+    (d / "train.csv").write_text("title,summary\nsome title,some summary\n")
+    with pytest.raises(DatasetError) as err:
+        check_dataset(str(d))
+    message = str(err.value)
+    # One message: the file, the columns found and the ones needed.
+    assert "train.csv" in message and "found columns summary, title" in message
+    assert "text or body or content or sentence with label or topic or category or class" in message
+    assert "tokens,tags" in message and "\n" not in message
 
 
 def test_bbc_news_is_built_in_split_deterministically():

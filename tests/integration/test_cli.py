@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import LOCAL_MODEL, write_models_toml
 from workbench.cli import main
+from workbench.models import packaged
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -22,7 +23,8 @@ def test_models_lists_builtin_and_configured(tmp_path, server, capsys):
     cfg = write_models_toml(tmp_path / "models.toml", server.url)
     code, out, _ = run_cli(capsys, "models", "--json", "--config", str(cfg))
     names = [m["name"] for m in json.loads(out)]
-    assert code == 0 and names == [LOCAL_MODEL, "echo"]
+    optional = [packaged.TEACHER_MODEL] if packaged.teacher_installed() else []  # make install-teacher
+    assert code == 0 and names == [LOCAL_MODEL, *optional, "echo"]
     assert all("api_key\"" not in json.dumps(m) or m["api_key"] in ("ok", "missing", "n/a")
                for m in json.loads(out))
 

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 from workbench.distill.teacher import cut_repetition
 from workbench.jobs.follow import progress_line
-from workbench.jobs.monitor import effective_status, eta_seconds, format_load, format_seconds, pid_is_worker
+from workbench.jobs.monitor import (effective_status, eta_seconds, format_eta, format_load, format_seconds,
+                                    pid_is_worker)
 from workbench.store import jobs as store
 from workbench.store.db import now
 
@@ -70,11 +71,22 @@ def test_eta_and_progress_line(tmp_path):
     job = store.get_job(db, job_id)
     # This round (10 s in) and rounds 3 and 4 at 30 s each: (4 - 2 + 1) * 30 - 10.
     assert abs(eta_seconds(job, {0: 5.0, 1: 30.0}) - 80.0) < 1.0
-    # Before any teacher round ends: extrapolate from the fraction done.
-    assert 95 <= eta_seconds(job, {0: 5.0}) <= 105
+    # Before any teacher round ends there is nothing to measure: no guess from the fraction
+    # (it read "20 min" at 2% for a 1.5 min job), the line says so.
+    assert eta_seconds(job, {0: 5.0}) is None
     line = progress_line(job, [], 100)
-    assert "50.0%" in line and "round 2/4" in line and "training student 3/20" in line and "ETA" in line
+    assert "50.0%" in line and "round 2/4" in line and "training student 3/20" in line
+    assert "ETA estimating" in line
+    # Round 2 finished (its row is there): only rounds 3 and 4 are left.
+    assert abs(eta_seconds(job, {0: 5.0, 1: 30.0, 2: 50.0}) - 80.0) < 1.0
+    # Full-shot training is timed from its own start: 25 of 100 steps in 50 s, 150 s left.
+    store.merge_progress(db, job_id, {"phase": "full-shot training", "step": 25, "steps": 100,
+                                      "phase_started": ago(50)})
+    assert 145 <= eta_seconds(store.get_job(db, job_id), {0: 5.0, 1: 30.0}) <= 155
+    store.merge_progress(db, job_id, {"phase": "full-shot evaluating", "step": None, "steps": None})
+    assert eta_seconds(store.get_job(db, job_id), {0: 5.0, 1: 30.0}) is None
     assert format_seconds(75) == "1m15s" and format_seconds(None) == "?"
+    assert format_eta(None) == "estimating" and format_eta(75) == "1m15s"
     assert "GPU 40%" in format_load({"gpu_util_percent": 40, "gpu_mem_used_gb": 2.0, "gpu_mem_total_gb": 80,
                                      "cpu_percent": 10, "ram_percent": 20})
     db.close()

@@ -31,6 +31,7 @@ def _suppressing(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     from workbench.distill.options import ABLATIONS, BUILTIN_TEACHER
+    from workbench.models.packaged import TEACHER_MODEL
 
     common = _suppressing(common)
     p = subparsers.add_parser("evokd", parents=[common], help="EvoKD: distil a teacher into a small student")
@@ -50,8 +51,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                      help="texts asked of the teacher per batch (default 10)")
     run.add_argument("--easy-ratio", type=float, default=0.3, metavar="F",
                      help="share of easy texts in a batch (default 0.3)")
-    run.add_argument("--teacher", default=BUILTIN_TEACHER, metavar="MODEL",
-                     help=f"any gateway model (default {BUILTIN_TEACHER})")
+    run.add_argument("--teacher", default=None, metavar="MODEL",
+                     help=f"any gateway model (default {TEACHER_MODEL} when `make install-teacher` "
+                          f"installed it, else {BUILTIN_TEACHER})")
     run.add_argument("--student", default=None, metavar="PATH",
                      help="Hugging Face encoder folder (default all-MiniLM-L6-v2)")
     run.add_argument("--baseline", choices=["none", "static"], default=None,
@@ -105,21 +107,25 @@ def _abs_if_path(value: str | None) -> str | None:
 
 
 def build_options(args: argparse.Namespace) -> Any:
-    from workbench.distill.options import EvoKDOptions, OptionsError
+    from workbench.distill.data import DatasetError, check_dataset
+    from workbench.distill.options import EvoKDOptions, OptionsError, default_teacher
 
     ablate = [a.strip() for a in (args.ablate or "").split(",") if a.strip()]
     try:
-        return EvoKDOptions(
+        opts = EvoKDOptions(
             dataset=_abs_if_path(args.dataset) or "", task=args.task or "auto", shots=args.shots,
             rounds=args.rounds, per_round=args.per_round, easy_ratio=args.easy_ratio,
-            teacher=args.teacher, student=_abs_if_path(args.student),
+            teacher=args.teacher or default_teacher(), student=_abs_if_path(args.student),
             method=args.baseline or "evokd", ablate=ablate, full_shot=args.full_shot, seed=args.seed,
             device=args.device, budget=args.budget, label_mode=args.label_mode,
             test_limit=args.test_limit, max_length=args.max_length, epochs=args.epochs,
             threads=args.threads,
         ).validate()
-    except OptionsError as exc:
+        # Before the job row exists: a dataset the worker would refuse leaves no failed job.
+        check_dataset(opts.dataset, None if opts.task == "auto" else opts.task)
+    except (OptionsError, DatasetError) as exc:
         raise CLIError(str(exc)) from exc
+    return opts
 
 
 def cmd_evokd_run(ctx: Context) -> int:

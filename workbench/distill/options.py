@@ -21,6 +21,14 @@ ABLATION_HELP = {
 LABEL_MODES = ("auto", "call", "score")
 
 
+def default_teacher() -> str:
+    """The strongest teacher that needs no network: the optional Qwen2.5-0.5B package when it is
+    installed (`make install-teacher`), else the always-present SmolLM2-135M."""
+    from workbench.models import packaged  # standard library only
+
+    return packaged.TEACHER_MODEL if packaged.teacher_installed() else BUILTIN_TEACHER
+
+
 class OptionsError(ValueError):
     """An option value that makes no sense; phrased for the command line."""
 

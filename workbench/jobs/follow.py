@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from workbench.store import jobs as store
 
 from .launcher import reap
-from .monitor import effective_status, eta_seconds, format_seconds
+from .monitor import effective_status, eta_seconds, format_eta
 
 ENDED = ("done", "failed", "cancelled", "interrupted")
 
@@ -36,8 +36,8 @@ def progress_line(job: store.JobRow, rows: list[store.RoundRow], width: int = 80
     if rows:
         parts.append(f"acc {rows[-1].accuracy:.3f}")
     eta = eta_seconds(job, {r.round: r.seconds for r in rows})
-    if eta is not None and job.status == "running":
-        parts.append(f"ETA {format_seconds(eta)}")
+    if job.status == "running":
+        parts.append(f"ETA {format_eta(eta)}")
     line = " · ".join(parts)
     return line[:width - 1]
 

@@ -140,26 +140,39 @@ def format_load(load: dict[str, Any] | None) -> str:
 
 # -- ETA ------------------------------------------------------------------------------------
 def eta_seconds(job: JobRow, round_seconds: dict[int, float]) -> float | None:
-    """Seconds left: remaining rounds at the mean teacher-round time, minus the current
-    round's elapsed time; before any teacher round ends, extrapolate from the progress."""
+    """Seconds left, measured, or None ("estimating") while there is nothing to measure yet.
+
+    Teacher rounds: the remaining rounds at the mean time of the finished teacher rounds,
+    minus the current round's elapsed time. Full-shot training: its elapsed time per step
+    times the steps left. Before the first teacher round ends there is no estimate: the
+    job's overall fraction is not proportional to time (loading the teacher, round 0 and a
+    round's phases take very different times; it once read 20 min at 2% for a 1.5 min job).
+    """
     p = job.progress or {}
     if job.status in TERMINAL:
         return 0.0
+    phase = p.get("phase")
+    if phase in ("full-shot training", "full-shot evaluating"):
+        step, steps = int(p.get("step") or 0), int(p.get("steps") or 0)
+        elapsed = _age_s(p.get("phase_started"))
+        if phase == "full-shot training" and step > 0 and steps >= step and elapsed:
+            return max(0.0, elapsed * (steps - step) / step)
+        return None
     total_rounds = int(p.get("rounds") or 0)
     current = int(p.get("round") or 0)
     teacher_rounds = [s for r, s in round_seconds.items() if r >= 1]
-    elapsed_round = _age_s(p.get("round_started")) or 0.0
-    if teacher_rounds and p.get("phase") not in ("full-shot training", "full-shot evaluating"):
-        mean = sum(teacher_rounds) / len(teacher_rounds)
-        left = (total_rounds - current + 1) * mean - elapsed_round
-        if current in round_seconds:
-            left = (total_rounds - current) * mean
-        return max(0.0, left)
-    fraction = float(p.get("fraction") or 0.0)
-    elapsed = _age_s(job.started)
-    if fraction < 0.02 or not elapsed:
+    if not teacher_rounds:
         return None
-    return max(0.0, elapsed * (1 - fraction) / fraction)
+    mean = sum(teacher_rounds) / len(teacher_rounds)
+    if current in round_seconds:
+        return max(0.0, (total_rounds - current) * mean)
+    elapsed_round = _age_s(p.get("round_started")) or 0.0
+    return max(0.0, (total_rounds - current + 1) * mean - elapsed_round)
+
+
+def format_eta(seconds: float | None) -> str:
+    """ETA for people: a measured time, or 'estimating' while there is none."""
+    return "estimating" if seconds is None else format_seconds(seconds)
 
 
 def format_seconds(seconds: float | None) -> str:

@@ -27,6 +27,7 @@ class SQLiteRecorder:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.stop = stop or threading.Event()
         self._round: int | None = None
+        self._phase: str | None = None
         self._session_id: int | None = None
 
     # -- control --------------------------------------------------------------------------
@@ -46,6 +47,11 @@ class SQLiteRecorder:
             # Start of a round: the ETA measures the current round from here.
             self._round = r
             fields["round_started"] = now()
+        phase = fields.get("phase")
+        if phase is not None and phase != self._phase:
+            # Start of a phase: a long uniform one (full-shot training) is timed from here.
+            self._phase = phase
+            fields["phase_started"] = now()
         fields.setdefault("step", None)
         fields.setdefault("steps", None)
         fields["updated"] = now()

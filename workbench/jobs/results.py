@@ -64,10 +64,14 @@ def job_summary(db: Database, job: store.JobRow) -> dict[str, Any]:
         "accuracy": round(last.accuracy, 4) if last else None,
         "macro_f1": round(last.macro_f1, 4) if last else None,
         "phase": (job.progress or {}).get("phase") if status in ("running", "queued") else None,
-        "eta_s": (round(eta_seconds(job, {r.round: r.seconds for r in rows}) or 0)
-                  if status == "running" else None),
+        # None while running: no finished round to estimate from yet ("estimating").
+        "eta_s": _rounded(eta_seconds(job, {r.round: r.seconds for r in rows})) if status == "running" else None,
         "created": job.created, "error": job.error,
     }
+
+
+def _rounded(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds)
 
 
 def _method(opts: dict[str, Any]) -> str:

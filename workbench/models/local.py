@@ -23,6 +23,7 @@ from typing import Any, AsyncIterator, Callable
 
 from workbench.config import BUILTIN_LOCAL_MODEL
 from workbench.heap import freeze_loaded_heap
+from workbench.models import packaged
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,11 @@ def resolve_path(name: str) -> Path:
         path = Path(_registered_paths[short]).expanduser()
     elif f"local/{short}" == BUILTIN_LOCAL_MODEL:
         return builtin_gguf_path()
+    elif f"local/{short}" == packaged.TEACHER_MODEL:
+        try:
+            return packaged.teacher_gguf_path()
+        except packaged.TeacherPackageError as exc:
+            raise LocalModelError(str(exc)) from exc
     else:
         raise LocalModelError(
             f"unknown local model local/{short}: add it to models.toml with path = a GGUF file "

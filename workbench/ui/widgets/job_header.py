@@ -7,7 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from workbench.jobs.monitor import format_load, format_seconds
+from workbench.jobs.monitor import format_eta, format_load
 from workbench.ui.hints import bound_key
 
 STATUS_STYLE = {"running": "bold green", "queued": "yellow", "done": "bold cyan", "failed": "bold red",
@@ -45,7 +45,7 @@ class JobHeader(Static):
                          f"{p.get('phase', '')}")
             if p.get("steps"):
                 line2.append(f" {p.get('step', 0)}/{p['steps']}")
-            line2.append(f"  ETA {format_seconds(snap.eta_s)}", style="bold")
+            line2.append(f"  ETA {format_eta(snap.eta_s)}", style="bold")
         elif snap.status == "failed":
             line2.append(f"failed: {job.error}", style="red")
         elif snap.status == "interrupted":

@@ -20,7 +20,7 @@ FIELDS = (
     ("rounds", "rounds", "3", "teacher rounds"),
     ("per_round", "per round", "10", "texts asked of the teacher per batch"),
     ("budget", "budget", "", "teacher tokens per round (blank: one batch)"),
-    ("teacher", "teacher", "local/smollm2-135m-instruct", "any model from `workbench models`"),
+    ("teacher", "teacher", "", "any model from `workbench models`"),  # default: default_teacher()
     ("student", "student", "", "encoder folder (blank: all-MiniLM-L6-v2)"),
     ("seed", "seed", "0", ""),
 )
@@ -45,6 +45,10 @@ class NewJobDialog(ModalScreen[dict | None]):
             yield Static("[b]New EvoKD job[/b] — runs in its own process; closing the app does not stop it")
             with Grid():
                 for fid, label, default, help_text in FIELDS:
+                    if fid == "teacher":
+                        from workbench.distill.options import default_teacher
+
+                        default = default_teacher()
                     yield Label(label)
                     yield Input(value=default, placeholder=help_text, id=f"new-{fid}")
                 yield Label("method")
@@ -63,7 +67,8 @@ class NewJobDialog(ModalScreen[dict | None]):
         return self.query_one(f"#new-{fid}", Input).value.strip()
 
     def options(self) -> dict[str, Any]:
-        """The form as validated EvoKD options (raises OptionsError / ValueError)."""
+        """The form as validated EvoKD options; a ValueError (OptionsError is one) says what to fix."""
+        from workbench.distill.data import DatasetError, check_dataset
         from workbench.distill.options import EvoKDOptions
 
         def number(fid: str) -> int:
@@ -85,7 +90,13 @@ class NewJobDialog(ModalScreen[dict | None]):
             device=str(self.query_one("#new-device", Select).value),
             full_shot=self.query_one("#new-full-shot", Checkbox).value,
         )
-        return opts.validate().to_dict()
+        opts.validate()
+        try:
+            # Before any job row exists, as `evokd run` does: a refused dataset leaves no failed job.
+            check_dataset(opts.dataset)
+        except DatasetError as exc:
+            raise ValueError(str(exc)) from exc
+        return opts.to_dict()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "new-cancel":
