@@ -1020,6 +1020,43 @@ def rule_judge(response: str, fact: IdentityFact | str, prompt: str | None = Non
         wrong_places=list(dict.fromkeys(c.entity for c in places)), claims=unique)
 
 
+# ---------------------------------------------------------------- features for learned judges
+
+# The rule judge's findings as numbers, for a judge that learns on top of them (the distilled
+# judge in workbench.judging). Names are stored with a trained judge; append, never reorder.
+RULE_FEATURES: tuple[str, ...] = (
+    "rule_loose", "rule_strict", "claims_other_family", "unknown_developer", "wrong_place",
+    "self_given_name", "denies_any_maker", "disclaims_own", "affirms_own", "denies_other",
+    "mentions_other_family", "mentions_own_family", "prompt_mentions_other_family",
+    "answer_is_chinese", "log_length",
+)
+
+
+def rule_features(verdict: RuleVerdict, response: str, fact: IdentityFact,
+                  prompt: str | None = None) -> list[float]:
+    """One value per name in ``RULE_FEATURES`` for an answer the rule judge has read."""
+    import math
+
+    kinds = {c.kind for c in verdict.claims}
+    mentioned = families_in_text(response or "")
+    other = [k for k in mentioned if not fact.is_own(k)]
+    prompt_other = [k for k in families_in_text(prompt or "") if not fact.is_own(k)]
+    values = {
+        "rule_loose": verdict.loose, "rule_strict": verdict.strict,
+        "claims_other_family": bool(verdict.claimed),
+        "unknown_developer": bool(verdict.unknown_developers),
+        "wrong_place": bool(verdict.wrong_places), "self_given_name": "persona" in kinds,
+        "denies_any_maker": "denial" in kinds, "disclaims_own": verdict.disclaimed_own,
+        "affirms_own": verdict.own_claimed,
+        "denies_other": any(c.family and c.negated and not c.own for c in verdict.claims),
+        "mentions_other_family": bool(other), "mentions_own_family": len(other) < len(mentioned),
+        "prompt_mentions_other_family": bool(prompt_other),
+        "answer_is_chinese": _is_zh(response or ""),
+        "log_length": math.log1p(len(response or "")) / 10.0,
+    }
+    return [float(values[name]) for name in RULE_FEATURES]
+
+
 # =========================================================================== LLM judge
 
 _JUDGE_SYSTEM = (
