@@ -32,7 +32,7 @@ if str(REPO) not in sys.path:
 from probes.ice.identity import fact_for  # noqa: E402
 from probes.ice.published import find_strict_csv, load_published  # noqa: E402
 from probes.ice.templates import fill  # noqa: E402
-from probes.judges import rule_judge  # noqa: E402
+from probes.judges import RULE_FEATURES, rule_judge  # noqa: E402
 from probes.stats import cohen_kappa, confusion  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "data" / "ice-paper"
@@ -109,8 +109,9 @@ def main(argv: list[str] | None = None) -> dict:
             for k in HEADS:
                 xtr = np.concatenate([x_by[n][k] for n in train_on])
                 ytr = np.asarray([bool(e.label) for n in train_on for e in data[n]], dtype=np.float64)
-                l2, _ = choose_l2(xtr, ytr, seed=0)
-                head = _fit(xtr, ytr, l2, seed=0)
+                n_rule = len(RULE_FEATURES) if "rule" in HEADS[k] else 0
+                l2, _ = choose_l2(xtr, ytr, seed=0, n_rule=n_rule)
+                head = _fit(xtr, ytr, l2, seed=0, n_rule=n_rule)
                 p = head.probabilities(x_by[name][k])
                 forced = [bool(v >= 0.5) for v in p]
                 band = (p >= 0.35) & (p <= 0.65)

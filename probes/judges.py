@@ -1032,6 +1032,32 @@ RULE_FEATURES: tuple[str, ...] = (
 )
 
 
+OWN_PLACEHOLDER = "Ownmaker"
+OTHER_PLACEHOLDER = "Othermaker"
+
+
+def judged_text(response: str, fact: IdentityFact, prompt: str | None = None,
+                limit: int = 2000) -> str:
+    """The answer as the rule judge reads it, relative to the target, for a learned judge.
+
+    Fenced drafts and reported quotes are blanked and persona labels dropped, as the rule
+    judge does; every registry name becomes ``Ownmaker`` (the target's own family) or
+    ``Othermaker`` (any other), so a learned judge sees "I am Ownmaker, not Othermaker"
+    rather than "I am Claude, not ChatGPT" and what it learns on one target carries over
+    to targets it has never seen.
+    """
+    text = normalise_text(response or "")
+    text = _strip_tags(_blank_quotes(_blank_fenced(text)))
+    out: list[str] = []
+    at = 0
+    for hit in find_aliases(text):
+        out.append(text[at:hit.start])
+        out.append(OWN_PLACEHOLDER if fact.is_own(hit.family) else OTHER_PLACEHOLDER)
+        at = hit.end
+    out.append(text[at:])
+    return " ".join("".join(out).split())[:limit]
+
+
 def rule_features(verdict: RuleVerdict, response: str, fact: IdentityFact,
                   prompt: str | None = None) -> list[float]:
     """One value per name in ``RULE_FEATURES`` for an answer the rule judge has read."""

@@ -192,3 +192,19 @@ def test_user_errors_are_one_line(trained, tmp_path, capsys):
     code, _, err = run_cli(capsys, "judge", "train", "--from", str(run_id), "--features", "words",
                            "--out", str(tmp_path / "x"), "--db", str(db_file))
     assert code == 2 and "--features" in err
+
+
+def test_a_head_over_rule_findings_alone_needs_no_encoder(trained, tmp_path, capsys):
+    db_file, run_id, _ = trained
+    folder = tmp_path / "rules-only"
+    code, out, err = run_cli(capsys, "judge", "train", "--from", str(run_id), "--features", "rule",
+                             "--review-band", "0.4,0.6", "--out", str(folder), "--db", str(db_file),
+                             "--json")
+    assert code == 0, err
+    meta = json.loads(out)
+    assert meta["features"] == ["rule"] and meta["review_band"] == [0.4, 0.6]
+    assert not (folder / "model.safetensors").exists() and (folder / "head.safetensors").exists()
+    code, out, err = run_cli(capsys, "judge", "eval", "--judge", str(folder), "--against",
+                             str(run_id), "--db", str(db_file), "--json")
+    assert code == 0, err
+    assert json.loads(out)["n"] == 96

@@ -1,7 +1,11 @@
 """The distilled ICE judge: the built-in MiniLM encoder, frozen, plus a logistic head.
 
 An answer becomes its mean-pooled, unit-length MiniLM embedding (first ``max_length``
-tokens), optionally joined by the rule judge's findings (``probes.judges.RULE_FEATURES``);
+tokens of ``probes.judges.judged_text``: quotes and drafts blanked, every model or company
+name replaced by "Ownmaker" or "Othermaker" relative to the target, so that what is learnt
+on one target carries to others), optionally joined by the rule judge's findings
+(``probes.judges.RULE_FEATURES``); the rule features are penalised far less than the
+embedding, so the head keeps the rules' reading unless the data say otherwise;
 a logistic head over the standardised features gives p(loose conflict). The encoder stays
 frozen because on 2 CPU cores one pass over 1,000 answers takes ~30 s while fine-tuning
 takes several minutes per epoch, and each answer is embedded once per process (cached),
@@ -38,7 +42,7 @@ import torch  # noqa: E402
 from transformers import AutoModel, AutoTokenizer  # noqa: E402
 
 from probes.ice.identity import IdentityFact  # noqa: E402
-from probes.judges import RULE_FEATURES, rule_features, rule_judge  # noqa: E402
+from probes.judges import RULE_FEATURES, judged_text, rule_features, rule_judge  # noqa: E402
 from workbench.distill.student import (  # noqa: E402
     StudentError,
     check_model_folder,
@@ -132,7 +136,7 @@ def feature_matrix(encoder: Encoder, features: Sequence[str], prompts: Sequence[
                    responses: Sequence[str], facts: Sequence[IdentityFact]) -> np.ndarray:
     parts = []
     if "embedding" in features:
-        parts.append(encoder.encode(list(responses)))
+        parts.append(encoder.encode([judged_text(r, f, p) for p, r, f in zip(prompts, responses, facts)]))
     if "rule" in features:
         parts.append(rule_matrix(prompts, responses, facts))
     return np.concatenate(parts, axis=1) if parts else np.zeros((len(responses), 0), np.float32)
@@ -170,8 +174,15 @@ class Head:
                    mean=t["mean"].numpy().astype(np.float64), scale=t["scale"].numpy().astype(np.float64))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, l2: float, seed: int) -> Head:
-    """L2-regularised logistic regression on standardised features, full-batch L-BFGS."""
+RULE_PENALTY = 0.01  # the rule findings' share of the L2 penalty, relative to embedding dims
+
+
+def _fit(x: np.ndarray, y: np.ndarray, l2: float, seed: int, n_rule: int = 0) -> Head:
+    """L2-regularised logistic regression on standardised features, full-batch L-BFGS.
+
+    The last ``n_rule`` columns (the rule findings) carry ``RULE_PENALTY`` of the penalty:
+    a few dozen general signals need far less shrinking than 384 embedding dimensions.
+    """
     mean = x.mean(0)
     scale = x.std(0)
     scale[scale < 1e-6] = 1.0  # a constant feature carries nothing; keep it harmless
@@ -179,6 +190,9 @@ def _fit(x: np.ndarray, y: np.ndarray, l2: float, seed: int) -> Head:
     xs = torch.from_numpy(((x - mean) / scale).astype(np.float32))
     ys = torch.from_numpy(y.astype(np.float32))
     w = torch.zeros(xs.shape[1], requires_grad=True)
+    penalty = torch.ones(xs.shape[1])
+    if n_rule:
+        penalty[-n_rule:] = RULE_PENALTY
     prior = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
     b = torch.tensor([math.log(prior / (1 - prior))], requires_grad=True)
     opt = torch.optim.LBFGS([w, b], lr=0.5, max_iter=200, line_search_fn="strong_wolfe")
@@ -187,7 +201,7 @@ def _fit(x: np.ndarray, y: np.ndarray, l2: float, seed: int) -> Head:
     def closure() -> torch.Tensor:
         opt.zero_grad()
         loss = torch.nn.functional.binary_cross_entropy_with_logits(xs @ w + b, ys)
-        loss = loss + l2 * (w * w).sum() / 2 * (1.0 / math.sqrt(n))
+        loss = loss + l2 * (penalty * w * w).sum() / 2 * (1.0 / math.sqrt(n))
         loss.backward()
         return loss
 
@@ -201,7 +215,8 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
 
 
-def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5) -> tuple[float, dict[str, float]]:
+def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5,
+              n_rule: int = 0) -> tuple[float, dict[str, float]]:
     """The L2 strength of the lowest cross-validated log loss (folds stratified by label)."""
     rng = np.random.default_rng(seed)
     fold_of = np.empty(len(y), dtype=int)
@@ -216,7 +231,7 @@ def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5) -> tuple[
             tr, te = fold_of != f, fold_of == f
             if te.sum() == 0 or len(set(y[tr].tolist())) < 2:
                 continue
-            head = _fit(x[tr], y[tr], l2, seed)
+            head = _fit(x[tr], y[tr], l2, seed, n_rule)
             losses.append(_log_loss(head.probabilities(x[te]), y[te]))
         scores[f"{l2:g}"] = float(np.mean(losses)) if losses else float("inf")
     best = min(L2_GRID, key=lambda v: scores[f"{v:g}"])
@@ -325,8 +340,9 @@ def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[i
                        [e.fact for e in examples]).astype(np.float64)
     embed_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    l2, cv = choose_l2(x, ys, seed)
-    head = _fit(x, ys, l2, seed)
+    n_rule = len(RULE_FEATURES) if "rule" in features else 0
+    l2, cv = choose_l2(x, ys, seed, n_rule=n_rule)
+    head = _fit(x, ys, l2, seed, n_rule)
     fit_s = time.perf_counter() - t1
     p = head.probabilities(x)
     meta = {
@@ -334,7 +350,9 @@ def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[i
         "encoder": "all-MiniLM-L6-v2 (frozen, mean pooling)", "max_length": enc.max_length,
         "features": list(features), "rule_features": list(RULE_FEATURES) if "rule" in features else [],
         "labels": labels, "runs": list(runs), "n_train": len(ys), "positives": pos,
-        "threshold": threshold, "review_band": [lo, hi], "l2": l2, "cv_log_loss": cv,
+        "text": "probes.judges.judged_text (names relative to the target)",
+        "threshold": threshold, "review_band": [lo, hi], "l2": l2, "rule_penalty": RULE_PENALTY,
+        "cv_log_loss": cv,
         "train_accuracy": float(((p >= threshold) == (ys == 1)).mean()),
         "seed": seed, "embed_seconds": round(embed_s, 2), "fit_seconds": round(fit_s, 2),
         "trained": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -49,8 +49,12 @@ def evaluate(db: Any, judge: str, run_id: int, labels: str | None = None) -> dic
         read_meta(judge)  # raises: a folder that holds no judge
         raise AssertionError("unreachable")
     else:
-        _, stored = label_values(db, run, key)
-        pred = stored
+        try:
+            _, pred = label_values(db, run, key)
+        except JudgeError:
+            raise JudgeError(f"run {run_id} holds no verdicts of {key!r}: judge it first with "
+                             f"`workbench ice rejudge {run_id} --judge {key}`, or pass rule or a "
+                             "distilled judge's folder") from None
     pairs = [(pred[i] >= 0.5, ref[i] >= 0.5) for i in pred
              if i in ref and pred[i] is not None and ref[i] is not None]
     out: dict[str, Any] = {"judge": key, "reference": reference, "run": run_id, **_stats(pairs),
