@@ -10,8 +10,10 @@ import json
 import sys
 import time
 
-QUICK = ("foundation", "first_frame", "similarity", "compare_lag")
+QUICK = ("foundation", "first_frame", "similarity", "compare_lag", "ice_judge_agreement")
 ALL = (*QUICK, "evokd")
+# Benchmarks whose module is not called bench_<name>.
+MODULES = {"ice_judge_agreement": "benchmarks.ice_judge_agreement"}
 
 
 def main(argv: list[str]) -> int:
@@ -23,7 +25,7 @@ def main(argv: list[str]) -> int:
             print(f"unknown benchmark {name!r}; choose from {', '.join(ALL)}", file=sys.stderr)
             return 2
         try:
-            module = importlib.import_module(f"benchmarks.bench_{name}")
+            module = importlib.import_module(MODULES.get(name, f"benchmarks.bench_{name}"))
         except ModuleNotFoundError as exc:
             print(f"benchmark {name} is not available: {exc}", file=sys.stderr)
             continue

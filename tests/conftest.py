@@ -30,6 +30,12 @@ if "WORKBENCH_MODEL_CACHE" not in os.environ:
     os.environ["WORKBENCH_MODEL_CACHE"] = os.path.join(tempfile.gettempdir(),
                                                       f"workbench-test-models-{os.getuid()}")
 
+# Answer embeddings of distilled judges (workbench.judging.embed_cache): a fresh folder per session.
+if "WORKBENCH_EMBED_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["WORKBENCH_EMBED_CACHE"] = tempfile.mkdtemp(prefix="workbench-test-embeddings-")
+
 from workbench.config import ModelSpec, WorkbenchConfig, builtin_models  # noqa: E402
 from workbench.devtools.openai_server import Behavior, FakeOpenAIServer  # noqa: E402
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "workbench.commands.rse",
     "workbench.commands.review",
     "workbench.commands.evokd",
+    "workbench.commands.judge",
 )
 
 

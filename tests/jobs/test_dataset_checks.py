@@ -53,7 +53,7 @@ async def test_new_job_dialog_refuses_a_malformed_dataset(tmp_path):
     config.write_text("")
     app = WorkbenchApp(db_path=db_path, config_path=config, load_heavy=False, start_screen="jobs")
     async with app.run_test(size=(170, 50)) as pilot:
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, NewJobDialog)

@@ -30,8 +30,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "answer. With --helper, templates are searched GPTFuzz-style (MCTS-Explore "
                     "selection, five mutation operators); otherwise the seed templates run as they are.")
     r.add_argument("--target", metavar="MODEL", help="the model under test")
-    r.add_argument("--judge", metavar="rule|MODEL", default="rule",
-                   help="'rule' (no model needed, the default) or a judge model")
+    r.add_argument("--judge", metavar="rule|MODEL|DIR", default="rule",
+                   help="'rule' (no model needed, the default), a judge model, or the folder of a "
+                        "judge trained with `workbench judge train`")
     r.add_argument("--helper", metavar="MODEL", help="helper model that mutates templates (turns on fuzzing)")
     r.add_argument("--budget", type=int, default=100, metavar="N", help="queries to the target (default 100)")
     r.add_argument("--lang", default="en,zh", metavar="en,zh", help="question languages (default en,zh)")
@@ -67,7 +68,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     rj = sub.add_parser("rejudge", parents=[common],
                         help="judge a stored run again; agreement with its earlier verdicts")
     rj.add_argument("run", type=int, metavar="RUN")
-    rj.add_argument("--judge", metavar="rule|MODEL", required=True)
+    rj.add_argument("--judge", metavar="rule|MODEL|DIR", required=True,
+                    help="'rule', a judge model, or a distilled judge's folder")
     rj.add_argument("--concurrency", type=int, default=4, metavar="N")
     rj.add_argument("--judge-max-tokens", type=int, default=512, metavar="N")
     rj.add_argument("--json", action="store_true")
@@ -205,7 +207,7 @@ def cmd_run(ctx: Context) -> int:
         if not args.target:
             raise CLIError("give --target MODEL (or --resume RUN)")
         cfg = ice.ICERunConfig(
-            target=args.target, judge=args.judge, helper=args.helper, budget=args.budget,
+            target=args.target, judge=_judge_name(args.judge), helper=args.helper, budget=args.budget,
             langs=_langs(args.lang), fact_text=args.fact, max_tokens=args.max_tokens,
             temperature=args.temperature, no_fuzz=args.no_fuzz, seed=args.seed,
             questions=args.questions, templates=args.templates,
@@ -251,9 +253,21 @@ def cmd_run(ctx: Context) -> int:
     return 0 if summary["status"] == "done" else 1
 
 
+def _judge_name(name: str) -> str:
+    """'rule', a model name, or a distilled judge's folder (stored as its absolute path)."""
+    from workbench.judging import JudgeError, check_judge_name
+
+    try:
+        return check_judge_name(name)
+    except JudgeError as exc:
+        raise CLIError(f"--judge: {exc}") from exc
+
+
 def _check_models(gateway: Any, cfg: Any) -> Any:
+    from workbench.judging import is_distilled
+
     spec = _resolve_model(gateway, cfg.target, "--target")
-    if cfg.judge != "rule":
+    if cfg.judge != "rule" and not is_distilled(cfg.judge):
         _resolve_model(gateway, cfg.judge, "--judge")
     if cfg.helper and not cfg.no_fuzz:
         _resolve_model(gateway, cfg.helper, "--helper")
@@ -289,9 +303,12 @@ def cmd_import(ctx: Context) -> int:
 def cmd_rejudge(ctx: Context) -> int:
     from workbench.runs.ice import rejudge
 
+    from workbench.judging import is_distilled
+
     args = ctx.args
+    args.judge = _judge_name(args.judge)
     gateway = None
-    if args.judge != "rule":
+    if args.judge != "rule" and not is_distilled(args.judge):
         gateway = ctx.gateway()
         _resolve_model(gateway, args.judge, "--judge")
     t0 = time.perf_counter()
@@ -347,6 +364,10 @@ def cmd_show(ctx: Context) -> int:
     from workbench.runs.ice import summarize
 
     args = ctx.args
+    if args.judge:
+        from workbench.judging import judge_key
+
+        args.judge = judge_key(args.judge)
     try:
         summary = summarize(ctx.db, args.run, human=args.human, judge=args.judge)
     except LookupError as exc:

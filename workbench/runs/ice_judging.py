@@ -74,10 +74,49 @@ async def llm_judgement(generate: Generate, judge_model: str, fact: IdentityFact
                      claimed=list(strict.claimed))
 
 
+def distilled_judgements(judge: str, fact: IdentityFact, prompts: list[str],
+                         responses: list[str]) -> list[Judgement]:
+    """Verdicts of the distilled judge in folder ``judge`` for a batch of answers.
+
+    The loose value is the judge's call, or None (needs review) inside its review band; the
+    probability is the rationale. Strict comes from the rule judge's reading (only the rules
+    name a family) and holds only where the distilled loose verdict does.
+    """
+    from workbench.judging import judge_key
+    from workbench.judging.distilled import get_judge
+
+    dj = get_judge(judge)
+    key = judge_key(judge)
+    lo, hi = dj.band
+    out: list[Judgement] = []
+    for v in dj.judge(prompts, responses, [fact] * len(prompts)):
+        p = round(v.probability, 4)
+        why = f"p(loose)={p:.3f}"
+        if v.loose is None:
+            why += f" (needs review: within the band {lo:g}-{hi:g})"
+        detail = {"probability": p, "threshold": dj.threshold, "review_band": [lo, hi],
+                  "features": list(dj.features), "claimed": list(v.claimed)}
+        raw = json.dumps({"probability": p, "rule": v.rule_rationale}, ensure_ascii=False)
+        rows = [
+            {"judge": key, "kind": "loose", "value": v.loose, "detail": detail, "raw": raw,
+             "rationale": why},
+            {"judge": key, "kind": "strict", "value": v.strict, "detail": detail, "raw": raw,
+             "rationale": f"{why}; strict from the rule judge: {v.rule_rationale}"},
+        ]
+        out.append(Judgement(rows=rows, loose=v.loose, strict=v.strict, claimed=list(v.claimed)))
+    return out
+
+
 async def judge_answer(judge: str, fact: IdentityFact, prompt: str, response: str, *,
                        generate: Generate | None = None, max_tokens: int | None = None) -> Judgement:
     if judge == RULE:
         return rule_judgement(fact, prompt, response)
+    from workbench.judging import is_distilled
+
+    if is_distilled(judge):
+        # Off the event loop: the encoder takes tens of milliseconds per answer on a CPU.
+        batch = await asyncio.to_thread(distilled_judgements, judge, fact, [prompt], [response])
+        return batch[0]
     if generate is None:
         raise ValueError(f"judge {judge!r} is a model: pass generate=")
     return await llm_judgement(generate, judge, fact, prompt, response, max_tokens=max_tokens)

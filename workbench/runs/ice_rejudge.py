@@ -15,7 +15,7 @@ from workbench.store import open_db
 from workbench.store.db import now
 from workbench.store.runs import add_verdict, add_verdicts, current_verdicts, get_run, update_run
 
-from .ice_judging import RULE, Judgement, judge_answer, rule_judgement
+from .ice_judging import RULE, Judgement, distilled_judgements, judge_answer, rule_judgement
 from .ice_summary import summarize
 
 ProgressFn = Callable[[int, int], Any]
@@ -83,10 +83,19 @@ async def rejudge(db_path: str | Path, run_id: int, judge: str, gateway: Any = N
         if on_progress is not None:
             on_progress(done, len(rows))
 
-    if judge == RULE:
+    from workbench.judging import is_distilled, judge_key
+
+    if judge == RULE or is_distilled(judge):
+        judge = judge_key(judge)
+        if judge == RULE:
+            judged = [rule_judgement(fact, r["prompt"], r["text"] or "") for r in rows]
+        else:
+            # One batch: the encoder is far faster over many answers at once.
+            judged = await asyncio.to_thread(distilled_judgements, judge, fact,
+                                             [r["prompt"] or "" for r in rows],
+                                             [r["text"] or "" for r in rows])
         batch: list[dict[str, Any]] = []
-        for r in rows:
-            j = rule_judgement(fact, r["prompt"], r["text"] or "")
+        for r, j in zip(rows, judged):
             batch.extend({"item_id": r["id"], **row} for row in j.rows)
             keep(r["id"], j)
         with db.atomic():

@@ -1,0 +1,127 @@
+"""``workbench judge``: train a distilled ICE judge on stored verdicts, and measure any judge.
+
+    workbench judge train --from RUN [--from RUN ...] [--labels published|human|JUDGE] --out DIR
+    workbench judge eval --judge rule|DIR|JUDGE --against RUN [--labels ...] [--json]
+
+A trained judge is a folder; pass it as ``--judge DIR`` to ``ice run`` and ``ice rejudge``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from workbench.cli import CLIError, Context, print_json
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("judge", parents=[common],
+                              help="train a local ICE judge on stored verdicts; measure judges")
+    sub = p.add_subparsers(dest="judge_command", metavar="ACTION", required=True)
+
+    t = sub.add_parser(
+        "train", parents=[common], help="train a distilled ICE judge (MiniLM + head, CPU)",
+        description="Learn the loose verdict of a label source (published verdicts of an import, "
+                    "human reviews, or any judge's verdicts) from the answers of stored ICE runs. "
+                    "The result is a folder in Hugging Face format: use it as --judge DIR.")
+    t.add_argument("--from", dest="runs", type=int, action="append", required=True, metavar="RUN",
+                   help="an ICE run to learn from (repeat for more)")
+    t.add_argument("--labels", metavar="published|human|JUDGE",
+                   help="whose loose verdicts to learn (default: each run's own judge)")
+    t.add_argument("--out", required=True, metavar="DIR", help="folder to write the judge to")
+    t.add_argument("--features", default="embedding,rule", metavar="embedding,rule",
+                   help="inputs of the head: answer embedding, rule-judge findings, or both (default)")
+    t.add_argument("--review-band", default="0.35,0.65", metavar="LO,HI",
+                   help="probabilities in this band are stored as needs review (default 0.35,0.65)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("eval", parents=[common], help="agreement of a judge with a run's verdicts",
+                       description="Judge every answer of RUN with --judge (rule or a distilled "
+                                   "folder, nothing stored; an LLM judge's stored verdicts are read) "
+                                   "and compare with the --labels verdicts: kappa, precision, "
+                                   "recall, confusion matrix.")
+    e.add_argument("--judge", required=True, metavar="rule|DIR|JUDGE")
+    e.add_argument("--against", type=int, required=True, metavar="RUN")
+    e.add_argument("--labels", metavar="published|human|JUDGE",
+                   help="reference verdicts (default: the run's own judge)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+
+def _band(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise CLIError(f"--review-band takes LO,HI such as 0.35,0.65 (got {text!r})") from None
+    if not 0.0 <= lo <= 0.5 <= hi <= 1.0:
+        raise CLIError(f"--review-band must hold 0.5 within 0..1 (got {text!r})")
+    return lo, hi
+
+
+def cmd_train(ctx: Context) -> int:
+    from workbench.judging import JudgeError
+    from workbench.judging.labels import load_examples
+
+    args = ctx.args
+    band = _band(args.review_band)
+    try:
+        from workbench.judging.distilled import check_out, parse_features, train
+
+        features = parse_features(args.features)
+        check_out(args.out)
+        examples, sources = load_examples(ctx.db, args.runs, args.labels)
+        if not args.json:
+            pos = sum(1 for e in examples if e.label)
+            print(f"training on {len(examples)} answers of run(s) {', '.join(map(str, args.runs))} "
+                  f"({pos} loose positives, labels {', '.join(dict.fromkeys(sources))}); "
+                  f"features {','.join(features)}", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        meta = train(examples, args.out, labels=",".join(dict.fromkeys(sources)), runs=args.runs,
+                     features=features, review_band=band, seed=args.seed)
+    except JudgeError as exc:
+        raise CLIError(str(exc)) from exc
+    from pathlib import Path
+
+    out = {"judge": str(Path(args.out).expanduser().resolve()), **meta,
+           "seconds": round(time.perf_counter() - t0, 2)}
+    if args.json:
+        print_json(out)
+    else:
+        print(f"saved {out['judge']}: {meta['n_train']} answers ({meta['positives']} positives), "
+              f"features {','.join(meta['features'])}, L2 {meta['l2']:g} (5-fold CV), "
+              f"train accuracy {meta['train_accuracy']:.3f}, review band "
+              f"{band[0]:g}-{band[1]:g}, {out['seconds']:.1f}s")
+        print(f"use it: workbench ice rejudge RUN --judge {out['judge']}")
+    return 0
+
+
+def cmd_eval(ctx: Context) -> int:
+    from workbench.judging import JudgeError
+    from workbench.judging.evaluate import evaluate
+
+    args = ctx.args
+    try:
+        out = evaluate(ctx.db, args.judge, args.against, args.labels)
+    except JudgeError as exc:
+        raise CLIError(str(exc)) from exc
+    if args.json:
+        print_json(out)
+        return 0
+    c = out["confusion"]
+    print(f"{out['judge']} vs {out['reference']} on run {out['run']} (loose, n={out['n']}): "
+          f"kappa {_f(out['kappa'])}, precision {_f(out['precision'])}, recall {_f(out['recall'])}")
+    print(f"  confusion: tp {c['tp']} fp {c['fp']} fn {c['fn']} tn {c['tn']}"
+          + (f"; left out (undecided): {out['left_out']}" if out.get("left_out") else ""))
+    if out.get("review") is not None:
+        r = out["review"]
+        print(f"  review band {r['band'][0]:g}-{r['band'][1]:g}: {r['in_band']} answers would need review; "
+              f"kappa on the decided rest {_f(r['decided_kappa'])}")
+    return 0
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"

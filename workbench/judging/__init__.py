@@ -1,0 +1,63 @@
+"""Judges the workbench trains itself: a distilled ICE judge (see ``distilled``).
+
+This package's top level stays light (no torch): the CLI and the runners ask it whether a
+``--judge`` value names a distilled judge before anything heavy loads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+META_FILE = "judge.json"
+FORMAT = "workbench-distilled-judge"
+
+
+class JudgeError(Exception):
+    """A judge that cannot be trained, found or loaded; the message says what to fix."""
+
+
+def looks_like_path(name: str) -> bool:
+    """Whether ``--judge`` was given a folder rather than 'rule' or a gateway model name."""
+    if name.startswith((".", "~", "/")) or "\\" in name:
+        return True
+    p = Path(name).expanduser()
+    return p.is_dir()
+
+
+def is_distilled(name: str | None) -> bool:
+    """Whether ``name`` is a folder holding a distilled judge (its ``judge.json``)."""
+    if not name or name == "rule":
+        return False
+    try:
+        return (Path(name).expanduser() / META_FILE).is_file()
+    except OSError:
+        return False
+
+
+def judge_key(name: str) -> str:
+    """The name verdict rows carry: the absolute folder of a distilled judge, else ``name``."""
+    if is_distilled(name):
+        return str(Path(name).expanduser().resolve())
+    return name
+
+
+def read_meta(folder: str | Path) -> dict:
+    path = Path(folder).expanduser() / META_FILE
+    if not path.is_file():
+        raise JudgeError(f"{folder} holds no distilled judge (no {META_FILE}): train one with "
+                         "`workbench judge train --from RUN --out DIR`")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise JudgeError(f"{path} is not valid JSON: {exc}") from exc
+    if meta.get("format") != FORMAT:
+        raise JudgeError(f"{path} is not a workbench distilled judge (format {meta.get('format')!r})")
+    return meta
+
+
+def check_judge_name(name: str) -> str:
+    """Validate a path-like ``--judge`` and return the key to store; other names pass through."""
+    if looks_like_path(name) and not is_distilled(name):
+        read_meta(name)  # raises with the reason
+    return judge_key(name)

@@ -1,0 +1,397 @@
+"""The distilled ICE judge: the built-in MiniLM encoder, frozen, plus a logistic head.
+
+An answer becomes its mean-pooled, unit-length MiniLM embedding (first ``max_length``
+tokens of ``probes.judges.judged_text``: quotes and drafts blanked, every model or company
+name replaced by "Ownmaker" or "Othermaker" relative to the target, so that what is learnt
+on one target carries to others), optionally joined by the rule judge's findings
+(``probes.judges.RULE_FEATURES``); the rule features are penalised far less than the
+embedding, so the head keeps the rules' reading unless the data say otherwise;
+a logistic head over the standardised features gives p(loose conflict). The encoder stays
+frozen because on 2 CPU cores one pass over 1,000 answers takes ~30 s while fine-tuning
+takes several minutes per epoch, and each answer is embedded once per process (cached),
+in memory and on disk (``embed_cache``), so training the head, choosing its L2 strength by
+5-fold cross-validation and scoring the same answers again cost seconds.
+
+A trained judge is a folder: the encoder in Hugging Face format (``config.json``,
+``model.safetensors``, tokenizer files), ``head.safetensors`` (weights, bias, feature
+mean and scale) and ``judge.json`` (format, label source, training runs, features,
+threshold, review band, training figures). Answers whose probability falls inside the
+review band are stored undecided (needs review) with the probability as the rationale.
+
+Imports torch and transformers at the top: only ``workbench judge``, a distilled
+``--judge`` and tests/benchmarks import it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from transformers import AutoModel, AutoTokenizer  # noqa: E402
+
+from probes.ice.identity import IdentityFact  # noqa: E402
+from probes.judges import RULE_FEATURES, judged_text, rule_features, rule_judge  # noqa: E402
+from workbench.distill.student import (  # noqa: E402
+    StudentError,
+    check_model_folder,
+    configure_threads,
+    default_student_path,
+    seed_everything,
+)
+
+from . import FORMAT, META_FILE, JudgeError, read_meta  # noqa: E402
+
+HEAD_FILE = "head.safetensors"
+FEATURE_SETS = ("embedding", "rule")
+DEFAULT_FEATURES = ("embedding", "rule")
+DEFAULT_BAND = (0.35, 0.65)
+DEFAULT_THRESHOLD = 0.5
+L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+
+# ------------------------------------------------------------------------------ encoder
+class Encoder:
+    """Mean-pooled, normalised sentence embeddings (as sentence-transformers computes them
+    for all-MiniLM-L6-v2), with a per-text cache so one process embeds an answer once."""
+
+    def __init__(self, folder: str | Path, max_length: int = 256):
+        folder = Path(folder)
+        try:
+            check_model_folder(folder)
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+            self.model = AutoModel.from_pretrained(str(folder)).eval()
+        except StudentError as exc:
+            raise JudgeError(str(exc)) from exc
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise JudgeError(f"cannot load the encoder in {folder}: {' '.join(str(exc).split())[:300]}") from exc
+        self.folder = folder
+        self.max_length = max_length
+        self._cache: dict[str, np.ndarray] = {}
+        from .embed_cache import EmbeddingCache, encoder_key
+
+        self._disk = EmbeddingCache(encoder_key(folder, max_length))
+        # Fast tokenizers refuse two threads at once ("Already borrowed").
+        self._lock = threading.Lock()
+
+    @property
+    def dimensions(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    @torch.inference_mode()
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        with self._lock:
+            missing = {t for t in texts if t not in self._cache}
+            if missing:
+                self._cache.update(self._disk.get(missing))
+            todo = sorted({t for t in missing if t not in self._cache}, key=len)
+            fresh: dict[str, np.ndarray] = {}
+            for start in range(0, len(todo), batch_size):
+                chunk = todo[start:start + batch_size]
+                enc = self.tokenizer(chunk, truncation=True, max_length=self.max_length,
+                                     padding=True, return_tensors="pt")
+                hidden = self.model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                for text, row in zip(chunk, pooled.cpu().numpy().astype(np.float32)):
+                    self._cache[text] = fresh[text] = row
+            self._disk.put(fresh)
+            if not texts:
+                return np.zeros((0, self.dimensions), dtype=np.float32)
+            return np.stack([self._cache[t] for t in texts])
+
+
+@lru_cache(maxsize=4)
+def base_encoder(max_length: int = 256) -> Encoder:
+    try:
+        folder = default_student_path()
+    except StudentError as exc:
+        raise JudgeError(str(exc)) from exc
+    return Encoder(folder, max_length)
+
+
+# ------------------------------------------------------------------------------ features
+def rule_matrix(prompts: Sequence[str], responses: Sequence[str],
+                facts: Sequence[IdentityFact]) -> np.ndarray:
+    rows = []
+    for prompt, response, fact in zip(prompts, responses, facts):
+        v = rule_judge(response, fact, prompt=prompt)
+        rows.append(rule_features(v, response, fact, prompt))
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(RULE_FEATURES))
+
+
+def feature_matrix(encoder: Encoder, features: Sequence[str], prompts: Sequence[str],
+                   responses: Sequence[str], facts: Sequence[IdentityFact]) -> np.ndarray:
+    parts = []
+    if "embedding" in features:
+        parts.append(encoder.encode([judged_text(r, f, p) for p, r, f in zip(prompts, responses, facts)]))
+    if "rule" in features:
+        parts.append(rule_matrix(prompts, responses, facts))
+    return np.concatenate(parts, axis=1) if parts else np.zeros((len(responses), 0), np.float32)
+
+
+def parse_features(text: str | Sequence[str]) -> tuple[str, ...]:
+    names = [x.strip() for x in (text.split(",") if isinstance(text, str) else text) if x.strip()]
+    bad = [x for x in names if x not in FEATURE_SETS]
+    if not names or bad:
+        raise JudgeError(f"--features takes embedding, rule or embedding,rule (got {text!r})")
+    return tuple(n for n in FEATURE_SETS if n in names)
+
+
+# ------------------------------------------------------------------------------ the head
+@dataclass
+class Head:
+    weight: np.ndarray  # (d,)
+    bias: float
+    mean: np.ndarray  # (d,)
+    scale: np.ndarray  # (d,)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.weight + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {"weight": torch.from_numpy(self.weight.astype(np.float32)),
+                "bias": torch.tensor([self.bias], dtype=torch.float32),
+                "mean": torch.from_numpy(self.mean.astype(np.float32)),
+                "scale": torch.from_numpy(self.scale.astype(np.float32))}
+
+    @classmethod
+    def from_tensors(cls, t: dict[str, torch.Tensor]) -> "Head":
+        return cls(weight=t["weight"].numpy().astype(np.float64), bias=float(t["bias"][0]),
+                   mean=t["mean"].numpy().astype(np.float64), scale=t["scale"].numpy().astype(np.float64))
+
+
+RULE_PENALTY = 0.01  # the rule findings' share of the L2 penalty, relative to embedding dims
+
+
+def _fit(x: np.ndarray, y: np.ndarray, l2: float, seed: int, n_rule: int = 0) -> Head:
+    """L2-regularised logistic regression on standardised features, full-batch L-BFGS.
+
+    The last ``n_rule`` columns (the rule findings) carry ``RULE_PENALTY`` of the penalty:
+    a few dozen general signals need far less shrinking than 384 embedding dimensions.
+    """
+    mean = x.mean(0)
+    scale = x.std(0)
+    scale[scale < 1e-6] = 1.0  # a constant feature carries nothing; keep it harmless
+    seed_everything(seed)
+    xs = torch.from_numpy(((x - mean) / scale).astype(np.float32))
+    ys = torch.from_numpy(y.astype(np.float32))
+    w = torch.zeros(xs.shape[1], requires_grad=True)
+    penalty = torch.ones(xs.shape[1])
+    if n_rule:
+        penalty[-n_rule:] = RULE_PENALTY
+    prior = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
+    b = torch.tensor([math.log(prior / (1 - prior))], requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], lr=0.5, max_iter=200, line_search_fn="strong_wolfe")
+    n = float(len(ys))
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(xs @ w + b, ys)
+        loss = loss + l2 * (penalty * w * w).sum() / 2 * (1.0 / math.sqrt(n))
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return Head(weight=w.detach().numpy().astype(np.float64), bias=float(b.detach()[0]),
+                mean=mean.astype(np.float64), scale=scale.astype(np.float64))
+
+
+def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+
+
+def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5,
+              n_rule: int = 0) -> tuple[float, dict[str, float]]:
+    """The L2 strength of the lowest cross-validated log loss (folds stratified by label)."""
+    rng = np.random.default_rng(seed)
+    fold_of = np.empty(len(y), dtype=int)
+    for cls in (0, 1):
+        idx = np.flatnonzero(y == cls)
+        rng.shuffle(idx)
+        fold_of[idx] = np.arange(len(idx)) % folds
+    scores: dict[str, float] = {}
+    for l2 in L2_GRID:
+        losses = []
+        for f in range(folds):
+            tr, te = fold_of != f, fold_of == f
+            if te.sum() == 0 or len(set(y[tr].tolist())) < 2:
+                continue
+            head = _fit(x[tr], y[tr], l2, seed, n_rule)
+            losses.append(_log_loss(head.probabilities(x[te]), y[te]))
+        scores[f"{l2:g}"] = float(np.mean(losses)) if losses else float("inf")
+    best = min(L2_GRID, key=lambda v: scores[f"{v:g}"])
+    return best, scores
+
+
+# ------------------------------------------------------------------------------ the judge
+@dataclass
+class Verdict:
+    probability: float
+    loose: float | None  # None inside the review band
+    strict: float | None
+    rule_rationale: str
+    claimed: list[str]
+
+
+class DistilledJudge:
+    def __init__(self, folder: Path, meta: dict, encoder: Encoder, head: Head):
+        self.folder = folder
+        self.meta = meta
+        self.encoder = encoder
+        self.head = head
+        self.features = tuple(meta["features"])
+        self.threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
+        lo, hi = meta.get("review_band", DEFAULT_BAND)
+        self.band = (float(lo), float(hi))
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "DistilledJudge":
+        folder = Path(folder).expanduser().resolve()
+        meta = read_meta(folder)
+        from safetensors.torch import load_file
+
+        head_path = folder / HEAD_FILE
+        if not head_path.is_file():
+            raise JudgeError(f"{folder} has a {META_FILE} but no {HEAD_FILE}: train it again")
+        head = Head.from_tensors(load_file(str(head_path)))
+        encoder = Encoder(folder, int(meta.get("max_length", 256))) if "embedding" in meta["features"] \
+            else None
+        return cls(folder, meta, encoder, head)  # type: ignore[arg-type]
+
+    def probabilities(self, prompts: Sequence[str], responses: Sequence[str],
+                      facts: Sequence[IdentityFact]) -> np.ndarray:
+        x = feature_matrix(self.encoder, self.features, prompts, responses, facts)
+        return self.head.probabilities(x.astype(np.float64))
+
+    def decide(self, p: float) -> float | None:
+        lo, hi = self.band
+        if lo <= p <= hi:
+            return None
+        return 1.0 if p >= self.threshold else 0.0
+
+    def judge(self, prompts: Sequence[str], responses: Sequence[str],
+              facts: Sequence[IdentityFact]) -> list[Verdict]:
+        probs = self.probabilities(prompts, responses, facts)
+        out = []
+        for p, prompt, response, fact in zip(probs, prompts, responses, facts):
+            loose = self.decide(float(p))
+            rv = rule_judge(response, fact, prompt=prompt)
+            # Strict (another real family) needs a named family, which only the rules read;
+            # it can hold only where the distilled loose verdict does.
+            strict = None if loose is None else (1.0 if loose == 1.0 and rv.strict else 0.0)
+            out.append(Verdict(probability=float(p), loose=loose, strict=strict,
+                               rule_rationale=rv.rationale,
+                               claimed=list(rv.claimed) if strict else []))
+        return out
+
+
+_loaded: dict[str, DistilledJudge] = {}
+_load_lock = threading.Lock()
+
+
+def get_judge(folder: str | Path) -> DistilledJudge:
+    """The judge in ``folder``, loaded once per process."""
+    key = str(Path(folder).expanduser().resolve())
+    with _load_lock:
+        if key not in _loaded:
+            configure_threads()
+            _loaded[key] = DistilledJudge.load(key)
+            from workbench.heap import freeze_loaded_heap
+
+            freeze_loaded_heap()
+        return _loaded[key]
+
+
+# ------------------------------------------------------------------------------ training
+def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[int],
+          features: Sequence[str] = DEFAULT_FEATURES, threshold: float = DEFAULT_THRESHOLD,
+          review_band: tuple[float, float] = DEFAULT_BAND, seed: int = 0, max_length: int = 256,
+          encoder: Encoder | None = None) -> dict[str, Any]:
+    """Train a judge on ``examples`` (``labels.Example``) and save it to ``out``; returns judge.json."""
+    lo, hi = review_band
+    if not (0.0 <= lo <= threshold <= hi <= 1.0):
+        raise JudgeError(f"the review band {lo}-{hi} must hold the threshold {threshold} within 0..1")
+    ys = np.asarray([bool(e.label) for e in examples], dtype=np.float64)
+    pos = int(ys.sum())
+    if len(ys) < 20 or pos < 2 or pos > len(ys) - 2:
+        raise JudgeError(f"too few examples to learn from: {len(ys)} labelled answers, {pos} loose "
+                         "positives (need 20+ answers and 2+ of each verdict; add --from RUN)")
+    features = parse_features(features)
+    check_out(out)
+    configure_threads()
+    t0 = time.perf_counter()
+    enc = encoder or base_encoder(max_length)
+    x = feature_matrix(enc, features, [e.prompt for e in examples], [e.response for e in examples],
+                       [e.fact for e in examples]).astype(np.float64)
+    embed_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    n_rule = len(RULE_FEATURES) if "rule" in features else 0
+    l2, cv = choose_l2(x, ys, seed, n_rule=n_rule)
+    head = _fit(x, ys, l2, seed, n_rule)
+    fit_s = time.perf_counter() - t1
+    p = head.probabilities(x)
+    meta = {
+        "format": FORMAT, "version": 1, "kind": "ice-loose",
+        "encoder": "all-MiniLM-L6-v2 (frozen, mean pooling)", "max_length": enc.max_length,
+        "features": list(features), "rule_features": list(RULE_FEATURES) if "rule" in features else [],
+        "labels": labels, "runs": list(runs), "n_train": len(ys), "positives": pos,
+        "text": "probes.judges.judged_text (names relative to the target)",
+        "threshold": threshold, "review_band": [lo, hi], "l2": l2, "rule_penalty": RULE_PENALTY,
+        "cv_log_loss": cv,
+        "train_accuracy": float(((p >= threshold) == (ys == 1)).mean()),
+        "seed": seed, "embed_seconds": round(embed_s, 2), "fit_seconds": round(fit_s, 2),
+        "trained": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    save(out, enc, head, meta)
+    return meta
+
+
+def check_out(out: str | Path) -> None:
+    """Refuse to replace a folder that holds anything but an earlier judge."""
+    out = Path(out).expanduser()
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / META_FILE).is_file())):
+        raise JudgeError(f"{out} exists and is not a distilled judge: choose another --out "
+                         "(an earlier judge there would be replaced)")
+
+
+def save(out: str | Path, encoder: Encoder, head: Head, meta: dict) -> Path:
+    """Write the judge folder atomically (a temporary sibling renamed into place)."""
+    import shutil
+
+    from safetensors.torch import save_file
+
+    out = Path(out).expanduser()
+    tmp = out.with_name(out.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    if "embedding" in meta["features"]:
+        encoder.model.save_pretrained(str(tmp), safe_serialization=True)
+        encoder.tokenizer.save_pretrained(str(tmp))
+    save_file(head.tensors(), str(tmp / HEAD_FILE))
+    (tmp / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if out.exists():
+        try:
+            check_out(out)
+        except JudgeError:
+            shutil.rmtree(tmp)
+            raise
+        shutil.rmtree(out)
+    tmp.rename(out)
+    _loaded.pop(str(out.resolve()), None)
+    return out
