@@ -110,3 +110,34 @@ async def test_a_file_that_is_not_a_database_closes_every_screen_with_one_line(t
             await wait_for(pilot, lambda: app.fatal_message is not None, what=f"{screen}'s database error")
         assert app.return_code == 2, screen
         assert "is not a" in app.fatal_message and "\n" not in app.fatal_message, app.fatal_message
+
+
+async def test_the_palette_finds_runs_by_id_and_offers_actions(db_file):
+    from workbench.store import open_db
+    from workbench.store.runs import create_run
+
+    db = open_db(db_file)
+    run_id = create_run(db, "ice", target="echo", judge="rule", status="done",
+                        config={"target": "echo", "judge": "rule"})
+    db.close()
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.press(*f"review run {run_id}")
+        await wait_for(pilot, lambda: any(f"Review run {run_id}" in str(o.prompt)
+                                          for o in app.screen.query("CommandList").first()._options),
+                       what="the run's palette entry")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "review" in app._installed_screens
+                       and getattr(app.get_screen("review").review_run, "id", None) == run_id,
+                       what="the run opened for review")
+        while type(app.screen).__name__ != "ReviewScreen":  # a run picker may sit on top
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+
+        await pilot.press("ctrl+p")
+        await pilot.press(*"new compare session")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CompareScreen", what="compare screen")
