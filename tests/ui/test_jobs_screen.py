@@ -129,3 +129,23 @@ async def test_new_job_dialog_validates_before_starting(tmp_path, teacher_config
     db = open_db(tmp_path / "wb.db")
     assert store.list_jobs(db) == []  # nothing was started
     db.close()
+
+
+async def test_job_view_keeps_plots_and_analysis_at_80x24(tmp_path):
+    from workbench.ui.app import WorkbenchApp
+    from workbench.ui.screens.job import JobScreen
+
+    db = open_db(tmp_path / "wb.db")
+    job_id = store.create_job(db, "evokd", {"dataset": "bbc-news"})
+    db.close()
+    app = WorkbenchApp(db_path=tmp_path / "wb.db", load_heavy=False, start_screen="jobs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(JobScreen(job_id=job_id))
+        await pilot.pause(0.5)
+        screen = app.screen
+        for pane in ("#job-rounds", "#job-analysis", "#job-loss", "#job-scores", "#job-samples"):
+            widget = screen.query_one(pane)
+            assert widget.display and widget.size.width >= 60, pane  # stacked, full width
+            widget.scroll_visible(animate=False)
+            await pilot.pause()
+            assert widget.region.height > 0, pane  # reachable by scrolling

@@ -109,7 +109,7 @@ def test_exchange_view_with_an_error_column(snap_compare, db_file):
         app.action_open_screen("history")
         history = app.get_screen("history")
         await _wait(pilot, lambda: history._loaded and list(history.exchanges) == [ids["Write a haiku about rain."]])
-        await pilot.press("enter", "o")
+        await pilot.press("enter", "ctrl+o")
         await _wait(pilot, lambda: type(app.screen).__name__ == "ExchangeViewScreen")
         await _wait(pilot, lambda: app.screen.query_one("SimilarityStrip").lexical is not None)
         await _settle(pilot)
@@ -132,7 +132,7 @@ def test_diff_view(snap_compare, db_file):
         compare.show_exchange(get_exchange(open_db(db_file), ids["What is the capital of France?"]))
         await _wait(pilot, lambda: compare.strip.lexical is not None)
         compare.query_one("#columns").children[0].query_one(".col-body").focus()
-        await pilot.press("d")
+        await pilot.press("ctrl+d")
         await _wait(pilot, lambda: type(app.screen).__name__ == "DiffScreen")
         await _settle(pilot)
 

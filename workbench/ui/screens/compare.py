@@ -52,6 +52,7 @@ class CompareScreen(WorkbenchScreen):
     CompareScreen .compare-label { width: 8; color: $text-muted; padding: 0 1 0 0; }
     CompareScreen #system { width: 1fr; }
     CompareScreen #prompt { height: 6; width: 1fr; }
+    CompareScreen.-short #prompt { height: 3; }
     CompareScreen #session-line { height: 1; color: $text-muted; padding: 0 1; }
     CompareScreen #columns { height: 1fr; }
     """

@@ -12,7 +12,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from workbench.ui.keys import action_binding
@@ -28,7 +28,14 @@ ENDED = ("done", "failed", "cancelled", "interrupted")
 
 class JobScreen(JobActions, WorkbenchScreen):
     DEFAULT_CSS = """
-    JobScreen #job-top { height: 1fr; }
+    JobScreen #job-body { height: 1fr; }
+    JobScreen #job-top { height: 1fr; min-height: 20; }
+    /* Narrow terminals: the panes stack and the body scrolls, so plots and analysis stay. */
+    JobScreen.-narrow #job-top { layout: vertical; height: auto; }
+    JobScreen.-narrow #job-left { width: 1fr; height: auto; }
+    JobScreen.-narrow RoundsTable { height: 8; }
+    JobScreen.-narrow #job-plots { height: auto; }
+    JobScreen.-narrow LossPlot, JobScreen.-narrow ScorePlot { height: 12; }
     JobScreen #job-left { width: 62; }
     JobScreen .pane-title { height: 1; padding: 0 1; text-style: bold; color: $accent; }
     JobScreen RoundsTable { height: 1fr; min-height: 5; }
@@ -59,18 +66,19 @@ class JobScreen(JobActions, WorkbenchScreen):
 
     def compose_body(self) -> ComposeResult:
         yield JobHeader("loading…", id="job-header")
-        with Horizontal(id="job-top"):
-            with Vertical(id="job-left"):
-                yield Static("Rounds", classes="pane-title")
-                yield RoundsTable(id="job-rounds")
-                yield Static("Teacher's latest analysis", classes="pane-title")
-                yield Static("", id="job-analysis")
-            with Vertical(id="job-plots"):
-                yield LossPlot(id="job-loss")
-                yield ScorePlot(id="job-scores")
-        yield Static("Latest generated samples (newest first)", classes="pane-title")
-        yield SamplesTable(id="job-samples")
-        yield Static("", id="job-log")
+        with VerticalScroll(id="job-body"):
+            with Horizontal(id="job-top"):
+                with Vertical(id="job-left"):
+                    yield Static("Rounds", classes="pane-title")
+                    yield RoundsTable(id="job-rounds")
+                    yield Static("Teacher's latest analysis", classes="pane-title")
+                    yield Static("", id="job-analysis")
+                with Vertical(id="job-plots"):
+                    yield LossPlot(id="job-loss")
+                    yield ScorePlot(id="job-scores")
+            yield Static("Latest generated samples (newest first)", classes="pane-title")
+            yield SamplesTable(id="job-samples")
+            yield Static("", id="job-log")
 
     def on_mount(self) -> None:
         self.title = f"Job {self.job_id}"

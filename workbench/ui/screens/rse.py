@@ -63,6 +63,7 @@ class RSEScreen(WorkbenchScreen):
     RSEScreen #rse-right { width: 1fr; }
     RSEScreen #rse-status { height: auto; padding: 0 1; }
     RSEScreen.-narrow #rse-setup { width: 34; }
+    RSEScreen.-short #rse-setup Label { margin-top: 0; }
     RSEScreen #rse-matrix-controls { height: auto; }
     RSEScreen #rse-matrix-controls Select { width: 30; }
     """

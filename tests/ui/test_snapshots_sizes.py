@@ -1,0 +1,62 @@
+"""Key screens at 80x24 (the smallest terminal we support) and at 160x48.
+
+Same determinism as test_snapshots_compare: seeded rows, a fixed status line, no heavy
+loads, notifications cleared before the picture is taken.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.test_snapshots_compare import FIXED_STATUS, _settle, _wait
+from tests.ui.test_history import seed_history
+from workbench.ui.app import WorkbenchApp
+
+SIZES = [(80, 24), (160, 48)]
+
+
+def _app(db_file, tmp_path) -> tuple[WorkbenchApp, dict]:
+    ids = seed_history(db_file)
+    empty = tmp_path / "models.toml"
+    empty.write_text("")  # built-in models only, whatever the machine has installed
+    app = WorkbenchApp(db_path=db_file, config_path=empty, load_heavy=False)
+    app.status_text = lambda: FIXED_STATUS  # type: ignore[method-assign]
+    from workbench.config import builtin_models
+
+    app.config.models = {k: v for k, v in builtin_models().items() if k == "local/smollm2-135m-instruct"}
+    return app, ids
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+@pytest.mark.parametrize("screen", ["home", "ice", "rse", "jobs"])
+def test_screen_fits(snap_compare, db_file, tmp_path, screen, size):
+    app, _ = _app(db_file, tmp_path)
+
+    async def run_before(pilot) -> None:
+        app.action_open_screen(screen)
+        await pilot.pause(0.3)
+        if screen == "home":
+            await _wait(pilot, lambda: bool(app.screen.query("#sessions")))
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x48"])
+def test_compare_fits(snap_compare, db_file, tmp_path, size):
+    app, ids = _app(db_file, tmp_path)
+
+    async def run_before(pilot) -> None:
+        from workbench.store import open_db
+        from workbench.store.exchanges import get_exchange
+        from workbench.ui.screens.compare import CompareScreen
+
+        app.install_screen(CompareScreen(embeddings=False), name="compare")
+        app.action_open_screen("compare")
+        await pilot.pause()
+        compare = app.screen
+        compare.show_exchange(get_exchange(open_db(db_file), ids["What is the capital of France?"]))
+        await _wait(pilot, lambda: compare.strip.lexical is not None)
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
