@@ -404,15 +404,39 @@ def _json_in(argv: list[str]) -> bool:
     return False
 
 
-def _run(argv: list[str], state: dict[str, Any]) -> int:
+def _user_errors() -> tuple[type[Exception], ...]:
+    # Imported when an error is being handled: the store pulls in sqlite-utils, which the
+    # TUI's first frame must not wait for.
     from workbench.store.db import StoreError
 
+    return (CLIError, ConfigError, StoreError)
+
+
+def _tui_only(argv: list[str]) -> argparse.Namespace | None:
+    """``workbench`` with at most --db/--config: the TUI, without building every command's
+    parser (that imports each command module, time the first frame would wait for)."""
+    values: dict[str, str | None] = {"db": None, "config": None}
+    tokens = list(argv)
+    while tokens:
+        token = tokens.pop(0)
+        name, eq, value = token.partition("=")
+        if name not in ("--db", "--config"):
+            return None
+        if not eq:
+            if not tokens or tokens[0].startswith("-"):
+                return None  # let the full parser say what is missing
+            value = tokens.pop(0)
+        values[name[2:]] = value
+    return argparse.Namespace(**values, screen=None, json=False, func=cmd_tui)
+
+
+def _run(argv: list[str], state: dict[str, Any]) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _tui_only(argv) or build_parser().parse_args(argv)
         state["json"] = bool(getattr(args, "json", False)) or state["json"]
         func: Callable[[Context], int] = getattr(args, "func", cmd_tui)
         return func(Context(args))
-    except (CLIError, ConfigError, StoreError) as exc:
+    except _user_errors() as exc:
         return report_error(exc, as_json=state["json"])
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -276,3 +276,23 @@ def test_first_local_answer_times_the_load_apart_from_generation(tmp_path):
         assert r["tps"] == pytest.approx((r["tokens"] - 1) / (r["total_s"] - load - r["ttft_s"]))
     # Had the load been counted as generation time, the rate would be this lower one.
     assert first["tps"] > (first["tokens"] - 1) / (first["total_s"] - first["ttft_s"])
+
+
+def test_the_bare_tui_command_skips_the_full_parser():
+    from workbench.cli import _tui_only, cmd_tui
+
+    args = _tui_only(["--db", "x.db", "--config=m.toml"])
+    assert args is not None and args.func is cmd_tui and (args.db, args.config) == ("x.db", "m.toml")
+    assert _tui_only([]).db is None
+    for other in (["ask", "hi"], ["--db"], ["--json"], ["tui", "--screen", "ice"]):
+        assert _tui_only(other) is None, other  # the full parser handles (and explains) these
+
+
+def test_starting_the_tui_imports_no_command_module_or_store():
+    import subprocess
+    import sys
+
+    code = ("import sys, workbench.cli as c; c._tui_only([]); "
+            "print(sorted(m for m in sys.modules if m.startswith(('workbench.commands', 'sqlite_utils'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
