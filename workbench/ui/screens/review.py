@@ -45,17 +45,17 @@ class ReviewScreen(WorkbenchScreen):
     ReviewScreen #review-side { width: 1fr; min-width: 44; height: 1fr; border: round $primary-darken-2; }
     """
     BINDINGS = [
-        Binding("y", "verdict(1)", "Positive", id="review.positive"),
-        Binding("n", "verdict(0)", "Negative", id="review.negative"),
+        Binding("y", "verdict(1)", "Yes", id="review.positive"),
+        Binding("n", "verdict(0)", "No", id="review.negative"),
         *[Binding(str(k), f"score({k})", f"Score {k}", show=False, id=f"review.score_{k}") for k in range(1, 6)],
         Binding("c", "comment", "Comment", id="review.comment"),
         Binding("s", "skip", "Skip", id="review.skip"),
         Binding("u", "undo", "Undo", id="review.undo"),
         Binding("slash", "filter", "Filter", id="review.filter"),
-        Binding("o", "cycle_order", "Order", id="review.order"),
+        Binding("o", "cycle_order", "Order", show=False, id="review.order"),
         action_binding("open", "pick_run", "Runs", id="review.runs"),
         Binding("r", "pick_run", "Runs", show=False, id="review.runs_r"),
-        action_binding("export", "export", "Export", id="review.export"),
+        action_binding("export", "export", "Export", show=False, id="review.export"),
         # Priority: the focused answer pane would otherwise take left/right for sideways scrolling.
         Binding("left", "move(-1)", "Previous", show=False, priority=True, id="review.previous"),
         Binding("right", "move(1)", "Next", show=False, priority=True, id="review.next"),
