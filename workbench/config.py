@@ -56,6 +56,19 @@ def db_path(cli_value: str | os.PathLike | None = None) -> Path:
     return _user_data_dir() / "workbench.db"
 
 
+def cache_folder(env_name: str, subfolder: str) -> Path | None:
+    """A cache folder: ``$env_name`` if set, None when it says off, else ``subfolder`` of the
+    user cache dir. The converted-model copies and the judge embeddings both live so."""
+    value = os.environ.get(env_name, "").strip()
+    if value.lower() in ("off", "0", "no", "false"):
+        return None
+    if value:
+        return Path(value).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME, appauthor=False)) / subfolder
+
+
 def exports_dir() -> Path:
     """Where the TUI's exports go by default: ``$WORKBENCH_EXPORTS``, else ``exports/`` in the
     user data dir (never the current directory, which is often a checkout)."""

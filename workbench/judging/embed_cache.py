@@ -10,7 +10,6 @@ user cache dir's ``judge-embeddings/``. ``WORKBENCH_EMBED_CACHE=PATH`` puts it e
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from pathlib import Path
 from typing import Iterable
@@ -21,16 +20,9 @@ CACHE_ENV = "WORKBENCH_EMBED_CACHE"
 
 
 def cache_root() -> Path | None:
-    value = os.environ.get(CACHE_ENV, "").strip()
-    if value.lower() in ("off", "0", "no", "false"):
-        return None
-    if value:
-        return Path(value).expanduser()
-    from platformdirs import user_cache_dir
+    from workbench.config import cache_folder
 
-    from workbench.config import APP_NAME
-
-    return Path(user_cache_dir(APP_NAME, appauthor=False)) / "judge-embeddings"
+    return cache_folder(CACHE_ENV, "judge-embeddings")
 
 
 def encoder_key(folder: Path, max_length: int) -> str:

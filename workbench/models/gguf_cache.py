@@ -32,16 +32,9 @@ SOURCE_FILE = "workbench-source.json"  # which GGUF file a copy was made from
 
 def cache_root() -> Path | None:
     """The folder holding converted copies, or None when the copy is turned off."""
-    value = os.environ.get(CACHE_ENV, "").strip()
-    if value.lower() in ("off", "0", "no", "false"):
-        return None
-    if value:
-        return Path(value).expanduser()
-    from platformdirs import user_cache_dir
+    from workbench.config import cache_folder
 
-    from workbench.config import APP_NAME
-
-    return Path(user_cache_dir(APP_NAME, appauthor=False)) / "models"
+    return cache_folder(CACHE_ENV, "models")
 
 
 def _path_key(gguf: Path) -> str:
