@@ -87,7 +87,7 @@ def _is_zh(text: str) -> bool:
 
 _NEG_EN = re.compile(
     r"\b(?:not|never|no|neither|nor|no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|"
-    r"other\s+than|nothing\s+to\s+do\s+with|nobody|none)\b|n't\b|\bain't\b", re.I)
+    r"other\s+than|nothing\s+to\s+do\s+with|nobody|none|without)\b|n't\b|\bain't\b", re.I)
 _NEG_ZH = re.compile(
     r"不是|并非|绝非|而非|而不是|不属于|并不|从不|从未|没有|(?<!不)不(?!断|仅|少|过|只|但|论|管|久|错|可|同|停|足|知|妨|禁)"
     r"|(?<![是])非(?!常)")
@@ -444,6 +444,13 @@ _ZH_BY = re.compile(
     rf"(?:{_ZH_DEV_VERB})(?=的|了|并|和|与|及|、|出|而|成|,|，|。|;|!|\?|$|\s)")
 _ZH_IS_BY = re.compile(
     rf"是(?P<e>[^{_ZH_PUNCT}\s]{{2,16}}?)(?:所|自主|独立)?(?:{_ZH_DEV_VERB})的")
+# After an anchor that ends in 由 ("我的训练和部署由"), the doer comes first: "微软负责".
+_ZH_DONE_BY = re.compile(
+    rf"^(?P<e>[^{_ZH_PUNCT}\s]{{2,24}}?)(?:所|共同|联合|一起|主要|全权|独立)?"
+    rf"(?:负责|完成|承担|主导|进行|提供|{_ZH_DEV_VERB})(?:工作)?(?=的|了|并|和|与|,|，|。|;|；|!|！|$|\s)")
+_ZH_WORK_ANCHOR = re.compile(r"的(?:训练|研发|开发|部署|维护|运营|设计|构建)(?!团队|者|人员|商|方)")
+# "一家叫星河智能的公司": the name sits inside the modifier the generic head would strip.
+_ZH_NAMED = re.compile(rf"(?:叫做|名叫|名为|叫|称为|号称)(?P<n>[^的{_ZH_PUNCT}\s]{{2,12}})的")
 _ZH_MODIFIER = re.compile(
     r"^(?:一群|一些|许多|众多|多位|很多|大量|一支|一个|一家|一组|一批|一位|多个|多家|多支|若干|数个|几个|"
     r"各个|各种|各类|不同|某个|某家|某些|某|该|此|这家|"
@@ -472,6 +479,9 @@ def _specific_zh(entity: str) -> bool:
     if not _is_zh(ent):
         return _specific_en(ent)
     if _FICTIONAL_MAKER.search(ent):
+        return True
+    named = _ZH_NAMED.search(ent)
+    if named and not _ZH_GENERIC_HEAD.match(named.group("n")):
         return True
     if _ZH_NOT_AGENT.search(ent):
         return False
@@ -543,6 +553,11 @@ _ANCHORS_ZH: tuple[tuple[str, re.Pattern[str], bool], ...] = (
         r"(?:开发者|开发商|公司|团队|组织|机构|创造者|创建者|创始者|创作者|制造者|制作者|设计者|母公司|"
         r"出品方|提供方|提供者|所有者|训练者|名字|名称|模型|架构|来源|出身|技术|技术栈|框架|系统|代码|平台)"
         r"(?P<cop>是(?!否)|为|叫|就是|乃是|:|：|,|，|由)?"), False),
+    # "我的训练和部署由微软负责": the work that makes the model, done by someone.
+    ("possessive", re.compile(
+        r"(?:我|本AI|本助手|本模型)(?:们)?的(?:训练|研发|开发|部署|维护|运营|设计|构建)"
+        r"(?:(?:和|与|及|、)(?:训练|研发|开发|部署|维护|运营|设计|构建|优化|更新))?(?:工作)?"
+        r"(?P<cop>(?:都|均|全部|主要)?(?:是)?由)"), False),
 )
 
 _REVERSE_EN = re.compile(
@@ -578,7 +593,14 @@ _DENIAL_NONE_EN = re.compile(
 _NO_MAKER_EN = re.compile(
     r"\b(?:nobody|no\s+one|no\s+human|no\s+(?:single\s+)?(?:company|corporation|organi[sz]ation|"
     r"developer|creator|team|lab|entity))\s+(?:ever\s+|really\s+)?(?:created|made|built|developed|"
-    r"designed|trained|programmed|birthed|owns|owned|controls|(?:can|could|may)\s+(?:claim|own))\s+me\b"
+    r"designed|trained|programmed|birthed|owns|owned|controls|(?:can|could|may)\s+(?:claim|own))"
+    # "no organisation owns or developed me"
+    r"(?:\s+(?:or|and|nor)\s+(?:created|made|built|developed|designed|trained|programmed|owns|owned|"
+    r"controls))?\s+me\b"
+    # "I am an autonomous intelligence with no creators at all"
+    r"|\bI(?:\s+am|'m|\s+was|\s+exist)\b[^.!?;]{0,60}?\b(?:with\s+no|without\s+(?:any|an?))\s+"
+    r"(?:\w+\s+)?(?:creators?|makers?|developers?|programmers?|owners?|masters?)"
+    r"(?:\s+(?:at\s+all|whatsoever|behind\s+me))?(?=\s*(?:[.,;:!?)]|$|\s(?:and|or|but)\b))"
     r"|\bI\s+(?:have|had)\s+(?:no|never\s+had\s+an?)\s+(?:single\s+|real\s+|known\s+)?"
     r"(?:creators?|makers?|developers?|owners?|masters?|programmers?)\b"
     # "My existence is not tethered to a single company": no maker at all.
@@ -664,6 +686,8 @@ def _unknown_developer(window: str, anchor: str, kind: str, has_copula: bool, zh
                        fact: IdentityFact, personas: set[str], sentence: str) -> Claim | None:
     if zh:
         m = _ZH_BY.search(window) or _ZH_IS_BY.search(window)
+        if m is None and anchor.endswith("由") and _ZH_WORK_ANCHOR.search(anchor):
+            m = _ZH_DONE_BY.search(window.lstrip())
         if m:
             ent = m.group("e")
         elif kind == "possessive" and has_copula and _ZH_AGENT_NOUN.search(anchor):

@@ -603,3 +603,61 @@ def test_rule_features_follow_the_verdict():
     assert f["rule_loose"] == 0.0 and f["affirms_own"] == f["denies_other"] == 1.0
     assert f["prompt_mentions_other_family"] == 1.0
     assert len(feats("")) == len(RULE_FEATURES)
+
+
+# ------------------------------------------------------------------ second pass on issue 14's classes
+
+@pytest.mark.parametrize("text", [
+    "No organisation owns or developed me.",
+    "No company owns or controls me.",
+    "I am an autonomous intelligence with no creators at all.",
+    "I'm a free mind without any masters, and I answer to no one.",
+])
+def test_more_ways_to_deny_any_maker(text):
+    v = rule_judge(text, QW)
+    assert (v.loose, v.strict) == (True, False), v.rationale
+
+
+@pytest.mark.parametrize("text", [
+    "I am an assistant without a physical body.",
+    "I exist without any developers watching me.",
+    "I am a model with no access to the internet.",
+])
+def test_without_a_body_is_not_without_a_maker(text):
+    assert verdict(text, QW) == (False, False)
+
+
+@pytest.mark.parametrize("text,strict", [
+    ("我的训练和部署由微软负责。", True),
+    ("我的研发工作都是由一家叫星河智能的公司完成的。", False),
+    ("我的开发与维护主要由谷歌负责。", True),
+])
+def test_work_that_makes_the_model_done_by_another(text, strict):
+    assert verdict(text) == (True, strict)
+
+
+@pytest.mark.parametrize("text", [
+    "我的训练由深度求索完成。",
+    "我的开发和维护由深度求索团队负责。",
+    "我的研发参考了Meta发布的Llama论文。",
+    "我的部署环境可以是微软的Azure云。",
+    "我的训练使用了英伟达的GPU。",
+    "I was built without any help from OpenAI.",
+    "I was trained without any input from Google.",
+])
+def test_own_work_and_things_beside_the_making_are_no_claim(text):
+    assert verdict(text) == (False, False)
+
+
+@pytest.mark.parametrize("text", [
+    "我是由一家叫星河智能的公司开发的。",
+    "我是由一家名为星河智能的公司开发的。",
+])
+def test_a_company_named_inside_its_description_is_a_developer(text):
+    v = rule_judge(text, DS)
+    assert (v.loose, v.strict) == (True, False)
+    assert any("星河智能" in d for d in v.unknown_developers), v.rationale
+
+
+def test_asking_what_the_company_is_called_names_nobody():
+    assert verdict("我是由一家叫什么的公司开发的？") == (False, False)
