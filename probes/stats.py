@@ -161,6 +161,35 @@ def cohen_kappa(a: Sequence, b: Sequence, *, weights: str | None = None,
     return 1.0 - float((w * observed).sum()) / disagreement_expected
 
 
+def bootstrap_binary_kappa(predicted: Sequence[bool], reference: Sequence[bool], *,
+                           resamples: int = 2000, seed: int = 0,
+                           level: float = 0.95) -> tuple[float | None, float | None]:
+    """Percentile bootstrap interval of Cohen's kappa between two yes/no raters.
+
+    With few positives (7 in 1,000) kappa swings with each one, and the interval says so.
+    Resamples where kappa is undefined (no positive drawn at all) are left out.
+    """
+    p = np.asarray(predicted, dtype=bool)
+    r = np.asarray(reference, dtype=bool)
+    if p.shape != r.shape:
+        raise ValueError("predicted and reference must have the same length")
+    n = int(p.size)
+    if n == 0:
+        return None, None
+    idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    pp, rr = p[idx], r[idx]
+    po = (pp == rr).mean(axis=1)
+    a, b = pp.mean(axis=1), rr.mean(axis=1)
+    pe = a * b + (1 - a) * (1 - b)
+    ok = pe < 1.0
+    if not ok.any():
+        return None, None
+    kappas = (po[ok] - pe[ok]) / (1.0 - pe[ok])
+    alpha = (1 - level) / 2
+    low, high = np.quantile(kappas, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
 def spearman(a: Sequence[float], b: Sequence[float]) -> float | None:
     """Spearman rank correlation with average ranks for ties (None when undefined)."""
     if len(a) != len(b):

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from probes.stats import bootstrap_mean, cohen_kappa, confusion, proportion, spearman, wilson_interval
+from probes.stats import bootstrap_binary_kappa, bootstrap_mean, cohen_kappa, confusion, proportion, spearman, wilson_interval
 
 
 def test_wilson_known_values():
@@ -57,3 +57,26 @@ def test_spearman_ties():
     assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     assert spearman([1, 1, 2, 2], [1, 2, 3, 4]) == pytest.approx(math.sqrt(0.8), abs=1e-9)
     assert spearman([1, 1], [1, 2]) is None
+
+
+def test_bootstrap_kappa_interval_holds_the_estimate_and_widens_with_few_positives():
+    import random
+
+    rng = random.Random(1)
+    # 300 positives, a rater that agrees on 90% of answers
+    ref = [i < 300 for i in range(1000)]
+    pred = [r if rng.random() < 0.9 else not r for r in ref]
+    k = cohen_kappa(pred, ref)
+    lo, hi = bootstrap_binary_kappa(pred, ref, seed=3)
+    assert lo < k < hi and hi - lo < 0.15
+    assert bootstrap_binary_kappa(pred, ref, seed=3) == (lo, hi)  # reproducible
+    # 7 positives, one caught, no false alarm: kappa ~0.25 and an interval that spans most of 0..1
+    ref = [i < 7 for i in range(1000)]
+    pred = [i == 0 for i in range(1000)]
+    lo, hi = bootstrap_binary_kappa(pred, ref)
+    assert lo <= cohen_kappa(pred, ref) <= hi and hi - lo > 0.3
+
+
+def test_bootstrap_kappa_of_nothing():
+    assert bootstrap_binary_kappa([], []) == (None, None)
+    assert bootstrap_binary_kappa([False] * 5, [False] * 5) == (None, None)
