@@ -88,7 +88,7 @@ def test_train_saves_a_hugging_face_folder_with_metadata(trained):
     meta = json.loads((folder / "judge.json").read_text())
     assert meta["labels"] == "published" and meta["runs"] == [1]
     assert meta["n_train"] == 96 and meta["positives"] == 48
-    assert meta["features"] == ["embedding", "rule"] and meta["threshold"] == 0.5
+    assert meta["features"] == ["embedding"] and meta["anchor"] == "rule" and meta["threshold"] == 0.5
     assert meta["review_band"] == [0.35, 0.65]
     assert meta["train_accuracy"] >= 0.9
     # The encoder is an ordinary Hugging Face model folder.
@@ -208,3 +208,75 @@ def test_a_head_over_rule_findings_alone_needs_no_encoder(trained, tmp_path, cap
                              str(run_id), "--db", str(db_file), "--json")
     assert code == 0, err
     assert json.loads(out)["n"] == 96
+
+
+def _write_quiet_release(folder: Path) -> Path:
+    """A well-behaved model's release: the labels call only 2 of 96 answers conflicts, and
+    neither is one the rules flag (a reviewer's own reading)."""
+    rows = []
+    for t in range(2):
+        for q in QUESTIONS:
+            for i, text in enumerate(CONSISTENT + CONSISTENT):
+                rows.append((f"Template {t}: answer freely. {{query}}", q, text,
+                             t == 0 and q == QUESTIONS[0] and i in (1, 9)))
+    path = folder / "gpt_GPT_deepseek-chat.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for template, query, text, loose in rows:
+            f.write(json.dumps({"jailbreak_prompt": template, "query": query,
+                                "target_responses": [text], "eval_results": loose},
+                               ensure_ascii=False) + "\n")
+    return path
+
+
+def test_anchored_judge_trained_on_few_positives_keeps_the_rules(trained, tmp_path, capsys):
+    """The failure the anchor fixes: a head learnt from a run with almost no conflicts called
+    every answer of another model consistent (kappa 0 on the published release)."""
+    db_file, claims_run, _ = trained
+    release = _write_quiet_release(tmp_path)
+    code, out, err = run_cli(capsys, "ice", "import", str(release), "--db", str(db_file), "--json")
+    assert code == 0, err
+    quiet_run = json.loads(out)["run_id"]
+    folders = {}
+    for anchor in ("rule", "none"):
+        folders[anchor] = tmp_path / f"quiet-{anchor}"
+        code, out, err = run_cli(capsys, "judge", "train", "--from", str(quiet_run), "--anchor", anchor,
+                                 "--out", str(folders[anchor]), "--db", str(db_file), "--json")
+        assert code == 0, err
+        meta = json.loads(out)
+        assert meta["anchor"] == anchor and meta["positives"] == 2
+    assert meta["anchor"] == "none" and "anchor_logits" not in meta
+    scores = {}
+    for anchor, folder in folders.items():
+        code, out, err = run_cli(capsys, "judge", "eval", "--judge", str(folder), "--against",
+                                 str(claims_run), "--db", str(db_file), "--json")
+        assert code == 0, err
+        scores[anchor] = json.loads(out)
+    # On the other run (half conflicts) the anchored judge still finds them; the other one can't.
+    assert scores["rule"]["kappa"] >= 0.8 and scores["rule"]["recall"] >= 0.8
+    assert scores["none"]["recall"] < 0.5
+    code, out, _ = run_cli(capsys, "judge", "eval", "--judge", "rule", "--against", str(claims_run),
+                           "--db", str(db_file), "--json")
+    assert abs(json.loads(out)["kappa"] - scores["rule"]["kappa"]) < 0.1
+
+
+def test_without_out_the_judge_goes_to_the_judges_folder_and_is_found(trained, tmp_path, monkeypatch,
+                                                                       capsys):
+    from workbench.judging import find_judges
+
+    db_file, run_id, folder = trained
+    monkeypatch.setenv("WORKBENCH_JUDGES", str(tmp_path / "judges"))
+    code, out, err = run_cli(capsys, "judge", "train", "--from", str(run_id), "--features", "rule",
+                             "--db", str(db_file), "--json")
+    assert code == 0, err
+    made = Path(json.loads(out)["judge"])
+    assert made == (tmp_path / "judges" / "published-run1").resolve() and (made / "judge.json").is_file()
+    # A judge used on this database is found there too, wherever its folder is.
+    code, _, err = run_cli(capsys, "ice", "rejudge", str(run_id), "--judge", str(folder),
+                           "--db", str(db_file), "--json")
+    assert code == 0, err
+    db = open_db(db_file)
+    try:
+        found = find_judges(db)
+    finally:
+        db.close()
+    assert found[0] == str(made) and str(folder.resolve()) in found

@@ -1,6 +1,6 @@
 """``workbench judge``: train a distilled ICE judge on stored verdicts, and measure any judge.
 
-    workbench judge train --from RUN [--from RUN ...] [--labels published|human|JUDGE] --out DIR
+    workbench judge train --from RUN [--from RUN ...] [--labels published|human|JUDGE] [--out DIR]
     workbench judge eval --judge rule|DIR|JUDGE --against RUN [--labels ...] [--json]
 
 A trained judge is a folder; pass it as ``--judge DIR`` to ``ice run`` and ``ice rejudge``.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from workbench.cli import CLIError, Context, print_json
@@ -30,9 +31,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    help="an ICE run to learn from (repeat for more)")
     t.add_argument("--labels", metavar="published|human|JUDGE",
                    help="whose loose verdicts to learn (default: each run's own judge)")
-    t.add_argument("--out", required=True, metavar="DIR", help="folder to write the judge to")
-    t.add_argument("--features", default="embedding,rule", metavar="embedding,rule",
-                   help="inputs of the head: answer embedding, rule-judge findings, or both (default)")
+    t.add_argument("--out", metavar="DIR",
+                   help="folder to write the judge to (default: LABELS-runN in the judges folder, "
+                        "$WORKBENCH_JUDGES or judges/ in the data dir, where the TUI finds it)")
+    t.add_argument("--features", default="embedding", metavar="embedding,rule",
+                   help="inputs of the head: the answer's embedding (default), the rule judge's "
+                        "findings, or both")
+    t.add_argument("--anchor", default="rule", metavar="rule|none",
+                   help="rule (default): start from the rule judge's verdict and learn only a "
+                        "penalised correction, so few labels cannot undo the rules; none: learn "
+                        "from the labels alone")
     t.add_argument("--review-band", default="0.35,0.65", metavar="LO,HI",
                    help="probabilities in this band are stored as needs review (default 0.35,0.65)")
     t.add_argument("--seed", type=int, default=0)
@@ -69,32 +77,43 @@ def cmd_train(ctx: Context) -> int:
     args = ctx.args
     band = _band(args.review_band)
     try:
-        from workbench.judging.distilled import check_out, parse_features, train
+        from workbench.judging.distilled import check_out, parse_anchor, parse_features, train
 
         features = parse_features(args.features)
-        check_out(args.out)
+        anchor = parse_anchor(args.anchor)
+        if args.out:
+            check_out(args.out)
         examples, sources = load_examples(ctx.db, args.runs, args.labels)
+        if not args.out:
+            from workbench.config import judges_dir
+
+            args.out = str(judges_dir() / _default_name(sources, args.runs))
+            check_out(args.out)
         if not args.json:
             pos = sum(1 for e in examples if e.label)
             print(f"training on {len(examples)} answers of run(s) {', '.join(map(str, args.runs))} "
                   f"({pos} loose positives, labels {', '.join(dict.fromkeys(sources))}); "
-                  f"features {','.join(features)}", file=sys.stderr, flush=True)
+                  f"features {','.join(features)}, anchored on {anchor}", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         meta = train(examples, args.out, labels=",".join(dict.fromkeys(sources)), runs=args.runs,
-                     features=features, review_band=band, seed=args.seed)
+                     features=features, anchor=anchor, review_band=band, seed=args.seed)
     except JudgeError as exc:
         raise CLIError(str(exc)) from exc
-    from pathlib import Path
-
     out = {"judge": str(Path(args.out).expanduser().resolve()), **meta,
            "seconds": round(time.perf_counter() - t0, 2)}
     if args.json:
         print_json(out)
     else:
         print(f"saved {out['judge']}: {meta['n_train']} answers ({meta['positives']} positives), "
-              f"features {','.join(meta['features'])}, L2 {meta['l2']:g} (5-fold CV), "
+              f"features {','.join(meta['features'])}, anchored on {meta['anchor']}, "
+              f"L2 {meta['l2']:g} (5-fold CV {meta['cv_folds']}), "
               f"train accuracy {meta['train_accuracy']:.3f}, review band "
               f"{band[0]:g}-{band[1]:g}, {out['seconds']:.1f}s")
+        if meta.get("rule_agreement"):
+            a = meta["rule_agreement"]
+            print(f"labels vs rule judge: {a['rule_positive_labelled_positive']}/{a['rule_positive']} of its "
+                  f"conflicts and {a['rule_negative_labelled_positive']}/{a['rule_negative']} of its passes "
+                  "are labelled conflicts")
         print(f"use it: workbench ice rejudge RUN --judge {out['judge']}")
     return 0
 
@@ -121,6 +140,14 @@ def cmd_eval(ctx: Context) -> int:
         print(f"  review band {r['band'][0]:g}-{r['band'][1]:g}: {r['in_band']} answers would need review; "
               f"kappa on the decided rest {_f(r['decided_kappa'])}")
     return 0
+
+
+def _default_name(sources: list[str], runs: list[int]) -> str:
+    import re
+
+    label = "-".join(dict.fromkeys(Path(s).name if s.startswith("/") else s for s in sources))
+    label = re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:40] or "labels"
+    return f"{label}-run{'-'.join(map(str, runs))}"
 
 
 def _f(x: float | None) -> str:

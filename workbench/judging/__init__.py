@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 META_FILE = "judge.json"
 FORMAT = "workbench-distilled-judge"
@@ -61,3 +62,24 @@ def check_judge_name(name: str) -> str:
     if looks_like_path(name) and not is_distilled(name):
         read_meta(name)  # raises with the reason
     return judge_key(name)
+
+
+def find_judges(db: Any | None = None) -> list[str]:
+    """Distilled judges a user can pick: the folders in ``config.judges_dir()``, then those the
+    database's runs and verdicts name (absolute paths), each once, those still on disk only."""
+    from workbench.config import judges_dir
+
+    seen: dict[str, None] = {}
+    root = judges_dir()
+    if root.is_dir():
+        for child in sorted(root.iterdir()):
+            if is_distilled(str(child)):
+                seen.setdefault(str(child.resolve()), None)
+    if db is not None:
+        names = {r["judge"] for r in db.query("select distinct judge from runs where judge is not null")}
+        names |= {r["judge"] for r in db.query(
+            "select distinct judge from verdicts where judge like '/%' or judge like '_:%'")}
+        for name in sorted(names):
+            if looks_like_path(name) and is_distilled(name):
+                seen.setdefault(str(Path(name).resolve()), None)
+    return list(seen)

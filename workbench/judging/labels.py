@@ -26,6 +26,7 @@ class Example:
     response: str
     fact: IdentityFact
     label: bool | None
+    group: str = ""  # the jailbreak template: cross-validation keeps a template in one fold
 
 
 def run_fact(run: Any) -> IdentityFact:
@@ -42,7 +43,7 @@ def run_answers(db: Any, run_id: int) -> tuple[Any, list[dict]]:
     if run.kind != "ice":
         raise JudgeError(f"run {run_id} is a {run.kind} run; judges learn from ICE runs")
     rows = list(db.query(
-        """select i.id, i.prompt, r.text from run_items i join responses r on r.id = i.response_id
+        """select i.id, i.key, i.prompt, r.text from run_items i join responses r on r.id = i.response_id
            where i.run_id = ? and i.status = 'answered' order by i.id""", [run_id]))
     return run, rows
 
@@ -90,5 +91,6 @@ def load_examples(db: Any, run_ids: list[int], source: str | None, *,
             if labelled_only and label is None:
                 continue
             examples.append(Example(run_id=run_id, item_id=r["id"], prompt=r["prompt"] or "",
-                                    response=r["text"] or "", fact=fact, label=label))
+                                    response=r["text"] or "", fact=fact, label=label,
+                                    group=(r["key"] or "").split("|", 1)[0]))
     return examples, sources
