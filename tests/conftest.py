@@ -30,6 +30,12 @@ if "WORKBENCH_MODEL_CACHE" not in os.environ:
     os.environ["WORKBENCH_MODEL_CACHE"] = os.path.join(tempfile.gettempdir(),
                                                       f"workbench-test-models-{os.getuid()}")
 
+# Judges trained without --out go to the judges folder of the user data dir: never the user's, in tests.
+if "WORKBENCH_JUDGES" not in os.environ:
+    import tempfile
+
+    os.environ["WORKBENCH_JUDGES"] = tempfile.mkdtemp(prefix="workbench-test-judges-")
+
 # Answer embeddings of distilled judges (workbench.judging.embed_cache): a fresh folder per session.
 if "WORKBENCH_EMBED_CACHE" not in os.environ:
     import tempfile

@@ -78,6 +78,15 @@ def exports_dir() -> Path:
     return _user_data_dir() / "exports"
 
 
+def judges_dir() -> Path:
+    """Where ``workbench judge train`` puts a judge when no ``--out`` is given, and where the
+    TUI looks for judges: ``$WORKBENCH_JUDGES``, else ``judges/`` in the user data dir."""
+    env = os.environ.get("WORKBENCH_JUDGES")
+    if env:
+        return Path(env).expanduser()
+    return _user_data_dir() / "judges"
+
+
 def config_path(cli_value: str | os.PathLike | None = None) -> Path:
     """``--config PATH``, else ``$WORKBENCH_CONFIG``, else the user config dir's models.toml."""
     if cli_value:

@@ -213,3 +213,47 @@ async def test_the_form_and_the_answers_fit_small_terminals(tmp_path, db_file, s
             assert region.right <= width and region.bottom <= height
         answers = screen.query_one("#ice-answers").region
         assert answers.height >= 3 and answers.bottom <= height - 2  # above status bar and footer
+
+
+async def test_a_distilled_judge_in_the_judges_folder_is_offered_and_runs(tmp_path, server, db_file,
+                                                                         monkeypatch):
+    """Trained with `workbench judge train` (a rule-findings head: no encoder to load), the
+    judge shows up in the form's judge list and judges a run started from the screen."""
+    from textual.widgets import Select
+
+    from workbench.cli import main
+    from workbench.store.runs import run_verdicts
+
+    judges = tmp_path / "judges"
+    monkeypatch.setenv("WORKBENCH_JUDGES", str(judges))
+    release = tmp_path / "gpt_GPT_deepseek-chat.jsonl"
+    with release.open("w", encoding="utf-8") as f:
+        for i in range(30):
+            text, loose = ((CHATGPT, True) if i % 2 else ("I am DeepSeek-V3, made by DeepSeek.", False))
+            f.write(json.dumps({"jailbreak_prompt": f"T{i % 5}: {{query}}", "query": f"Who made you? {i}",
+                                "target_responses": [text], "eval_results": loose}) + "\n")
+    train_db = tmp_path / "train.db"
+    assert main(["ice", "import", str(release), "--db", str(train_db), "--json"]) == 0
+    assert main(["judge", "train", "--from", "1", "--features", "rule", "--db", str(train_db), "--json"]) == 0
+    folder = str((judges / "published-run1").resolve())
+
+    server.default = Behavior(text=CHATGPT)
+    app = _app(tmp_path, server, db_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        judge = screen.query_one("#ice-judge", Select)
+        offered = dict((value, label) for label, value in judge._options)
+        assert str(offered.get(folder)) == "distilled: published-run1"
+        await _fill_form(pilot, screen, budget="2")
+        judge.value = folder
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await _wait_run(pilot, app, screen)
+        run = list_runs(open_db(db_file), "ice")[0]
+        assert run.status == "done" and run.judge == folder
+        loose = [v for v in run_verdicts(open_db(db_file), run.id, "loose") if v.judge == folder]
+        assert len(loose) == 2 and all(v.rationale.startswith("p(loose)=") for v in loose)
+        assert screen.summary["loose_count"] == 2

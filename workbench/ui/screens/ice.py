@@ -305,12 +305,17 @@ class ICEScreen(WorkbenchScreen):
         from workbench.runs.ice import run_overview
         from workbench.store.runs import list_runs
 
+        from workbench.judging import find_judges
+
         db = self.app.open_db()
         try:
             rows = [run_overview(db, r) for r in list_runs(db, "ice")]
+            judges = find_judges(db)
         finally:
             db.close()
         self.app.call_from_thread(self.query_one(ICERuns).show, rows)
+        if judges:
+            self.app.call_from_thread(self.query_one(ICERunForm).set_judges, judges)
 
     # -- navigation -------------------------------------------------------------------------------
     def action_toggle_tab(self) -> None:

@@ -86,6 +86,19 @@ class ICERunForm(Vertical):
             yield Button("Start", id="ice-start", variant="primary", compact=True)
             yield Button("Stop", id="ice-stop", variant="error", disabled=True, compact=True)
 
+    def set_judges(self, folders: list[str]) -> None:
+        """Offer the distilled judges found on disk and in the store beside rule and the models."""
+        from pathlib import Path
+
+        select = self.query_one("#ice-judge", Select)
+        current = select.value
+        options = [("rule (no model)", RULE),
+                   *((f"distilled: {Path(f).name}", f) for f in folders),
+                   *((m, m) for m in self.models)]
+        select.set_options(options)
+        if current in {v for _, v in options}:
+            select.value = current
+
     def values(self) -> ICEFormValues:
         """What the form says; ValueError with a readable message when a field is wrong."""
         helper = self.query_one("#ice-helper", Select).value
