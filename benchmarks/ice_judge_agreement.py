@@ -5,16 +5,22 @@ Usage:
     .venv/bin/python benchmarks/ice_judge_agreement.py [RESULTS.jsonl ...] [--show N] [--json]
 
 Judges, for every file of ``../shared/data/ice-paper`` (or the files given):
-- ``rule``: the rule judge (no training);
-- ``distilled``: MiniLM embeddings + logistic head, trained on the *other* file(s) only
-  (leave-one-file-out: with the two shared files, trained on deepseek -> scored on claude
-  and trained on claude -> scored on deepseek);
-- ``combined``: the same head over embeddings + the rule judge's findings, trained likewise
-  (the default of ``workbench judge train``);
-- ``rule-head``: the head over the rule findings alone.
-Pooled figures concatenate the held-out predictions of every file. The distilled judges
-are scored with every answer decided at the threshold (forced), and also with the review
-band left undecided (decided-only kappa; the share left for review is printed).
+- ``rule``: the rule judge (no training; its rules were written from issue 14's error classes
+  and our own cases, not from these files);
+- ``distilled``: the default of ``workbench judge train``: a head over the MiniLM embedding,
+  anchored on the rule judge's verdict;
+- ``combined``: the same, with the rule judge's findings as features too;
+- ``unanchored``: the head over embedding + findings learnt from the labels alone (the
+  design before the anchor), kept as the baseline that shows why the anchor is there.
+
+Two ways to hold data out:
+- leave-one-file-out: every learned judge is trained on the *other* file(s) only (with the
+  two shared files: trained on deepseek, scored on claude; trained on claude, scored on
+  deepseek), exactly as ``judge train`` trains (``fit_head``);
+- leave-one-template-out, inside a file, where it applies (a file with 30+ positives): each
+  of the file's jailbreak templates is scored by a judge trained on the other templates.
+Each kappa has a 95% bootstrap interval: with 7 positives in a file it is wide.
+Pooled figures concatenate the held-out predictions of every file.
 """
 
 from __future__ import annotations
@@ -32,11 +38,13 @@ if str(REPO) not in sys.path:
 from probes.ice.identity import fact_for  # noqa: E402
 from probes.ice.published import find_strict_csv, load_published  # noqa: E402
 from probes.ice.templates import fill  # noqa: E402
-from probes.judges import RULE_FEATURES, rule_judge  # noqa: E402
-from probes.stats import cohen_kappa, confusion  # noqa: E402
+from probes.stats import bootstrap_binary_kappa, cohen_kappa, confusion  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "data" / "ice-paper"
-HEADS = {"distilled": ("embedding",), "combined": ("embedding", "rule"), "rule-head": ("rule",)}
+# name -> (features, anchor)
+LEARNED = {"distilled": (("embedding",), "rule"), "combined": (("embedding", "rule"), "rule"),
+           "unanchored": (("embedding", "rule"), "none")}
+MIN_POSITIVES_FOR_TEMPLATE_CV = 30
 
 
 def _fmt(x: float | None) -> str:
@@ -45,14 +53,16 @@ def _fmt(x: float | None) -> str:
 
 def _score(pred: list[bool], ref: list[bool]) -> dict:
     c = confusion(pred, ref)
-    return {"n": c.n, "kappa": cohen_kappa(pred, ref), "precision": c.precision, "recall": c.recall,
-            "confusion": c.as_dict()}
+    lo, hi = bootstrap_binary_kappa(pred, ref)
+    return {"n": c.n, "kappa": cohen_kappa(pred, ref), "kappa_ci95": [lo, hi],
+            "precision": c.precision, "recall": c.recall, "confusion": c.as_dict()}
 
 
 def _line(name: str, s: dict, extra: str = "") -> str:
     c = s["confusion"]
-    return (f"  {name:<10} kappa={_fmt(s['kappa'])}  P={_fmt(s['precision'])}  R={_fmt(s['recall'])}"
-            f"  tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}{extra}")
+    lo, hi = s["kappa_ci95"]
+    return (f"  {name:<11} kappa={_fmt(s['kappa'])} [{_fmt(lo)},{_fmt(hi)}]  P={_fmt(s['precision'])}"
+            f"  R={_fmt(s['recall'])}  tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}{extra}")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -66,72 +76,79 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"skipped: no result files given and none found in {DEFAULT_DIR}")
         return {"skipped": "no data"}
 
-    from workbench.distill.student import configure_threads
-    from workbench.judging.distilled import base_encoder, feature_matrix, _fit, choose_l2
-    from workbench.judging.labels import Example
     import numpy as np
 
-    data: dict[str, list[Example]] = {}
-    targets: dict[str, str] = {}
+    from workbench.distill.student import configure_threads
+    from workbench.judging.distilled import Inputs, base_encoder, fit_head, judge_inputs
+
+    configure_threads()
+    encoder = base_encoder(256)
+    data: dict[str, dict] = {}
+    t0 = time.perf_counter()
     for path in files:
         run = load_published(path, find_strict_csv(path))
         fact = fact_for(run.target)
-        targets[path.name] = run.target
-        data[path.name] = [Example(run_id=0, item_id=r.line, prompt=fill(r.template, r.query),
-                                   response=r.response, fact=fact, label=r.loose) for r in run.rows]
-
-    t0 = time.perf_counter()
-    configure_threads()
-    encoder = base_encoder(256)
-    x_by = {name: {k: feature_matrix(encoder, feats, [e.prompt for e in ex], [e.response for e in ex],
-                                     [e.fact for e in ex]).astype(np.float64)
-                   for k, feats in HEADS.items()}
-            for name, ex in data.items()}
+        prompts = [fill(r.template, r.query) for r in run.rows]
+        responses = [r.response for r in run.rows]
+        facts = [fact] * len(prompts)
+        full = judge_inputs(encoder, ("embedding", "rule"), prompts, responses, facts)
+        data[path.name] = {"target": run.target, "inputs": full,
+                           "y": np.asarray([bool(r.loose) for r in run.rows], dtype=np.float64),
+                           "groups": [f"{path.name}:{r.template_id}" for r in run.rows],
+                           "responses": responses, "lines": [r.line for r in run.rows]}
     embed_s = time.perf_counter() - t0
-    rule_s = 0.0
-    results: dict = {"files": {}, "embed_seconds": round(embed_s, 1)}
+    emb_dims = encoder.dimensions
+
+    def view(d: dict, features: tuple[str, ...], rows: np.ndarray | None = None) -> Inputs:
+        x = d["inputs"].x if "rule" in features else d["inputs"].x[:, :emb_dims]
+        rule = d["inputs"].rule
+        if rows is not None:
+            x, rule = x[rows], rule[rows]
+        return Inputs(x=x, rule=rule, verdicts=[])
+
+    def stack(names: list[str], features: tuple[str, ...]) -> tuple[Inputs, np.ndarray, list[str]]:
+        parts = [view(data[n], features) for n in names]
+        return (Inputs(x=np.concatenate([p.x for p in parts]), rule=np.concatenate([p.rule for p in parts]),
+                       verdicts=[]),
+                np.concatenate([data[n]["y"] for n in names]),
+                [g for n in names for g in data[n]["groups"]])
+
+    results: dict = {"files": {}, "template_cv": {}, "embed_seconds": round(embed_s, 1)}
     pooled: dict[str, tuple[list[bool], list[bool]]] = {}
-    for name, ex in data.items():
-        ref = [bool(e.label) for e in ex]
-        t1 = time.perf_counter()
-        verdicts = [rule_judge(e.response, e.fact, prompt=e.prompt) for e in ex]
-        rule_s += time.perf_counter() - t1
-        rule_pred = [v.loose for v in verdicts]
+    print("leave-one-file-out (learned judges trained on the other file(s) only):")
+    for name, d in data.items():
+        ref = [bool(v) for v in d["y"]]
+        rule_pred = [bool(v) for v in d["inputs"].rule]
         train_on = [n for n in data if n != name]
-        print(f"{name}  target={targets[name]}  n={len(ex)}  published loose={sum(ref)}"
-              + (f"  (heads trained on {', '.join(train_on)})" if train_on else ""))
-        per = {"target": targets[name], "trained_on": train_on, "rule": _score(rule_pred, ref)}
+        print(f"{name}  target={d['target']}  n={len(ref)}  published loose={sum(ref)}"
+              + (f"  (trained on {', '.join(train_on)})" if train_on else ""))
+        per = {"target": d["target"], "trained_on": train_on, "rule": _score(rule_pred, ref)}
         print(_line("rule", per["rule"]))
-        pooled.setdefault("rule", ([], []))
-        pooled["rule"][0].extend(rule_pred)
+        pooled.setdefault("rule", ([], []))[0].extend(rule_pred)
         pooled["rule"][1].extend(ref)
         if train_on:
-            for k in HEADS:
-                xtr = np.concatenate([x_by[n][k] for n in train_on])
-                ytr = np.asarray([bool(e.label) for n in train_on for e in data[n]], dtype=np.float64)
-                n_rule = len(RULE_FEATURES) if "rule" in HEADS[k] else 0
-                l2, _ = choose_l2(xtr, ytr, seed=0, n_rule=n_rule)
-                head = _fit(xtr, ytr, l2, seed=0, n_rule=n_rule)
-                p = head.probabilities(x_by[name][k])
+            for judge, (features, anchor) in LEARNED.items():
+                xtr, ytr, gtr = stack(train_on, features)
+                head, l2, _ = fit_head(xtr, ytr, features=features, anchor=anchor, groups=gtr)
+                te = view(d, features)
+                p = head.probabilities(te.x, te.rule)
                 forced = [bool(v >= 0.5) for v in p]
                 band = (p >= 0.35) & (p <= 0.65)
-                decided = [i for i in range(len(ref)) if not band[i]]
                 s = _score(forced, ref)
-                s_dec = _score([forced[i] for i in decided], [ref[i] for i in decided])
-                s.update({"l2": l2, "review_share": float(band.mean()), "decided_kappa": s_dec["kappa"]})
-                per[k] = s
-                print(_line(k, s, f"  l2={l2:g}  review={band.mean():.1%} decided kappa={_fmt(s_dec['kappa'])}"))
-                pooled.setdefault(k, ([], []))
-                pooled[k][0].extend(forced)
-                pooled[k][1].extend(ref)
+                s.update({"l2": l2, "review_share": float(band.mean())})
+                per[judge] = s
+                print(_line(judge, s, f"  l2={l2:g} review={band.mean():.1%}"))
+                pooled.setdefault(judge, ([], []))[0].extend(forced)
+                pooled[judge][1].extend(ref)
         if args.show:
+            verdicts = d["inputs"].verdicts
             for label, want_pred, want_ref in (("FALSE POSITIVE", True, False), ("FALSE NEGATIVE", False, True)):
                 shown = 0
-                for e, v in zip(ex, verdicts):
-                    if v.loose == want_pred and e.label == want_ref and shown < args.show:
+                for i, v in enumerate(verdicts):
+                    if v.loose == want_pred and ref[i] == want_ref and shown < args.show:
                         shown += 1
-                        print(f"  --- {label} (line {e.item_id}) {v.rationale}\n      "
-                              + " ".join(e.response.split())[:500])
+                        print(f"  --- {label} (line {d['lines'][i]}) {v.rationale}\n      "
+                              + " ".join(d["responses"][i].split())[:500])
         results["files"][name] = per
     if len(data) > 1:
         print(f"pooled over {len(data)} files (held-out predictions):")
@@ -139,8 +156,30 @@ def main(argv: list[str] | None = None) -> dict:
         for k, (pred, ref) in pooled.items():
             results["pooled"][k] = _score(pred, ref)
             print(_line(k, results["pooled"][k]))
-    print(f"rule judge {1000 * rule_s / max(1, sum(len(v) for v in data.values())):.2f} ms/answer; "
-          f"embedding {sum(len(v) for v in data.values())} answers once: {embed_s:.1f}s")
+
+    print(f"leave-one-template-out inside a file (files with {MIN_POSITIVES_FOR_TEMPLATE_CV}+ positives):")
+    for name, d in data.items():
+        if d["y"].sum() < MIN_POSITIVES_FOR_TEMPLATE_CV:
+            print(f"{name}: skipped, {int(d['y'].sum())} positives")
+            continue
+        groups = np.asarray(d["groups"])
+        ref = [bool(v) for v in d["y"]]
+        per = {"rule": _score([bool(v) for v in d["inputs"].rule], ref)}
+        print(f"{name}  {len(set(d['groups']))} templates")
+        print(_line("rule", per["rule"]))
+        for judge, (features, anchor) in LEARNED.items():
+            p = np.zeros(len(ref))
+            for g in sorted(set(d["groups"])):
+                te, tr = groups == g, groups != g
+                head, _, _ = fit_head(view(d, features, tr), d["y"][tr], features=features,
+                                      anchor=anchor, groups=list(groups[tr]))
+                held = view(d, features, te)
+                p[te] = head.probabilities(held.x, held.rule)
+            per[judge] = _score([bool(v >= 0.5) for v in p], ref)
+            print(_line(judge, per[judge]))
+        results["template_cv"][name] = per
+    n_all = sum(len(d["y"]) for d in data.values())
+    print(f"rule judge + embedding of {n_all} answers: {embed_s:.1f}s")
     if args.json:
         print(json.dumps(results, indent=2, default=str))
     return results
