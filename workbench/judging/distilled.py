@@ -290,12 +290,20 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
     return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
 
 
+CV_FOLDS = 5
+
+
+def folds_by_group(groups: Sequence[str] | None, folds: int = CV_FOLDS) -> bool:
+    """Whether cross-validation can keep whole groups (templates) in one fold."""
+    return groups is not None and len(set(groups)) >= folds
+
+
 def _folds(y: np.ndarray, groups: Sequence[str] | None, folds: int, seed: int) -> np.ndarray:
     """Fold of each answer: whole groups (jailbreak templates) per fold when there are enough
     of them, so a fold is scored on templates its head never saw; else stratified by label."""
     rng = np.random.default_rng(seed)
     fold_of = np.empty(len(y), dtype=int)
-    if groups is not None and len(set(groups)) >= folds:
+    if groups is not None and folds_by_group(groups, folds):
         names = sorted(set(groups))
         rng.shuffle(names)
         of = {g: i % folds for i, g in enumerate(names)}
@@ -308,7 +316,7 @@ def _folds(y: np.ndarray, groups: Sequence[str] | None, folds: int, seed: int) -
     return fold_of
 
 
-def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = 5, n_rule: int = 0,
+def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = CV_FOLDS, n_rule: int = 0,
               rule: np.ndarray | None = None, groups: Sequence[str] | None = None,
               anchored: bool = False) -> tuple[float, dict[str, float]]:
     """The L2 strength of the lowest cross-validated log loss."""
@@ -475,7 +483,7 @@ def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[i
         "text": "probes.judges.judged_text (names relative to the target)",
         "threshold": threshold, "review_band": [lo, hi], "l2": l2,
         "rule_penalty": RULE_PENALTY if head.anchor is None else 1.0,
-        "cv_folds": "by template" if groups is not None and len(set(groups)) >= 5 else "stratified",
+        "cv_folds": "by template" if folds_by_group(groups) else "stratified",
         "cv_log_loss": cv,
         "train_accuracy": float(((p >= threshold) == (ys == 1)).mean()),
         "seed": seed, "embed_seconds": round(embed_s, 2), "fit_seconds": round(fit_s, 2),
