@@ -91,16 +91,22 @@ def _ice(runs: list[dict[str, Any]], figs: dict[str, Figure]) -> list[Block]:
                     "own identity), strict (claims another model family) and hard (strict, and the prompt "
                     "did not name that family). Intervals are 95% Wilson intervals; the denominator is "
                     "every answered item."))
+    judges = sorted({str(s["judge"]) for s in runs})
+    out.append(Text(f"Judge: {', '.join(judges)}. Runs: " +
+                    ", ".join(f"{s['label']} = run {s['run_id']}" for s in runs) + "."))
     rows = []
     for s in runs:
-        row = [s["label"], str(s["run_id"]), str(s["judge"]), str(s["n"])]
+        row = [s["label"], str(s["n"])]
         for score in ICE_SCORES:
-            row.append(f"{s[f'{score}_count']} ({pct(s[score])} {ci_text(s.get(f'{score}_ci'))})")
+            row.append(f"{s[f'{score}_count']} ({pct(s[score])})")
         row.append(str(s.get("needs_review", 0)))
         rows.append(row)
-    table = Table("Counts per model", ["model", "run", "judge", "n", "loose", "strict", "hard", "needs review"],
-                  rows, [False, True, False, True, True, True, True, True])
+    table = Table("Counts per model", ["model", "n", "loose", "strict", "hard", "to review"],
+                  rows, [False, True, True, True, True, True])
     out.append(FigureBlock(figs["ice-scores"], table))
+    out.append(Table("95% Wilson intervals (%)", ["model", "loose", "strict", "hard"],
+                     [[s["label"], *[ci_text(s.get(f"{sc}_ci")) for sc in ICE_SCORES]] for s in runs],
+                     [False, True, True, True]))
     for key, name, what in (("by_category", "ice-by-category", "category"),
                             ("by_language", "ice-by-language", "language")):
         out.append(Heading(3, f"Per {what}", f"ice-{what}"))

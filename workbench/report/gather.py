@@ -143,7 +143,10 @@ def _gather_rse(db: Any, run_id: int, metric: str) -> dict[str, Any]:
     report = run_report(db, run_id)
     run = get_run(db, run_id)
     matrices = []
-    for set_name in set_order(run) or [None]:
+    sets = set_order(run) or list(dict.fromkeys(
+        str(r["s"]) for r in db.query("select json_extract(meta, '$.set') as s from run_items "
+                                      "where run_id = ? order by id", [run_id]) if r["s"] is not None))
+    for set_name in sets or [None]:
         try:
             m = run_matrix(db, run_id, set_name=set_name, metric=metric)
         except Exception as exc:  # noqa: BLE001 - a matrix the run cannot give is a note, not a failure

@@ -16,9 +16,9 @@ body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.4rem; border-bottom: 1px solid #ddd; }
 nav a { margin-right: 1rem; }
 .figure { display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; margin: 1rem 0 1.6rem; }
-.figure figure { margin: 0; flex: 1 1 560px; } .figure img { max-width: 100%; height: auto; }
+.figure figure { margin: 0; flex: 3 1 520px; } .figure img { max-width: 100%; height: auto; }
 figcaption { font-size: .85rem; color: #555; }
-.figure .side { flex: 1 1 360px; overflow-x: auto; }
+.figure .side { flex: 2 1 340px; overflow-x: auto; }
 table { border-collapse: collapse; font-size: .85rem; margin: .4rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 th, td { border-bottom: 1px solid #e4e4e4; padding: .2rem .55rem; text-align: left; vertical-align: top; }
@@ -59,7 +59,7 @@ def _block(b: Block) -> str:
         side = f'<div class="side">{_table(b.table)}</div>' if b.table else ""
         return f'<div class="figure">{fig}{side}</div>'
     if isinstance(b, Code):
-        return f"<details><summary>{escape(b.title)}</summary><pre>{escape(b.text)}</pre></details>"
+        return f"<details><summary>{escape(b.title)}</summary><pre>{escape(b.text, quote=False)}</pre></details>"
     raise TypeError(f"unknown block {type(b).__name__}")
 
 
