@@ -194,7 +194,9 @@ def recorded_confusion(db: Any, job_id: int) -> dict[str, Any] | None:
         return None
     data = loads(rows[0]["data"], {}) or {}
     c = data.get("confusion")
-    if isinstance(c, dict) and c.get("labels") and c.get("matrix"):
+    n = len(c.get("labels") or []) if isinstance(c, dict) else 0
+    rows = c.get("matrix") if isinstance(c, dict) else None
+    if n and isinstance(rows, list) and len(rows) == n and all(isinstance(r, list) and len(r) == n for r in rows):
         return {"labels": list(c["labels"]), "matrix": c["matrix"], "source": "recorded by the job",
                 "round": data.get("round")}
     return None
