@@ -12,16 +12,18 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 STYLE = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1b1b; margin: 0 auto;
-       max-width: 1180px; padding: 1.5rem 2rem 4rem; }
+       max-width: 1400px; padding: 1.5rem 2rem 4rem; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.4rem; border-bottom: 1px solid #ddd; }
 nav a { margin-right: 1rem; }
 .figure { display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; margin: 1rem 0 1.6rem; }
-.figure figure { margin: 0; flex: 3 1 520px; } .figure img { max-width: 100%; height: auto; }
+.figure figure { margin: 0; flex: 1 1 520px; } .figure img { max-width: 100%; height: auto; }
 figcaption { font-size: .85rem; color: #555; }
-.figure .side { flex: 2 1 340px; overflow-x: auto; }
+.figure .side { flex: 0 1 auto; max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; font-size: .85rem; margin: .4rem 0 1rem; }
 caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
-th, td { border-bottom: 1px solid #e4e4e4; padding: .2rem .55rem; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid #e4e4e4; padding: .2rem .55rem; text-align: left; vertical-align: top;
+         white-space: nowrap; }
+pre, td.wrap { white-space: pre-wrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .note { color: #6b4e00; background: #fff8e1; padding: .3rem .6rem; border-radius: 4px; }
 pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-size: .8rem; }
