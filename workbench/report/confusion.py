@@ -16,8 +16,9 @@ def checkpoint_confusion(result: dict[str, Any], opts: dict[str, Any]) -> dict[s
     ckpt = result.get("checkpoint")
     if not ckpt or not Path(ckpt).exists():
         return {"error": "no checkpoint of the final round is kept: the confusion matrix needs one"}
-    rounds = [r for r in result["rounds"] if r.get("round") is not None]
-    final_round = max(r["round"] for r in rounds) if rounds else None
+    # job_result's checkpoint is the newest round that still has one: name that round.
+    final_round = next((r["round"] for r in reversed(result["rounds"]) if r.get("checkpoint") == ckpt),
+                       max((r["round"] for r in result["rounds"]), default=None))
     try:
         from workbench.distill.data import load_dataset
         from workbench.distill.student import Student
