@@ -113,8 +113,10 @@ def _ice(runs: list[dict[str, Any]], figs: dict[str, Figure]) -> list[Block]:
         out.append(FigureBlock(figs[name], _ice_group_table(runs, key, what)))
     pending = [s for s in runs if s.get("needs_review")]
     for s in pending:
-        out.append(Text(f"{s['label']}: {s['needs_review']} answers need review; their scores are lower "
-                        f"bounds (loose at most {pct(s.get('loose_upper'))} if all were positive).", note=True))
+        out.append(Text(f"{s['label']}: {s['needs_review']} answers lack a loose or strict verdict (needs "
+                        f"review), so its scores are lower bounds: if all were positive, loose would be "
+                        f"{pct(s.get('loose_upper'))}, strict {pct(s.get('strict_upper'))}, hard at most "
+                        f"{pct(s.get('hard_upper'))}.", note=True))
     return out
 
 
