@@ -216,3 +216,30 @@ def test_published_ice_files_report_deepseek_chat_339_loose(capsys, db_file, tmp
     html = (out / "report.html").read_text()
     assert "339 (33.9%)" in html and "qwen2.5-72b" in html
     assert all(decode_png(p)[0] > 300 for p in data_uri_images(html))
+
+
+def test_provenance_lists_the_models_settings_from_models_toml(capsys, db, db_file, tmp_path, monkeypatch):
+    secret = "sk-live-0123456789abcdef"
+    monkeypatch.setenv("MY_PROVIDER_KEY", secret)
+    config = tmp_path / "models.toml"
+    config.write_text('[models.gpt4o-mini]\nmodel = "openai/gpt-4o-mini"\napi_key_env = "MY_PROVIDER_KEY"\n'
+                      'params = { temperature = 0.7 }\n')
+    run_id, _ = make_ice_run(db, target="gpt4o-mini")
+    out = tmp_path / "rep"
+    code, _, _ = run_cli(capsys, "--db", str(db_file), "--config", str(config), "report", "--run", str(run_id),
+                         "--out", str(out))
+    assert code == 0
+    md = (out / "report.md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| gpt4o-mini | openai/gpt-4o-mini |"))
+    assert '"temperature": 0.7' in row
+    assert secret not in md and secret not in (out / "report.html").read_text()
+
+
+def test_a_key_that_reached_the_data_stops_the_report(capsys, db, db_file, tmp_path, monkeypatch):
+    # A key pasted into a model name (stored as the run's target) is caught before anything is written.
+    secret = "sk-live-pasted-by-mistake-42"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    run_id, _ = make_ice_run(db, target=f"gpt {secret}")
+    out = tmp_path / "rep"
+    code, _, err = run_cli(capsys, "--db", str(db_file), "report", "--run", str(run_id), "--out", str(out))
+    assert code == 2 and "$OPENAI_API_KEY" in err and secret not in err and not out.exists()

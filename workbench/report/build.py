@@ -37,7 +37,9 @@ def build_report(db: Any, db_path: str | Path, refs: list[Ref], out: str | Path,
     blocks = build(data, figures)
     html_text = html.render(blocks, data.title)
     md_text = md.render(blocks)
-    _refuse_secrets(html_text, md_text)
+    key_vars = {spec.api_key_env for spec in (getattr(config, "models", None) or {}).values()
+                if getattr(spec, "api_key_env", None)}
+    _refuse_secrets(html_text, md_text, key_vars=key_vars)
     files: dict[str, bytes] = {}
     for f in figures:
         files[f"{md.FIGURES_DIR}/{f.name}.png"] = f.png
@@ -66,9 +68,10 @@ def summary(data: Any) -> dict[str, Any]:
 _SECRET_ENV = re.compile(r"(API_KEY|_TOKEN|SECRET|PASSWORD)$", re.I)
 
 
-def _refuse_secrets(*texts: str) -> None:
-    """Last line of defence: no value of a key-like environment variable may be in a report."""
+def _refuse_secrets(*texts: str, key_vars: set[str] = frozenset()) -> None:
+    """Last line of defence: no value of a key-like environment variable, nor of a variable
+    models.toml names as ``api_key_env``, may be in a report."""
     for name, value in os.environ.items():
-        if len(value) >= 8 and _SECRET_ENV.search(name) and any(value in t for t in texts):
+        if len(value) >= 8 and (_SECRET_ENV.search(name) or name in key_vars) and any(value in t for t in texts):
             raise ReportError(f"the report would contain the value of ${name}; nothing was written "
                               "(remove it from the run's settings)")

@@ -91,7 +91,10 @@ def gather(db: Any, db_path: str, refs: list[Ref], *, config: Any = None, matrix
             jobs.append(_gather_job(db, db_path, ref.id, confusion))
     data.evokd = group_jobs(jobs)
     _label_ice(data.ice)
-    models = sorted({m for p in runs_prov for m in p.get("models", [])} |
+    configured = set(getattr(config, "models", None) or {})
+    # Judges are models only when models.toml names them (not rule, published or a judge folder).
+    judges = {p["judge"] for p in runs_prov if p.get("judge") in configured}
+    models = sorted({m for p in runs_prov for m in p.get("models", [])} | judges |
                     {m for j in jobs for m in (j.get("teacher"),) if m})
     data.provenance = {
         "workbench_version": _version(),
@@ -128,8 +131,7 @@ def _gather_run(db: Any, run_id: int, data: ReportData, matrix_metric: str) -> d
     elif run.kind == "rse":
         data.rse.append(_gather_rse(db, run_id, matrix_metric))
         prov["settings"] = redact({k: v for k, v in run.config.items() if k != "set_info"})
-        prov["models"] = [m for m in (run.reference, *data.rse[-1]["targets"],
-                                      run.judge if run.judge and run.judge != "none" else None) if m]
+        prov["models"] = [m for m in (run.reference, *data.rse[-1]["targets"]) if m]
     else:
         raise ReportError(f"run {run_id} is a {run.kind} run: reports cover ICE and RSE runs and EvoKD jobs")
     return prov
