@@ -127,6 +127,7 @@ def _ice_breakdown(runs: list[dict[str, Any]], key: str, groups: list[str], name
         _grouped(ax, groups, series, ylabel=score, ylim=None)
         ax.set_ylim(0, None)
     axes[0].set_title(f"ICE scores per {what} and model (95% Wilson intervals)")
+    axes[0].set_ylim(0, axes[0].get_ylim()[1] * 1.35)  # headroom: the legend never covers a bar
     axes[0].legend(frameon=False, fontsize=7, ncols=min(3, len(runs)), loc="upper right")
     alt = f"ICE loose, strict and hard scores per {what} ({', '.join(groups)}) for " + \
         ", ".join(s["label"] for s in runs)
