@@ -243,3 +243,19 @@ def test_a_key_that_reached_the_data_stops_the_report(capsys, db, db_file, tmp_p
     out = tmp_path / "rep"
     code, _, err = run_cli(capsys, "--db", str(db_file), "report", "--run", str(run_id), "--out", str(out))
     assert code == 2 and "$OPENAI_API_KEY" in err and secret not in err and not out.exists()
+
+
+def test_human_reviews_change_the_scores_only_with_human(capsys, db, db_file, tmp_path):
+    from workbench.store.runs import add_verdict
+
+    run_id, items = make_ice_run(db, target="deepseek-chat")
+    add_verdict(db, items[1], judge="human", kind="loose", value=1.0, author="ana", reason="claims GPT")
+    counts = {}
+    for flag in ((), ("--human",)):
+        out = tmp_path / f"rep{len(flag)}"
+        code, stdout, _ = run_cli(capsys, "--db", str(db_file), "report", "--run", str(run_id), "--out", str(out),
+                                  "--json", *flag)
+        assert code == 0
+        counts[bool(flag)] = json.loads(stdout)["ice"][0]["loose_count"]
+        assert ("human-adjusted" in (out / "report.md").read_text()) is bool(flag)
+    assert counts == {False: 7, True: 8}

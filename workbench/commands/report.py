@@ -30,6 +30,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    help="similarity of the RSE homogenization heatmap (default embedding, as in the TUI)")
     p.add_argument("--no-confusion", action="store_true",
                    help="skip the EvoKD confusion matrix (recomputed from the final checkpoint, loads the student)")
+    p.add_argument("--human", action="store_true",
+                   help="ICE and RSE scores with standing human reviews applied (default: the judge's verdicts)")
     p.add_argument("--json", action="store_true", help="print the paths and a summary as JSON")
     p.set_defaults(func=cmd_report)
 
@@ -48,7 +50,8 @@ def cmd_report(ctx: Context) -> int:
         except Exception:  # noqa: BLE001 - a broken models.toml only loses the models' settings
             config = None
         result = build_report(ctx.db, ctx.db_path, refs, args.out, config=config,
-                              matrix_metric=args.matrix_metric, confusion=not args.no_confusion)
+                              matrix_metric=args.matrix_metric, confusion=not args.no_confusion,
+                              human=args.human)
     except ReportError as exc:
         raise CLIError(str(exc)) from exc
     if args.json:

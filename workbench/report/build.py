@@ -25,14 +25,15 @@ class ReportResult:
 
 
 def build_report(db: Any, db_path: str | Path, refs: list[Ref], out: str | Path, *, config: Any = None,
-                 matrix_metric: str = "embedding", confusion: bool = True) -> ReportResult:
+                 matrix_metric: str = "embedding", confusion: bool = True, human: bool = False) -> ReportResult:
     from . import html, md
     from .document import build
     from .figures import all_figures
     from .write import check_target, write_atomically
 
     target = check_target(Path(out))  # a wrong --out is said before any work
-    data = gather(db, str(db_path), refs, config=config, matrix_metric=matrix_metric, confusion=confusion)
+    data = gather(db, str(db_path), refs, config=config, matrix_metric=matrix_metric, confusion=confusion,
+                  human=human)
     figures = all_figures(data)
     blocks = build(data, figures)
     html_text = html.render(blocks, data.title)

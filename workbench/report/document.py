@@ -70,6 +70,7 @@ def build(data: Any, figures: list[Figure]) -> list[Block]:
     blocks.append(Text(f"Generated {p['generated']} by Distill Workbench {p['workbench_version']} from "
                        f"{_count(len(p['runs']), 'run')} and {_count(len(p['jobs']), 'EvoKD job')}. "
                        "Provenance (settings, models, judge) is at the end."))
+    blocks.append(Text("Scores: " + p["scores"] + "."))
     if data.ice:
         blocks += _ice(data.ice, figs)
     if data.rse:
@@ -216,7 +217,7 @@ def _evokd(groups: list[dict[str, Any]], figs: dict[str, Figure]) -> list[Block]
 def _provenance(p: dict[str, Any]) -> list[Block]:
     out: list[Block] = [Heading(2, "Provenance", "provenance")]
     out.append(Table("Report", ["", ""], [
-        ["workbench", p["workbench_version"]], ["generated (UTC)", p["generated"]],
+        ["workbench", p["workbench_version"]], ["generated (UTC)", p["generated"]], ["scores", p["scores"]],
         ["database", p["database"]], ["python", p["python"]], ["matplotlib", str(p.get("matplotlib"))]]))
     if p["runs"]:
         out.append(Table("Runs", ["run", "kind", "target", "reference", "judge", "status", "created", "finished"],

@@ -47,6 +47,7 @@ class ReportData:
     rse: list[dict[str, Any]] = field(default_factory=list)
     evokd: list[dict[str, Any]] = field(default_factory=list)  # groups of jobs (one per method)
     provenance: dict[str, Any] = field(default_factory=dict)
+    human: bool = False  # scores with standing human reviews applied
 
     @property
     def title(self) -> str:
@@ -73,7 +74,7 @@ def redact(value: Any) -> Any:
 
 
 def gather(db: Any, db_path: str, refs: list[Ref], *, config: Any = None, matrix_metric: str = "embedding",
-           confusion: bool = True) -> ReportData:
+           confusion: bool = True, human: bool = False) -> ReportData:
     """Read every run and job in ``refs`` (in order, duplicates once) into a ``ReportData``."""
     if not refs:
         raise ReportError("name at least one run: --run ID (ICE or RSE) or --job ID (EvoKD)")
@@ -86,7 +87,7 @@ def gather(db: Any, db_path: str, refs: list[Ref], *, config: Any = None, matrix
     jobs: list[dict[str, Any]] = []
     for ref in seen:
         if ref.kind == "run":
-            runs_prov.append(_gather_run(db, ref.id, data, matrix_metric))
+            runs_prov.append(_gather_run(db, ref.id, data, matrix_metric, human))
         else:
             jobs.append(_gather_job(db, db_path, ref.id, confusion))
     data.evokd = group_jobs(jobs)
@@ -96,7 +97,9 @@ def gather(db: Any, db_path: str, refs: list[Ref], *, config: Any = None, matrix
     judges = {p["judge"] for p in runs_prov if p.get("judge") in configured}
     models = sorted({m for p in runs_prov for m in p.get("models", [])} | judges |
                     {m for j in jobs for m in (j.get("teacher"),) if m})
+    data.human = human
     data.provenance = {
+        "scores": "human-adjusted (standing human reviews replace judge verdicts)" if human else "judge only",
         "workbench_version": _version(),
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "database": str(db_path),
@@ -109,7 +112,7 @@ def gather(db: Any, db_path: str, refs: list[Ref], *, config: Any = None, matrix
     return data
 
 
-def _gather_run(db: Any, run_id: int, data: ReportData, matrix_metric: str) -> dict[str, Any]:
+def _gather_run(db: Any, run_id: int, data: ReportData, matrix_metric: str, human: bool) -> dict[str, Any]:
     from workbench.store.runs import get_run
 
     run = get_run(db, run_id)
@@ -125,11 +128,11 @@ def _gather_run(db: Any, run_id: int, data: ReportData, matrix_metric: str) -> d
     if run.kind == "ice":
         from workbench.runs.ice_summary import summarize
 
-        summary = summarize(db, run_id)
+        summary = summarize(db, run_id, human=human)
         data.ice.append(summary)
         prov["models"] = [m for m in (run.target, summary.get("helper")) if m]
     elif run.kind == "rse":
-        data.rse.append(_gather_rse(db, run_id, matrix_metric))
+        data.rse.append(_gather_rse(db, run_id, matrix_metric, human))
         prov["settings"] = redact({k: v for k, v in run.config.items() if k != "set_info"})
         prov["models"] = [m for m in (run.reference, *data.rse[-1]["targets"]) if m]
     else:
@@ -137,7 +140,7 @@ def _gather_run(db: Any, run_id: int, data: ReportData, matrix_metric: str) -> d
     return prov
 
 
-def _gather_rse(db: Any, run_id: int, metric: str) -> dict[str, Any]:
+def _gather_rse(db: Any, run_id: int, metric: str, human: bool) -> dict[str, Any]:
     from workbench.runs.rse import run_report, set_order
     from workbench.runs.rse_matrix import run_matrix
     from workbench.store.runs import get_run
@@ -150,14 +153,14 @@ def _gather_rse(db: Any, run_id: int, metric: str) -> dict[str, Any]:
                                       "where run_id = ? order by id", [run_id]) if r["s"] is not None))
     for set_name in sets or [None]:
         try:
-            m = run_matrix(db, run_id, set_name=set_name, metric=metric)
+            m = run_matrix(db, run_id, set_name=set_name, metric=metric, human=human)
         except Exception as exc:  # noqa: BLE001 - a matrix the run cannot give is a note, not a failure
             matrices.append({"set": set_name, "metric": metric, "error": _one_line(exc)})
             continue
         matrices.append(m)
     return {"run_id": run_id, "reference": report["reference"], "targets": report["targets"],
             "judge": report["judge"], "sets": report["sets"], "status": report["status"],
-            "scores": report["judge_only"], "matrices": matrices}
+            "scores": report["human_adjusted" if human else "judge_only"], "matrices": matrices}
 
 
 def _gather_job(db: Any, db_path: str, job_id: int, confusion: bool) -> dict[str, Any]:
