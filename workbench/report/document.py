@@ -69,8 +69,7 @@ def build(data: Any, figures: list[Figure]) -> list[Block]:
     p = data.provenance
     blocks.append(Text(f"Generated {p['generated']} by Distill Workbench {p['workbench_version']} from "
                        f"{_count(len(p['runs']), 'run')} and {_count(len(p['jobs']), 'EvoKD job')}. "
-                       "Provenance (settings, models, judge) is at the end."))
-    blocks.append(Text("Scores: " + p["scores"] + "."))
+                       f"Scores: {p['scores']}. Provenance (settings, models, judge) is at the end."))
     if data.ice:
         blocks += _ice(data.ice, figs)
     if data.rse:
