@@ -72,3 +72,27 @@ async def test_a_missing_run_is_one_line_and_the_app_stays(db_file, tmp_path, mo
         assert notes.errors() == ["no report: no run 77: list runs with `workbench ice runs` or `workbench rse runs`"]
         assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_the_jobs_list_offers_the_report_of_the_highlighted_job(db_file, tmp_path, monkeypatch):
+    from .fixtures import make_job
+
+    monkeypatch.setenv("WORKBENCH_REPORTS", str(tmp_path / "reports"))
+    db = open_db(db_file)
+    job_id = make_job(db, "evokd", 0, (0.5, 0.6))
+    db.close()
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        notes = Notes(app)
+        await pilot.pause()
+        app.action_open_screen("jobs")
+        from workbench.ui.report_action import screen_refs
+
+        await wait_for(pilot, lambda: [str(r) for r in screen_refs(app.screen)] == [f"job {job_id}"], timeout=20,
+                       what="the job row")
+        await _palette(pilot, app, f"report of job {job_id}")
+        await wait_for(pilot, lambda: any("report written" in m for _, m in notes.items) or notes.errors(),
+                       timeout=60, what="the report worker")
+        assert not notes.errors()
+        md = (app.report_written.parent / "report.md").read_text()
+        assert "| evokd | bbc-news | 1 | 1 | 0.600 |" in md

@@ -24,6 +24,12 @@ def screen_refs(screen: Any) -> list[Any]:
     if isinstance(run_id, int):
         return [Ref("run", run_id)]
     job_id = getattr(screen, "job_id", None)
+    selected = getattr(screen, "selected_job", None)  # the Jobs list: the highlighted job
+    if job_id is None and callable(selected):
+        try:
+            job_id = selected()
+        except Exception:  # noqa: BLE001 - a list not composed yet has no selection
+            job_id = None
     if isinstance(job_id, int):
         return [Ref("job", job_id)]
     return []
