@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from workbench.ui.keys import action_binding
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -182,6 +183,9 @@ class HistoryScreen(WorkbenchScreen):
         keep = self._wanted_session if self._wanted_session is not None else self.session_id
         with self.prevent(DataTable.RowHighlighted):
             table.clear()
+            # Counts are shown whole: the column grows to the widest (an import of 1000 answers
+            # showed as "100" in a fixed 3-cell column).
+            table.columns[ColumnKey("n")].width = max([3, *(len(str(s.exchanges)) for s in rows)])
             for s in rows:
                 table.add_row(str(s.id), s.kind, _one_line(s.title or "", TITLE_WIDTH), str(s.exchanges),
                               _when(s.created), key=str(s.id))
