@@ -46,3 +46,43 @@ async def test_ice_form_refuses_letters_and_too_many_templates_visibly_all_at_on
         screen.query_one("#ice-templates", Input).value = "22"
         await pilot.pause()
         assert not budget.has_class("-invalid") and not errors.display
+
+
+async def test_rse_form_at_80x24_marks_ticks_and_lists_every_error(tmp_path, server, db_file):
+    from textual.widgets import Input
+
+    from tests.ui.test_rse_screen import _config
+
+    app = WorkbenchApp(db_path=db_file, config_path=_config(tmp_path, server.url), start_screen="rse",
+                       load_heavy=False)
+    notes = Notes(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        screen = app.screen
+        # Labels whole: each is one line inside the form's width.
+        setup = screen.query_one("#rse-setup")
+        for label in setup.query("Label"):
+            text = str(label.render())
+            assert label.region.width >= len(text), text
+        # A tick shows as a mark, not only a colour.
+        swap = screen.query_one("#rse-swap")
+        assert "▐ ▌" in swap.render().plain
+        swap.value = True
+        await pilot.pause()
+        assert "▐✓▌" in swap.render().plain
+        sets = screen.query_one("#rse-sets")
+        lines = ["".join(seg.text for seg in sets.render_line(y)) for y in range(sets.option_count)]
+        assert lines[0].startswith("▐✓▌ arena") and lines[1].startswith("▐ ▌ chat"), lines
+        # Letters stay visible and are refused, with every other problem, in one message.
+        limit = screen.query_one("#rse-limit", Input)
+        limit.focus()
+        await pilot.press(*"1o")
+        screen.query_one("#rse-temperature", Input).value = "warm"
+        await pilot.pause()
+        assert limit.value == "1o" and limit.has_class("-invalid")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        said = notes.errors()[-1]
+        assert "tick at least one target model" in said and "limit per set must be a whole number, not '1o'" in said
+        assert "temperature must be a number, not 'warm'" in said
+        assert screen.active_run_id is None
