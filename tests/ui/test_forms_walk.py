@@ -86,3 +86,27 @@ async def test_rse_form_at_80x24_marks_ticks_and_lists_every_error(tmp_path, ser
         assert "tick at least one target model" in said and "limit per set must be a whole number, not '1o'" in said
         assert "temperature must be a number, not 'warm'" in said
         assert screen.active_run_id is None
+
+
+async def test_review_at_80x24_gives_the_prompt_room_and_keeps_verdicts_on_one_line(db_file, tmp_path):
+    from rich.text import Text
+
+    from tests.review.fixtures import make_ice_run
+
+    db = open_db(db_file)
+    run_id, _ = make_ice_run(db)
+    db.close()
+    app = WorkbenchApp(db_path=db_file, load_heavy=False, start_screen="review")
+    app.review_run_id = run_id
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert screen.query_one("#review-bar").region.height == 2  # the keys are on "?"
+        screen.query_one("#review-prompt").update(Text("\n".join(f"prompt line {i}" for i in range(30))))
+        await pilot.pause(0.3)
+        assert screen.query_one("#review-prompt-box").region.height >= 9  # 7 lines of prompt
+        verdicts = screen.query_one("#review-verdicts")
+        lines = [verdicts.render_line(y).text for y in range(verdicts.region.height)]
+        judged = [line for line in lines if "published" in line and ("negative" in line or "POSITIVE" in line)]
+        assert judged and "strict" in judged[0], lines  # the strict verdict on the same line
