@@ -187,3 +187,22 @@ async def test_the_palette_offers_no_resume_for_imported_or_finished_runs(db_fil
         await pilot.pause()
         labels = await _palette(pilot, app, f"run {stopped}")
         assert any(f"Resume ICE run {stopped}" in label for label in labels), labels
+
+
+async def test_the_status_line_says_while_a_local_model_loads(db_file):
+    import threading
+
+    from workbench.models.local import LocalModelHost
+    from workbench.ui.widgets.status_bar import StatusBar
+
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        # What LocalModelHost.get holds while it loads a model.
+        lock = LocalModelHost._loading.setdefault("walk-test-model", threading.Lock())
+        with lock:
+            await wait_for(pilot, lambda: "loading model local/walk-test-model" in
+                           str(app.screen.query_one(StatusBar).render()), 5, "the loading status")
+        await wait_for(pilot, lambda: "walk-test-model" not in str(app.screen.query_one(StatusBar).render()),
+                       5, "the status after the load")
+        LocalModelHost._loading.pop("walk-test-model", None)

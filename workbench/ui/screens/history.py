@@ -54,6 +54,11 @@ class HistoryScreen(WorkbenchScreen):
     HistoryScreen #history-preview {
         height: 9; padding: 0 1; border: round $panel-lighten-2; overflow-y: auto;
     }
+    /* 80 columns: the panes stack (side by side, the exchanges got 14 columns). */
+    HistoryScreen.-narrow #history-panes { layout: vertical; }
+    HistoryScreen.-narrow #sessions-pane { width: 1fr; height: 1fr; }
+    HistoryScreen.-narrow #exchanges-pane { height: 1fr; }
+    HistoryScreen.-short #history-preview { height: 6; }
     """
     BINDINGS = [
         Binding("/", "focus_search", "Search", id="history.search"),
@@ -90,7 +95,7 @@ class HistoryScreen(WorkbenchScreen):
 
     # -- layout -----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="/ search the answers (full text); esc clears", id="history-search")
+        yield Input(placeholder="/ search the answers (full text); esc clears", id="history-search", compact=True)
         with Horizontal(id="history-panes"):
             with Vertical(id="sessions-pane"):
                 yield Static("Sessions", classes="pane-title")

@@ -118,7 +118,7 @@ class ICERunForm(Vertical):
     def _set_limits(self, limits: dict[str, int]) -> None:
         self.limits = limits
         for name, count in limits.items():
-            self.query_one(f"#ice-{name}-label", Label).update(f"{name} ≤{count}")
+            self.query_one(f"#ice-{name}", Input).placeholder = f"all {count}"
         self.check()
 
     def on_input_changed(self, event: Input.Changed) -> None:
