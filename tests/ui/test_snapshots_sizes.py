@@ -104,7 +104,7 @@ def test_new_job_dialog_fits(snap_compare, db_file, tmp_path, size):
     async def run_before(pilot) -> None:
         app.action_open_screen("jobs")
         await pilot.pause(0.3)
-        app.screen.run_action("new_job")
+        await app.screen.run_action("new_job")
         await _wait(pilot, lambda: app.screen.is_modal)
         await _settle(pilot)
 

@@ -204,8 +204,9 @@ class CompareScreen(WorkbenchScreen):
                 text += f" · exchange {self.exchange_id}"
             if self.usage is not None:
                 text += f" · {self.usage.exchanges} sent · {self.usage.tokens:,} tokens"
-                if self.usage.cost_usd:
-                    text += f" · ${self.usage.cost_usd:.4f}"
+                cost = self.usage.cost_usd
+                if cost:  # a fraction of a cent showed as "$0.0000"
+                    text += f" · ${cost:.6f}" if cost < 0.01 else f" · ${cost:.4f}"
             text += f" · {self._key('compare.new_session', 'new')} new session"
         self.query_one("#session-line", Static).update(text)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -22,13 +22,17 @@ def binding_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
     order: list[str] = []
     declared: dict[int, dict[str, int]] = {}  # per node: action -> place in its BINDINGS
 
-    def place(active) -> int:
+    # Textual's own screen and app keys (focus next, copy...) after the workbench's.
+    textual_own = {_action(b) for b in (*Screen.BINDINGS, *App.BINDINGS)}
+
+    def place(active) -> tuple[bool, int]:
         node = active.node
         if id(node) not in declared:
             declared[id(node)] = {}
             for _, b in node._bindings:
                 declared[id(node)].setdefault(b.action, len(declared[id(node)]))
-        return declared[id(node)].get(active.binding.action, 1_000)
+        action = active.binding.action
+        return action in textual_own, declared[id(node)].get(action, 1_000)
 
     # In the order each screen, widget and the app declare their bindings.
     actives = sorted(screen.active_bindings.items(), key=lambda kv: place(kv[1]))
@@ -54,6 +58,11 @@ def binding_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
             for t in sorted(order, key=lambda t: rank[t])]
 
 
+def _action(binding: object) -> str:
+    """The action of a BINDINGS entry (a Binding or a (key, action, ...) tuple)."""
+    return binding.action if isinstance(binding, Binding) else str(binding[1])  # type: ignore[index]
+
+
 def _screen_title(screen: Screen) -> str:
     from workbench.ui.registry import SCREENS
 
@@ -69,10 +78,10 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-box {
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
+        border-title-color: $accent; border-subtitle-color: $text-muted;
     }
-    HelpScreen #help-scroll { height: auto; max-height: 1fr; }
-    HelpScreen .help-title { text-style: bold; color: $accent; margin-top: 1; }
-    HelpScreen #help-foot { color: $text-muted; height: 1; }
+    HelpScreen .help-title { text-style: bold; color: $accent; }
+    HelpScreen .help-keys { margin-bottom: 1; }
     """
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
@@ -86,12 +95,15 @@ class HelpScreen(ModalScreen[None]):
         self.groups = binding_groups(about)
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help-box"):
-            with VerticalScroll(id="help-scroll"):
-                for title, rows in self.groups:
-                    yield Static(title, classes="help-title")
-                    yield Static(_table(rows), classes="help-keys")
-            yield Static("esc closes · ctrl+p: the palette finds every action by name", id="help-foot")
+        with VerticalScroll(id="help-box"):
+            for title, rows in self.groups:
+                yield Static(title, classes="help-title")
+                yield Static(_table(rows), classes="help-keys")
+
+    def on_mount(self) -> None:
+        box = self.query_one("#help-box")
+        box.border_title = f"Keys · {_screen_title(self.about)}"
+        box.border_subtitle = "esc closes · ctrl+p finds every action by name"
 
     def text(self) -> str:
         """Everything the screen lists, as plain text (for tests and for copying)."""

@@ -18,8 +18,9 @@ from workbench.ui.hints import bound_key
 from workbench.ui.registry import SCREENS
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
-# id, kind, exchanges and created take this much; the title gets what is left.
-_FIXED_COLUMNS_WIDTH = 6 + 9 + 5 + 12 + 4 * 2
+# id, kind, exchanges and created take this much, with each of the five columns' padding
+# and room for the scrollbar; the title gets what is left (no sideways scrolling).
+_FIXED_COLUMNS_WIDTH = 6 + 9 + 5 + 12 + 5 * 2 + 2
 _MIN_TITLE_WIDTH = 12
 
 

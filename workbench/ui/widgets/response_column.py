@@ -66,7 +66,7 @@ class ResponseColumn(Vertical):
     ResponseColumn .col-title { height: 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
     ResponseColumn .col-params { height: 1; }
     ResponseColumn .col-params Label { padding: 0 1 0 0; color: $text-muted; }
-    ResponseColumn .col-params Input { width: 8; margin: 0 2 0 0; }
+    ResponseColumn .col-params Input { width: 1fr; max-width: 10; margin: 0 1 0 0; }
     ResponseColumn .col-params-text { height: 1; color: $text-muted; }
     ResponseColumn .col-body { height: 1fr; scrollbar-size-vertical: 1; }
     ResponseColumn .col-stats { height: 1; color: $text-muted; }
