@@ -379,7 +379,7 @@ class CompareScreen(WorkbenchScreen):
             name = local_model_to_load(self.app.config, model)
             if name is None:
                 return
-            column.set_phase(f"loading model {name}")
+            column.set_phase("loading model")  # which one is in the title
             load = asyncio.ensure_future(asyncio.to_thread(_load_local_model, name))
             load.add_done_callback(lambda f: f.cancelled() or f.exception())  # reported by the gateway
             stop = asyncio.ensure_future(cancel.wait())  # a stop while loading answers at once
@@ -527,7 +527,11 @@ class CompareScreen(WorkbenchScreen):
             self.notify("diff needs answers in two columns: send a prompt first", severity="error")
             return
         pairs = [(f"{c.index} · {c.model}", c.text) for c in columns]
-        self.app.push_screen(DiffScreen(pairs, left=self.selected, right=self.selected + 1))
+        # The selected column against the next one that answered (an empty one diffs nothing).
+        answered = [i for i, c in enumerate(columns) if c.text]
+        left = self.selected if self.selected in answered else answered[0]
+        right = next((i for i in answered[answered.index(left) + 1:] + answered if i != left))
+        self.app.push_screen(DiffScreen(pairs, left=left, right=right))
 
     def action_export(self) -> None:
         from workbench.ui.widgets.compare_dialogs import start_export

@@ -12,7 +12,7 @@ from textual.widgets import Static
 class ConfigBanner(Static):
     DEFAULT_CSS = """
     ConfigBanner {
-        height: auto; max-height: 5; padding: 0 1; background: $error 30%; color: $text;
+        height: auto; max-height: 7; padding: 0 1; background: $error 30%; color: $text;
         display: none;
     }
     ConfigBanner.-shown { display: block; }
@@ -26,6 +26,7 @@ class ConfigBanner(Static):
         self.error = error
         self.set_class(bool(error), "-shown")
         if error:
-            self.update(f"✗ {error}\n  built-in models only until it is fixed; saving the file reloads it")
+            self.update("✗ models.toml has errors: built-in models only until it is fixed "
+                        f"(saving the file reloads it)\n{error}")
         else:
             self.update("")
