@@ -206,3 +206,24 @@ async def test_the_status_line_says_while_a_local_model_loads(db_file):
         await wait_for(pilot, lambda: "walk-test-model" not in str(app.screen.query_one(StatusBar).render()),
                        5, "the status after the load")
         LocalModelHost._loading.pop("walk-test-model", None)
+
+
+async def test_every_screen_has_a_provider_that_reaches_each_of_its_bound_actions(db_file):
+    from workbench.ui.commands import SCREEN_PROVIDERS
+    from workbench.ui.registry import SCREENS
+
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        for entry in SCREENS:
+            app.action_open_screen(entry.name)
+            await pilot.pause(0.3)
+            screen = app.get_screen(entry.name)
+            mine = [p for p in SCREEN_PROVIDERS if p.SCREEN == type(screen).__name__]
+            assert len(mine) == 1, f"{entry.name}: one provider, registered in SCREEN_PROVIDERS"
+            reached = {c.callback.args[0] for c in mine[0](screen).commands()}
+            bound = {b.action for _, b in screen._bindings if b.description and not b.action.startswith("app.")}
+            assert bound <= reached, f"{entry.name}: not in the palette: {bound - reached}"
+            while app.screen.is_modal:
+                await pilot.press("escape")
+                await pilot.pause(0.2)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, ClassVar, Iterable
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from workbench.ui.hints import bound_key
@@ -49,7 +50,8 @@ def key_for(screen: Any, action: str) -> str | None:
         return None
     for key, active in bindings.items():
         if active.binding.action == action:
-            return screen.app.get_key_display(active.binding) if hasattr(screen, "app") else key
+            # The live key (a keymap may have moved it), shown as the footer shows keys.
+            return screen.app.get_key_display(Binding(key, action, key_display=active.binding.key_display))
     return None
 
 
