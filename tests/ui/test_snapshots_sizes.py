@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.test_snapshots_compare import FIXED_STATUS, _settle, _wait
+from tests.ui.test_snapshots_compare import FIXED_STATUS, _wait
+from tests.ui.test_snapshots_compare import _settle as _settle_workers
 from tests.ui.test_history import seed_history
 from workbench.ui.app import WorkbenchApp
 
 SIZES = [(80, 24), (120, 40)]
 SIZE_IDS = ["80x24", "120x40"]
+
+
+async def _settle(pilot) -> None:
+    """Workers done, notifications gone, and text cursors steady (a blink is a coin toss)."""
+    from textual.widgets import Input, TextArea
+
+    await _settle_workers(pilot)
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False
+    await pilot.pause(0.1)
 
 
 def _app(db_file, tmp_path) -> tuple[WorkbenchApp, dict]:
@@ -105,7 +117,9 @@ def test_new_job_dialog_fits(snap_compare, db_file, tmp_path, size):
         app.action_open_screen("jobs")
         await pilot.pause(0.3)
         await app.screen.run_action("new_job")
-        await _wait(pilot, lambda: app.screen.is_modal)
+        await _wait(pilot, lambda: app.screen.is_modal and bool(app.screen.query("#new-teacher")))
+        # The default teacher is the best one installed, which differs between machines.
+        app.screen.query_one("#new-teacher").value = "local/smollm2-135m-instruct"
         await _settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -423,7 +423,7 @@ class RSEScreen(WorkbenchScreen):
             self.app.call_from_thread(self._fill_run, report, items)
 
     def _fill_run(self, report: dict[str, Any], items: list[dict[str, Any]]) -> None:
-        if report["run_id"] != self.run_id:
+        if report["run_id"] != self.run_id or not self.is_mounted:  # late, or the app is closing
             return
         self.report = report
         self.query_one("#rse-results", RSEResultsTable).show_report(report, human=self.human)
