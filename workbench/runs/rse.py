@@ -359,7 +359,7 @@ class RSERunner:
         if not (ref.ok and tgt.ok):
             error = ref.error if not ref.ok else tgt.error
             who = opts.reference if not ref.ok else target
-            return self._fail(db, item_id, ref, tgt, summary, f"{who}: {error}")
+            return self._fail(db, item_id, ref, tgt, summary, labelled(who, error))
         # Keep both answers on the item now: if the judge step dies, resume reuses them.
         set_item_answer(db, item_id, response_id=tgt.response_id, reference_response_id=ref.response_id,
                         status="pending")
@@ -417,7 +417,7 @@ class RSERunner:
                                                             exchange=False) for m in orders))
         for a in answers:
             if not a.ok:
-                return f"judge {opts.judge}: {a.error}"
+                return "judge " + labelled(opts.judge, a.error)
         verdicts = [parse_granular(a.text) for a in answers]
         if not opts.swap:
             return verdicts[0], verdicts[0].as_dict(), answers[0].text
@@ -434,6 +434,12 @@ def _preload_embeddings() -> None:
         get_model()
     except Exception:  # reported (once) by the first item that needs embeddings
         pass
+
+
+def labelled(model: str, error: str | None) -> str:
+    """``model: error``, once: the gateway's messages already begin with the model's name."""
+    error = error or "failed"
+    return error if error.startswith(f"{model}: ") else f"{model}: {error}"
 
 
 def _embed_texts(texts: list[str]) -> Any:

@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 from probes.rse.judge import granular_judge_messages, parse_granular, self_judge_conflict
 from probes.rse.matrix import homogenization_matrix
-from workbench.runs.rse import (KIND, NO_JUDGE, RSEError, item_verdict, load_sets, set_order, targets_of)
+from workbench.runs.rse import (KIND, NO_JUDGE, RSEError, item_verdict, labelled, load_sets, set_order,
+                                targets_of)
 from workbench.runs.rse_responses import Responder
 from workbench.store.exchanges import create_session, get_response
 from workbench.store.runs import current_verdicts, get_run, run_items
@@ -104,7 +105,7 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
             seconds = time.perf_counter() - t0
         responses[model][prompt.id] = a.text if a.ok else None
         if not a.ok:
-            errors.append(f"{model} {prompt.id}: {a.error}")
+            errors.append(f"{prompt.id}: {labelled(model, a.error)}")
         done += 1
         if on_progress:
             on_progress("answers", done, total, {"model": model, "prompt_id": prompt.id, "reused": a.reused,
@@ -133,7 +134,7 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
                     v = parse_granular(ans.text)
                     judge_scores[(a, b, prompt.id)] = None if v.needs_review else v.overall
                 else:
-                    errors.append(f"judge on {a} vs {b} {prompt.id}: {ans.error}")
+                    errors.append(f"judge on {a} vs {b} {prompt.id}: {labelled(judge, ans.error)}")
                 judged += 1
                 if on_progress:
                     on_progress("judge", judged, len(pairs), {"pair": (a, b), "prompt_id": prompt.id,
