@@ -160,6 +160,9 @@ def cmd_ask(ctx: Context) -> int:
 
     validated(check_temperature, args.temperature)
     validated(check_max_tokens, args.max_tokens)
+    from workbench.models.gateway import preload_litellm
+
+    preload_litellm()  # overlaps the database, the config and the probe below
     preflight(gateway, args.model)
     messages: list[dict] = []
     if args.system:

@@ -226,6 +226,9 @@ def cmd_run(ctx: Context) -> int:
         spec = _check_models(gateway, cfg)
         cfg.concurrency = args.concurrency if args.concurrency is not None else spec.max_concurrency
         _choose_params(gateway, cfg, args)
+        from workbench.models.gateway import preload_litellm
+
+        preload_litellm()  # overlaps question and template loading, the probe and the database
         try:
             cfg.resolve()
         except ValueError as exc:

@@ -153,6 +153,9 @@ def cmd_run(ctx: Context) -> int:
     except rse.RSEError as exc:
         raise CLIError(str(exc)) from None
     opts = prepared.options
+    from workbench.models.gateway import preload_litellm
+
+    preload_litellm()
     preflight(gateway, [opts.reference, *opts.targets, *([opts.judge] if opts.judge else [])])
     for warning in prepared.warnings:
         print(f"workbench: {warning}", file=sys.stderr)

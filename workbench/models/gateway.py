@@ -101,6 +101,27 @@ def load_litellm() -> Any:
         return litellm
 
 
+def preload_litellm() -> None:
+    """Start importing litellm in a background thread: a command that will send calls this
+    as soon as its input is checked, so the import (seconds) overlaps opening the database,
+    reading the config and the pre-flight probe instead of following them."""
+    global _preload
+    if _litellm is not None or _preload is not None:
+        return
+
+    def load() -> None:
+        try:
+            load_litellm()
+        except Exception:  # the sending path imports again and reports the error there
+            log.debug("litellm preload failed", exc_info=True)
+
+    _preload = threading.Thread(target=load, name="litellm-preload", daemon=True)
+    _preload.start()
+
+
+_preload: threading.Thread | None = None
+
+
 @dataclass
 class _CallState:
     """What one request has produced so far (kept when it is cancelled)."""
@@ -433,7 +454,10 @@ def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple
     if name == "RateLimitError" or status == 429:
         return "rate_limit", f"{spec.name}: rate limited (429): {text}", retry_after
     if name in ("Timeout", "APITimeoutError") or status == 408:
-        return "timeout", f"{spec.name}: timed out: {text}", None
+        # litellm's text here is its own internals ("Request timed out. ... litellm.Timeout ..."):
+        # say where and how long instead.
+        where = f" from {spec.api_base}" if spec.api_base else ""
+        return "timeout", f"{spec.name}: no answer{where} within {timeout:g}s (timed out)", None
     if name == "AuthenticationError" or status in (401, 403):
         hint = f" (check {spec.api_key_env})" if spec.api_key_env else ""
         return "auth", f"{spec.name}: authentication failed{hint}: {text}", None
