@@ -391,6 +391,7 @@ def cmd_rejudge(ctx: Context) -> int:
     if args.judge != "rule" and not is_distilled(args.judge):
         gateway = ctx.gateway()
         _resolve_model(gateway, args.judge, "--judge")
+        preflight(gateway, [args.judge])
     t0 = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
