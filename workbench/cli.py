@@ -239,6 +239,8 @@ class _BlockPrinter:
         if r.error:
             sys.stdout.write(f"\n[error] {r.error}\n")
         stats = [f"{r.completion_tokens or 0} tokens"]
+        if r.client_s:  # importing litellm, once per process: not the model's time
+            stats.append(f"client start-up {r.client_s:.1f}s")
         if r.load_s:
             stats.append(f"model load {r.load_s:.1f}s")
         if r.ttft_s is not None:
