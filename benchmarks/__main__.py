@@ -12,7 +12,7 @@ import sys
 import time
 
 QUICK = ("foundation", "first_frame", "similarity", "compare_lag", "ice_judge_agreement")
-ALL = (*QUICK, "evokd", "student_device")
+ALL = (*QUICK, "evokd", "student_device", "cli_start")
 # Benchmarks whose module is not called bench_<name>.
 MODULES = {"ice_judge_agreement": "benchmarks.ice_judge_agreement"}
 

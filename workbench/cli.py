@@ -48,6 +48,14 @@ class CLIError(Exception):
         self.fields = fields
 
 
+def validated(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a range check (workbench.models.params) on a flag; its ValueError becomes one line."""
+    try:
+        return check(*args, **kwargs)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+
+
 class UsageError(CLIError):
     """argparse's complaint about the command line (unknown option, missing argument)."""
 
@@ -96,6 +104,16 @@ class Context:
         return Gateway(self.config)
 
 
+def preflight(gateway: Any, names: Any) -> None:
+    """Refuse to start, in one line, when a model's API key is missing or its server is down."""
+    from workbench.models.gateway import GatewayError
+
+    try:
+        gateway.preflight(list(names))
+    except GatewayError as exc:
+        raise CLIError(str(exc)) from None
+
+
 def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=None, default=str))
 
@@ -139,16 +157,19 @@ def cmd_ask(ctx: Context) -> int:
             gateway.resolve(name)
         except GatewayError as exc:
             raise CLIError(str(exc)) from exc
-    from workbench.models.types import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
+    from workbench.models.params import check_max_tokens, check_temperature
 
-    if args.temperature is not None and not 0.0 <= args.temperature <= MAX_TEMPERATURE:
-        raise CLIError(f"--temperature must be between 0 and {MAX_TEMPERATURE:g}")
-    if args.max_tokens is not None and not 1 <= args.max_tokens <= MAX_TOKENS_LIMIT:
-        raise CLIError(f"--max-tokens must be between 1 and {MAX_TOKENS_LIMIT}")
+    validated(check_temperature, args.temperature)
+    validated(check_max_tokens, args.max_tokens)
+    from workbench.models.gateway import preload_litellm
+
+    preload_litellm()  # overlaps the database, the config and the probe below
+    preflight(gateway, args.model)
     messages: list[dict] = []
     if args.system:
         messages.append({"role": "system", "content": args.system})
     messages.append({"role": "user", "content": prompt})
+    # Flags only: the gateway adds each model's models.toml params under them (models/params.py).
     params = {"temperature": args.temperature, "max_tokens": args.max_tokens}
 
     from workbench.store.exchanges import create_exchange, create_session, save_response
@@ -219,6 +240,8 @@ class _BlockPrinter:
         if r.error:
             sys.stdout.write(f"\n[error] {r.error}\n")
         stats = [f"{r.completion_tokens or 0} tokens"]
+        if r.client_s:  # importing litellm, once per process: not the model's time
+            stats.append(f"client start-up {r.client_s:.1f}s")
         if r.load_s:
             stats.append(f"model load {r.load_s:.1f}s")
         if r.ttft_s is not None:
@@ -471,4 +494,8 @@ def _kind(exc: Exception) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m workbench.cli` runs this file as __main__: the commands raise the CLIError of
+    # the imported workbench.cli, so call that module's main, whose handlers know it.
+    from workbench.cli import main as _main
+
+    sys.exit(_main())
