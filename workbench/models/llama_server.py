@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import json
 import os
 import shutil
@@ -67,6 +68,7 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@functools.cache
 def has_nvidia_gpu() -> bool:
     return shutil.which("nvidia-smi") is not None and subprocess.run(
         ["nvidia-smi", "-L"], capture_output=True).returncode == 0
@@ -153,6 +155,7 @@ class LlamaServer:
     def start(self, timeout: float = START_TIMEOUT_S) -> "LlamaServer":
         for _ in range(3):  # a port taken between choosing and binding: choose again
             self.port = free_port()
+            self._log_dir.mkdir(parents=True, exist_ok=True)
             log = open(self.log_path, "wb")
             try:
                 self.process = _launcher.submit(
@@ -166,7 +169,7 @@ class LlamaServer:
                 self._wait_ready(timeout)
                 return self
             except _PortTaken:
-                self.stop()
+                continue
         raise EngineError(f"{self.name}: llama-server could not bind a port on 127.0.0.1")
 
     def _wait_ready(self, timeout: float) -> None:
@@ -175,6 +178,7 @@ class LlamaServer:
             code = self.process.poll() if self.process else 1
             if code is not None:
                 tail = self.log_tail()
+                self.stop()
                 if "bind" in tail.lower() and "address" in tail.lower():
                     raise _PortTaken()
                 raise EngineError(f"{self.name}: llama.cpp could not load {self.path} "
@@ -183,9 +187,10 @@ class LlamaServer:
             if self.healthy():
                 return
             if time.monotonic() > deadline:
+                last = self.last_error_line(self.log_tail())
                 self.stop()
-                raise EngineError(f"{self.name}: llama-server did not become ready in {timeout:.0f} s "
-                                  f"(log: {self.log_path})")
+                raise EngineError(f"{self.name}: llama-server did not become ready for {self.path} in "
+                                  f"{timeout:.0f} s (last message: {last}): is the machine overloaded?")
             time.sleep(0.1)
 
     def healthy(self) -> bool:

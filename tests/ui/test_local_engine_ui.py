@@ -1,5 +1,6 @@
-"""A local model llama.cpp cannot run, in the TUI: Compare shows one line naming the file and
-what to do, in that model's column; the other column answers."""
+"""The local engine in the TUI: a local model llama.cpp cannot run is one line naming the file
+and what to do, in its Compare column (the other column answers); the model picker shows each
+local model's engine."""
 
 from __future__ import annotations
 
@@ -53,3 +54,28 @@ async def test_too_large_local_model_is_one_line_in_its_column(server, db_file, 
         assert str(path) in shown and "smaller quantisation" in shown and "\n" not in huge.response.error
         assert huge.query_one(".col-error").has_class("-shown")
         assert "Traceback" not in " ".join(m for _, m in notes.items)
+
+
+async def test_the_model_picker_shows_each_local_models_engine(server, db_file):
+    from textual.widgets import OptionList
+
+    from workbench.ui.screens.compare import CompareScreen
+    from workbench.ui.screens.model_picker import ModelPickerScreen
+
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    app.config = server_config(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.install_screen(CompareScreen(), name="compare")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), 5, "compare screen")
+        await pilot.click(f"#{app.screen.columns[0].id} .col-body")
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPickerScreen), 5, "the picker")
+        picker = app.screen
+        await wait_for(pilot, lambda: bool(picker.engines), 30, "engine descriptions")
+        options = picker.query_one(OptionList)
+        labels = {options.get_option_at_index(i).id: str(options.get_option_at_index(i).prompt)
+                  for i in range(options.option_count)}
+        assert "llama.cpp Q4_1" in labels["local/smollm2-135m-instruct"]
+        assert "threads" in labels["local/smollm2-135m-instruct"]
+        assert "llama.cpp" not in labels["echo"]  # a server model: no local engine
