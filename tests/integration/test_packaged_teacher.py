@@ -71,7 +71,7 @@ async def test_real_teacher_answers_and_labels(teacher):
 
     gateway = Gateway(WorkbenchConfig(models=builtin_models(), author="t", path=Path("/nonexistent")))
     r = await gateway.complete(teacher.model,
-                               [{"role": "user", "content": "What is the capital of France?"}], max_tokens=16)
+                               [{"role": "user", "content": "Name the capital of France."}], max_tokens=16)
     assert r.ok, r.error
     assert "Paris" in r.text
     schema = {"type": "object", "properties": {"label": {"enum": ["business", "sport", "tech"]}},

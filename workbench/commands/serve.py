@@ -79,7 +79,9 @@ def cmd_serve(ctx: Context) -> int:
             raise CLIError("llama-cpp-python is not installed: run `make install`") from exc
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", alias,
                    "--host", args.host, "--port", str(args.port), "--n_threads", str(threads),
-                   "--n_ctx", str(llama_server.MAX_CONTEXT)]
+                   "--n_ctx", str(llama_server.MAX_CONTEXT),
+                   # By default a new request cuts the stream being generated short: queue it instead.
+                   "--interrupt_requests", "False"]
     else:
         binary = llama_server.find_binary()
         if binary is None or not binary.is_file():
