@@ -59,6 +59,7 @@ def _free_port() -> int:
 
 
 def start_llama_cpp_server(log_dir: Path) -> LlamaCppServer:
+    from workbench.models.llama_server import default_threads
     from workbench.models.local import builtin_gguf_path
 
     port = _free_port()
@@ -67,7 +68,7 @@ def start_llama_cpp_server(log_dir: Path) -> LlamaCppServer:
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(builtin_gguf_path()),
              "--model_alias", SERVED, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-             "--n_threads", str(len(os.sched_getaffinity(0))),
+             "--n_threads", str(default_threads()),
              # By default a new request cuts the stream being generated short: queue it instead.
              "--interrupt_requests", "False"],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,

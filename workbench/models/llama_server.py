@@ -34,6 +34,7 @@ from pathlib import Path
 from workbench.models.gguf_info import GGUFError, GGUFInfo, read_gguf_info
 
 BINARY_ENV = "WORKBENCH_LLAMA_SERVER"
+THREADS_ENV = "WORKBENCH_LLAMA_THREADS"
 # Parallel slots per model: requests beyond this wait in the server's queue.
 PARALLEL_SLOTS = 8
 # Context shared by all slots (unified KV cache), capped by what the model was trained on.
@@ -61,7 +62,12 @@ def find_binary() -> Path | None:
 
 
 def default_threads() -> int:
-    """All the cores this process may use (llama.cpp's generation is compute-bound)."""
+    """All the cores this process may use (llama.cpp's generation is compute-bound), unless
+    $WORKBENCH_LLAMA_THREADS says otherwise: on a machine crowded by other work, ggml's
+    threads wait on each other at every step and one thread can be faster than two."""
+    env = os.environ.get(THREADS_ENV, "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
