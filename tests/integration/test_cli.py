@@ -23,7 +23,7 @@ def test_models_lists_builtin_and_configured(tmp_path, server, capsys):
     cfg = write_models_toml(tmp_path / "models.toml", server.url)
     code, out, _ = run_cli(capsys, "models", "--json", "--config", str(cfg))
     names = [m["name"] for m in json.loads(out)]
-    optional = [packaged.TEACHER_MODEL] if packaged.teacher_installed() else []  # make install-teacher
+    optional = [m.model for m in packaged.PACKAGED_MODELS if m.installed()]  # make install-teacher
     assert code == 0 and names == [LOCAL_MODEL, *optional, "echo"]
     assert all("api_key\"" not in json.dumps(m) or m["api_key"] in ("ok", "missing", "n/a")
                for m in json.loads(out))
