@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "workbench.commands.evokd",
     "workbench.commands.judge",
     "workbench.commands.report",
+    "workbench.commands.serve",
 )
 
 
@@ -129,7 +130,12 @@ def interrupted(ctx: Context, message: str, **fields: Any) -> int:
 
 # -- models ---------------------------------------------------------------------------------
 def cmd_models(ctx: Context) -> int:
+    from workbench.models.local import engine_info, engine_summary
+
     models = [spec.public_dict() for spec in ctx.config.models.values()]
+    for m, spec in zip(models, ctx.config.models.values()):
+        # Local models: which engine runs them and how (reads GGUF headers, loads nothing).
+        m["engine"] = engine_info(spec.model, spec.path) if spec.is_local else None
     if ctx.args.json:
         print_json(models)
         return 0
@@ -137,8 +143,9 @@ def cmd_models(ctx: Context) -> int:
     for m in models:
         key = "" if m["api_key"] == "n/a" else f"  key {m['api_key_env']}: {m['api_key']}"
         where = m["path"] or m["api_base"] or ""
+        engine = f"  [{engine_summary(m['engine'])}]" if m["engine"] else ""
         print(f"{m['name']:<{width}}  {m['model']}{('  ' + where) if where else ''}"
-              f"  concurrency {m['max_concurrency']}{key}")
+              f"  concurrency {m['max_concurrency']}{key}{engine}")
     print(f"\nconfig: {ctx.config_path}{'' if ctx.config_path.exists() else ' (not created yet)'}")
     return 0
 

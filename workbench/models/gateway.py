@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Params a caller may pass through to the model; anything else is a programming error.
 PASSTHROUGH_PARAMS = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
-                      "frequency_penalty")
+                      "frequency_penalty", "response_format")
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 20.0
 
@@ -320,12 +320,18 @@ class Gateway:
                 await asyncio.to_thread(local.LocalModelHost.get, spec.model)
             finally:
                 state.load_s += time.perf_counter() - t0
+        if spec.is_local:
+            # A GGUF model answers from its llama-server: an OpenAI-compatible endpoint.
+            kwargs.update(local.route_kwargs(spec.model))
 
         response = state.response
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout) as deadline:
             state.sent_at = time.perf_counter()
-            stream = await litellm.acompletion(**kwargs)
+            if spec.deployments:
+                stream = await self._router(spec).acompletion(**_router_kwargs(kwargs, spec))
+            else:
+                stream = await litellm.acompletion(**kwargs)
             finish_reason = None
             try:
                 async for chunk in stream:
@@ -358,6 +364,13 @@ class Gateway:
         if response.completion_tokens is None and state.parts:
             # Servers that send no usage: one streamed chunk is about one token.
             response.completion_tokens = len(state.parts)
+
+    def _router(self, spec: ModelSpec) -> Any:
+        """The litellm Router that spreads ``spec`` over its deployments (one per model)."""
+        routers = self.__dict__.setdefault("_routers", {})
+        if spec.name not in routers:
+            routers[spec.name] = build_router(spec)
+        return routers[spec.name]
 
     def _finish(self, state: _CallState, *, status: str, error_kind: str | None = None,
                 error: str | None = None) -> Response:
@@ -439,6 +452,41 @@ def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
     if retry_after is not None:
         delay = max(delay, min(retry_after, BACKOFF_CAP_S * 3))
     return delay
+
+
+def build_router(spec: ModelSpec) -> Any:
+    """A litellm Router over ``spec.deployments``: requests go to the least busy server, a
+    failed request is retried on another one at once, and a server that fails is left out
+    for a while (cooldown), so a run goes on over the servers that remain."""
+    litellm = load_litellm()
+    model_list = []
+    for i, d in enumerate(spec.deployments):
+        params: dict[str, Any] = {"model": d.get("model") or spec.model, "api_base": d["api_base"]}
+        key_env = d.get("api_key_env") or spec.api_key_env
+        params["api_key"] = (os.environ.get(key_env) if key_env else None) or "none"
+        for key, target in (("max_concurrency", "max_parallel_requests"), ("rpm", "rpm"),
+                            ("tpm", "tpm"), ("weight", "weight")):
+            if key in d:
+                params[target] = d[key]
+        model_list.append({"model_name": spec.name, "litellm_params": params,
+                           "model_info": {"id": f"{spec.name}#{i + 1}"}})
+    from litellm.types.router import AllowedFailsPolicy, RetryPolicy
+
+    # A server that refuses connections or fails is left out for cooldown_time; one whose
+    # slots are all taken (a 429 from max_parallel_requests) is busy, not broken.
+    return litellm.Router(model_list=model_list, routing_strategy="least-busy",
+                          num_retries=max(2, len(model_list)), retry_after=0, allowed_fails=1,
+                          allowed_fails_policy=AllowedFailsPolicy(RateLimitErrorAllowedFails=1_000_000),
+                          retry_policy=RetryPolicy(RateLimitErrorRetries=len(model_list) * 2),
+                          cooldown_time=30)
+
+
+def _router_kwargs(kwargs: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+    """The request for the Router: it names the model group; each deployment has its own
+    server and key."""
+    out = {k: v for k, v in kwargs.items() if k not in ("api_base", "api_key", "max_retries")}
+    out["model"] = spec.name
+    return out
 
 
 def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple[str, str, float | None]:
