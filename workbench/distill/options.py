@@ -11,14 +11,20 @@ from typing import Any
 
 BUILTIN_TEACHER = "local/smollm2-135m-instruct"
 METHODS = ("evokd", "none", "static")
-ABLATIONS = ("easy", "correct", "review", "separation")
+ABLATIONS = ("easy", "correct", "review", "separation", "fresh", "history", "recipe")
 ABLATION_HELP = {
     "easy": "generate only hard samples (no easy ones that keep the basics)",
     "correct": "show the teacher only the wrong predictions, none of the correct ones",
     "review": "train each round on the new batch only (no replay of earlier batches or seeds)",
-    "separation": "let the generation call label its own texts (no separate labelling call)",
+    "separation": "train on the label the generation call intended (no separate labelling call)",
+    "fresh": "analyse predictions on data the student already trained on (the last round's kept "
+             "samples, the seeds in round 1) instead of the round's fresh samples",
+    "history": "the teacher sees no history of earlier rounds",
+    "recipe": "the old training recipe: newest batch + seeds + 10 replayed, at least 20 steps, "
+              "lr 1e-4, no class balance",
 }
-LABEL_MODES = ("auto", "call", "score")
+# What the "recipe" ablation restores (the loop before issue 23).
+OLD_RECIPE = {"lr": 1e-4, "epochs": 3, "min_steps": 20, "replay": 10, "balanced": False}
 
 
 def default_teacher() -> str:
@@ -49,19 +55,21 @@ class EvoKDOptions:
     seed: int = 0
     device: str = "auto"
     budget: int | None = None  # teacher tokens per round; None: one batch of per_round texts
-    label_mode: str = "auto"  # auto: score labels with a local teacher, else a labelling call
-    # Student training.
+    # Student training, each round on everything kept so far (seeds + accepted samples).
+    # Defaults measured by benchmarks/evokd_recipe.py on a validation split of the train data.
     max_length: int = 128
     batch_size: int = 8
     lr: float = 1e-4
-    epochs: int = 3  # passes over each round's training data
-    min_steps: int = 20  # K-shot data is tiny: train at least this many steps per round
-    replay: int | None = None  # earlier samples replayed per round; None: same as per_round
+    epochs: int = 5  # passes over the round's training data: steps grow with the data
+    replay: int | None = None  # earlier kept samples trained per round; None: all of them
+    balanced: bool = True  # class-balanced sampling
     full_shot_epochs: int = 2
     test_limit: int | None = None  # evaluate on at most this many test examples
-    # Teacher calls.
-    temperature: float = 0.8
+    # Teacher calls. temperature None: the model's params in models.toml, else 0.8.
+    temperature: float | None = None
     max_new_tokens: int = 320
+    schema: bool = True  # ask for JSON with a schema (response_format)
+    history: int = 3  # earlier rounds the teacher is reminded of
     show_wrong: int = 6
     show_correct: int = 3
     max_generation_calls: int = 8  # per round, when a budget asks for more than one batch
@@ -103,15 +111,26 @@ class EvoKDOptions:
             raise OptionsError("--device must be auto, cpu or cuda")
         if self.budget is not None and self.budget < 1:
             raise OptionsError("--budget must be a positive number of teacher tokens")
-        if self.label_mode not in LABEL_MODES:
-            raise OptionsError(f"--label-mode must be one of {', '.join(LABEL_MODES)}")
-        if self.max_length < 8 or self.batch_size < 1 or self.lr <= 0:
-            raise OptionsError("max length, batch size and learning rate must be positive")
+        if self.max_length < 8:
+            raise OptionsError("--max-length must be at least 8 tokens")
+        if self.batch_size < 1:
+            raise OptionsError("--batch-size must be at least 1")
+        if not self.lr > 0:
+            raise OptionsError("--lr must be a positive learning rate such as 5e-5")
+        if self.epochs < 1:
+            raise OptionsError("--epochs must be at least 1")
+        if self.replay is not None and self.replay < 0:
+            raise OptionsError("--replay must be 0 or more (leave it out to replay every kept sample)")
+        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
+            raise OptionsError("--temperature must be between 0 and 2")
         return self
 
-    @property
-    def replay_size(self) -> int:
-        return self.per_round if self.replay is None else self.replay
+    def recipe(self) -> dict[str, Any]:
+        """The student-training settings this job uses (the "recipe" ablation: the old ones)."""
+        if "recipe" in self.ablate:
+            return dict(OLD_RECIPE)
+        return {"lr": self.lr, "epochs": self.epochs, "min_steps": 0, "replay": self.replay,
+                "balanced": self.balanced}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -204,3 +204,11 @@ def m003_jobs(db: Database) -> None:
     db["job_metrics"].create_index(["job_id", "name"])
     db["evokd_rounds"].create_index(["job_id", "round"], unique=True)
     db["evokd_samples"].create_index(["job_id", "round"])
+
+
+@migrations()
+def m004_evokd_sample_labels(db: Database) -> None:
+    # Issue 23: each generated sample keeps the label the teacher intended when writing it
+    # (beside the separate label it is trained on) and the student's prediction before training.
+    db["evokd_samples"].add_column("intended", str)
+    db["evokd_samples"].add_column("predicted", str)
