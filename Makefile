@@ -55,7 +55,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks
 
 # EvoKD vs static vs none vs full-shot over 3 seeds (about 1 h on 2 CPU cores with the
-# install-teacher model); writes docs/evokd-bench.md and docs/evokd-bench.svg, resumable.
+# install-teacher model); writes docs/evokd-bench.md and docs/evokd-bench.png, resumable.
 bench-evokd: install-teacher
 	$(BIN)/python -m benchmarks evokd
 

@@ -247,7 +247,11 @@ def test_malformed_teacher_answers_are_dropped_with_reasons(run_loop, tiny_stude
     assert kept["A new laptop chip doubles battery life."] == "tech"
     assert store.rounds(run_loop.db, job)[1].kept == len(kept)
     acct = job_result(run_loop.db, run_loop.db_path, job)["rounds"][1]["accounting"]
-    assert acct["echoed"] == 2 and acct["unlabelled"] == 1 and acct["kept"] == len(kept)
+    dropped = [s.reason for s in samples if not s.kept]
+    assert acct["echoed"] == dropped.count("near-duplicate") + dropped.count("echoes the prompt") >= 1
+    assert acct["unlabelled"] == dropped.count("unparseable label") == 1  # the rookie text
+    assert acct["kept"] == len(kept) and acct["asked"] == 4  # 3 hard + 1 easy, one batch (no budget)
+
 
 
 def test_a_teacher_that_fails_every_call_stops_the_job(run_loop, tiny_student, toy_data, teacher):

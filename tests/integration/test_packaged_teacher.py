@@ -65,7 +65,7 @@ async def test_real_teacher_answers_and_labels(tmp_path):
         pytest.skip("the optional teacher is not installed (make install-teacher)")
     from workbench.config import WorkbenchConfig
     from workbench.distill.prompts import TaskInfo
-    from workbench.distill.teacher import LocalLabelScorer
+    from workbench.distill.teacher import Teacher
     from workbench.models.gateway import Gateway
 
     gateway = Gateway(WorkbenchConfig(models=builtin_models(), author="t", path=Path("/nonexistent")))
@@ -73,7 +73,8 @@ async def test_real_teacher_answers_and_labels(tmp_path):
                                [{"role": "user", "content": "What is the capital of France?"}], max_tokens=16)
     assert r.ok, r.error
     assert "Paris" in r.text
-    scorer = LocalLabelScorer.for_model(packaged.TEACHER_MODEL)
+    # EvoKD labels through the gateway: one call, the label names as a JSON-schema enum.
     info = TaskInfo(task="classification", labels=["business", "sport", "tech"], description="news")
-    label, _, _ = scorer.score(info, "The striker scored twice as the home side won the cup final 3-1.")
-    assert label == "sport"
+    teacher = Teacher(gateway, packaged.TEACHER_MODEL, info)
+    result = await teacher.label_one("The striker scored twice as the home side won the cup final 3-1.", seed=0)
+    assert result.label == "sport"

@@ -40,7 +40,7 @@ from .data import Dataset, Example, kshot, load_dataset
 from .dedupe import NearDuplicateFilter
 from .options import EvoKDOptions, OptionsError
 from .prompts import Mistake, RoundNote, TaskInfo
-from .recorder import Recorder, RoundResult, SampleRecord
+from .recorder import ACCOUNTING, Recorder, RoundResult, SampleRecord
 from .student import Cancelled, Student, configure_threads, resolve_device
 from .teacher import LabelResult, Teacher, TeacherFailed, entity_tags
 
@@ -52,8 +52,6 @@ DEFAULT_TEMPERATURE = 0.8
 # Tokens kept back for the analysis before its prompt is known; later rounds use the last one's
 # measured cost (a 0.5B teacher's analysis with 6 mistakes quoted cost 650-800 tokens).
 ANALYSIS_RESERVE = 800
-ACCOUNTING = ("asked", "parsed", "echoed", "invalid", "unlabelled", "kept", "disagree",
-              "prompt_tokens", "completion_tokens", "calls", "failed_calls")
 
 
 class ResumeError(Exception):

@@ -81,49 +81,52 @@ class EvoKDOptions:
         self.ablate = sorted(set(self.ablate or []))
 
     def validate(self) -> "EvoKDOptions":
-        if not self.dataset or not str(self.dataset).strip():
-            raise OptionsError("--dataset is required (a built-in name such as bbc-news, or a path)")
-        from workbench.distill.data import BUILTIN_DATASETS  # standard library only, like this module
+        """Raise OptionsError with the first problem (the CLI says one line)."""
+        problems = self.problems()
+        if problems:
+            raise OptionsError(problems[0])
+        return self
 
-        dataset = str(self.dataset).strip()
-        if dataset not in BUILTIN_DATASETS and not Path(dataset).expanduser().exists():
-            # Said before a job is created, not by a worker that starts only to fail.
-            raise OptionsError(f"unknown dataset {dataset!r}: not a built-in dataset "
-                               f"({', '.join(BUILTIN_DATASETS)}) and no such file or folder")
-        if self.task not in ("auto", "classification", "ner"):
-            raise OptionsError(f"--task must be classification or ner, not {self.task!r}")
-        if self.method not in METHODS:
-            raise OptionsError(f"--baseline must be none or static, not {self.method!r}")
+    def problems(self) -> list[str]:
+        """Every problem with these options, each phrased for the command line (the TUI's form
+        shows them all at once)."""
+        out: list[str] = []
+        if not self.dataset or not str(self.dataset).strip():
+            out.append("--dataset is required (a built-in name such as bbc-news, or a path)")
+        else:
+            from workbench.distill.data import BUILTIN_DATASETS  # standard library only, like this module
+
+            dataset = str(self.dataset).strip()
+            if dataset not in BUILTIN_DATASETS and not Path(dataset).expanduser().exists():
+                # Said before a job is created, not by a worker that starts only to fail.
+                out.append(f"unknown dataset {dataset!r}: not a built-in dataset "
+                           f"({', '.join(BUILTIN_DATASETS)}) and no such file or folder")
+        checks = [
+            (self.task not in ("auto", "classification", "ner"),
+             f"--task must be classification or ner, not {self.task!r}"),
+            (self.method not in METHODS, f"--baseline must be none or static, not {self.method!r}"),
+            (bool(self.ablate) and self.method != "evokd",
+             "--ablate applies to EvoKD runs, not to --baseline none|static"),
+            (self.shots < 1, "--shots must be at least 1"),
+            (self.rounds < 0, "--rounds must be 0 or more"),
+            (self.per_round < 1, "--per-round must be at least 1"),
+            (not 0.0 <= self.easy_ratio <= 1.0, "--easy-ratio must be between 0 and 1"),
+            (self.device not in ("auto", "cpu", "cuda"), "--device must be auto, cpu or cuda"),
+            (self.budget is not None and self.budget < 1, "--budget must be a positive number of teacher tokens"),
+            (self.max_length < 8, "--max-length must be at least 8 tokens"),
+            (self.batch_size < 1, "--batch-size must be at least 1"),
+            (not self.lr > 0, "--lr must be a positive learning rate such as 5e-5"),
+            (self.epochs < 1, "--epochs must be at least 1"),
+            (self.replay is not None and self.replay < 0,
+             "--replay must be 0 or more (leave it out to replay every kept sample)"),
+            (self.temperature is not None and not 0.0 <= self.temperature <= 2.0,
+             "--temperature must be between 0 and 2"),
+        ]
         unknown = [a for a in self.ablate if a not in ABLATIONS]
         if unknown:
-            raise OptionsError(f"unknown ablation(s) {', '.join(unknown)}: choose from {', '.join(ABLATIONS)}")
-        if self.ablate and self.method != "evokd":
-            raise OptionsError("--ablate applies to EvoKD runs, not to --baseline none|static")
-        if self.shots < 1:
-            raise OptionsError("--shots must be at least 1")
-        if self.rounds < 0:
-            raise OptionsError("--rounds must be 0 or more")
-        if self.per_round < 1:
-            raise OptionsError("--per-round must be at least 1")
-        if not 0.0 <= self.easy_ratio <= 1.0:
-            raise OptionsError("--easy-ratio must be between 0 and 1")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise OptionsError("--device must be auto, cpu or cuda")
-        if self.budget is not None and self.budget < 1:
-            raise OptionsError("--budget must be a positive number of teacher tokens")
-        if self.max_length < 8:
-            raise OptionsError("--max-length must be at least 8 tokens")
-        if self.batch_size < 1:
-            raise OptionsError("--batch-size must be at least 1")
-        if not self.lr > 0:
-            raise OptionsError("--lr must be a positive learning rate such as 5e-5")
-        if self.epochs < 1:
-            raise OptionsError("--epochs must be at least 1")
-        if self.replay is not None and self.replay < 0:
-            raise OptionsError("--replay must be 0 or more (leave it out to replay every kept sample)")
-        if self.temperature is not None and not 0.0 <= self.temperature <= 2.0:
-            raise OptionsError("--temperature must be between 0 and 2")
-        return self
+            out.append(f"unknown ablation(s) {', '.join(unknown)}: choose from {', '.join(ABLATIONS)}")
+        out += [message for bad, message in checks if bad]
+        return out
 
     def recipe(self) -> dict[str, Any]:
         """The student-training settings this job uses (the "recipe" ablation: the old ones)."""

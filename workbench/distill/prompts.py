@@ -197,13 +197,3 @@ def label_schema(info: TaskInfo) -> dict:
     return response_format("label", {
         "type": "object", "additionalProperties": False, "required": ["label"],
         "properties": {"label": {"type": "string", "enum": list(info.labels)}}})
-
-
-def score_prompt(info: TaskInfo, text: str) -> list[dict]:
-    """For scoring each label's likelihood: the answer starts right after this prompt.
-
-    Question first, text last: with SmolLM2-135M this order labelled bbc-news articles
-    better than the labelling-call prompt (48% against 37% on 80 test articles).
-    """
-    return user(f"What is the topic of this text? Choose one of: {info.label_list()}.\n\n"
-                f"Text: {quote(text, 400)}")

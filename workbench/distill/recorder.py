@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 from .data import Example
 
+# The budget accounting of a teacher round, stored as metrics ``acct.<name>`` of the round.
+ACCOUNTING = ("asked", "parsed", "echoed", "invalid", "unlabelled", "kept", "disagree",
+              "prompt_tokens", "completion_tokens", "calls", "failed_calls")
 PUBLIC_ROUND_FIELDS = ("round", "train_size", "generated", "kept", "teacher_tokens", "accuracy",
                        "macro_f1", "seconds")
 

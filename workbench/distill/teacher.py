@@ -172,7 +172,7 @@ class Teacher:
                         prompt=messages[-1]["content"])
         if not r.ok:
             return out
-        out.labelled = parsers.parse_labelled(r.text, self.info.labels)[:n]
+        out.labelled = parsers.parse_labelled(r.text, self.info.labels)
         return out
 
     # -- labelling ------------------------------------------------------------------------
