@@ -82,7 +82,8 @@ def throughput_all() -> list[dict[str, Any]]:
 
 
 # -- jobs -----------------------------------------------------------------------------------
-def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2) -> dict[str, Any]:
+def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2,
+            config_path: str | None = None) -> dict[str, Any]:
     """Run one job to its end. A job that fails or loses its worker is resumed from its last
     finished round (the same seeds, so the same result), at most ``retries`` times."""
     from workbench.jobs import launcher
@@ -102,7 +103,7 @@ def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2
         print(f"  {label}: resuming job {job_id} left unfinished", flush=True)
         proc = launcher.resume(db, db_path, job_id)
     else:
-        job_id, proc = launcher.submit(db, db_path, "evokd", {"options": options, "config_path": None})
+        job_id, proc = launcher.submit(db, db_path, "evokd", {"options": options, "config_path": config_path})
     t0 = time.perf_counter()
     last = ""
     while True:
@@ -184,7 +185,8 @@ def run_all(args: argparse.Namespace) -> None:
             continue
         opts = EvoKDOptions(**job_options(args, method, seed)).validate().to_dict()
         print(f"running {method} seed {seed} ...", flush=True)
-        result = run_job(db_path, opts, f"{method}/{seed}")
+        result = run_job(db_path, opts, f"{method}/{seed}",
+                         config_path=str(args.config.resolve()) if args.config else None)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"settings": key, "method": method, "seed": seed, "result": result},
                                   indent=1, default=str), encoding="utf-8")
@@ -405,6 +407,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--budget", type=int, default=1500, help="teacher tokens per round (EvoKD and static)")
     parser.add_argument("--teacher", default=None, help="default: the best offline teacher installed")
     parser.add_argument("--engine", default=None, help="what serves the teacher (recorded in the settings)")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="models.toml for the jobs (a teacher served elsewhere, e.g. llama-server)")
     parser.add_argument("--test-limit", type=int, default=None, help="evaluate on N test articles (default all 300)")
     parser.add_argument("--lr", type=float, default=d.lr)
     parser.add_argument("--epochs", type=int, default=d.epochs)

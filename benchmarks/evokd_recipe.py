@@ -85,13 +85,19 @@ def main() -> None:
     ap.add_argument("--noise", type=float, default=0.3)
     ap.add_argument("--val", type=int, default=20, help="validation articles per topic")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--file", default="recipes.json", help="results file in benchmarks/results/evokd_recipe/ "
+                                                          "(one per process when several run at once)")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "recipes.json"
+    path = OUT / args.file
     done = json.loads(path.read_text()) if path.exists() else {}
+    for other in OUT.glob("*.json"):  # what other processes measured, for the table
+        if other != path:
+            for k, v in json.loads(other.read_text()).items():
+                done.setdefault(k, v)
     for recipe in args.recipes.split(","):
         for seed in [int(s) for s in args.seeds.split(",")]:
             key = f"{recipe}|{seed}|{args.rounds}|{args.per_round}|{args.words}|{args.noise}|{args.val}"

@@ -303,3 +303,45 @@ def test_resume_repeats_exactly_what_an_uninterrupted_run_does(run_loop, tiny_st
     assert any("resumed after round 1" in e.message for e in store.events(run_loop.db, interrupted))
     # Older checkpoints are pruned (keep 2): their rows say so.
     assert [r.checkpoint is not None for r in b] == [False, False, True, True]
+
+
+def test_teacher_temperature_flag_beats_models_toml_beats_default(tmp_path, tiny_student, toy_data, teacher):
+    """Issue 26's rule for the teacher: a value given on the command line > the model's params in
+    models.toml > the command's default (0.8); labelling stays greedy. The values are recorded."""
+    from tests.distill.support import write_teacher_config
+    from workbench.config import load_config
+    from workbench.distill.loop import EvoKDRun
+    from workbench.distill.options import EvoKDOptions
+    from workbench.jobs.recorder import SQLiteRecorder
+    from workbench.models.gateway import Gateway
+    from workbench.store.db import open_db
+
+    config_path = write_teacher_config(tmp_path / "models.toml", teacher.url)
+    config_path.write_text(config_path.read_text() + "params = { temperature = 0.3, top_p = 0.9 }\n")
+    db_path = tmp_path / "wb.db"
+    db = open_db(db_path)
+
+    def run(**extra) -> dict:
+        teacher.requests.clear()
+        opts = EvoKDOptions(dataset=str(toy_data), student=str(tiny_student), teacher="teacher", device="cpu",
+                            threads=1, lr=3e-3, rounds=1, per_round=3, **extra)
+        job = store.create_job(db, "evokd", {"options": opts.to_dict()})
+        loop = EvoKDRun(opts, SQLiteRecorder(db, db_path, job), lambda: Gateway(load_config(config_path)))
+        try:
+            loop.run()
+        finally:
+            loop.close()
+        return job_result(db, db_path, job)["teacher_params"]
+
+    def sent(marker: str) -> set:
+        return {(r.body.get("temperature"), r.body.get("top_p")) for r in teacher.requests
+                if marker in r.messages[-1]["content"]}
+
+    params = run()
+    assert params["temperature"] == 0.3 and params["temperature_from"] == "models.toml"
+    assert params["top_p"] == 0.9
+    assert sent("Make them hard") == {(0.3, 0.9)} and sent("Which label fits") == {(0.0, 0.9)}
+    params = run(temperature=0.5)
+    assert params["temperature"] == 0.5 and params["temperature_from"] == "command line"
+    assert sent("Make them hard") == {(0.5, 0.9)}
+    db.close()

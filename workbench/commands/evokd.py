@@ -238,10 +238,24 @@ def _print_result(ctx: Context, job_id: int, result: dict[str, Any], *, log: boo
     print(f"job {job_id} · {result['method']} · {result['dataset']} · {result['status']}"
           + (f" · {result['error']}" if result["error"] else ""))
     if result["rounds"]:
-        print(f"{'round':>5} {'train':>6} {'gen':>5} {'kept':>5} {'tokens':>8} {'acc':>7} {'F1':>7} {'secs':>7}")
+        ner = any("entity_f1" in r for r in result["rounds"])
+        f1 = "ent-F1" if ner else "F1"
+        print(f"{'round':>5} {'train':>6} {'gen':>5} {'kept':>5} {'tokens':>8} {'acc':>7} {f1:>7} {'secs':>7}")
         for r in result["rounds"]:
+            score = r.get("entity_f1", r["macro_f1"]) if ner else r["macro_f1"]
             print(f"{r['round']:>5} {r['train_size']:>6} {r['generated']:>5} {r['kept']:>5} "
-                  f"{r['teacher_tokens']:>8} {r['accuracy']:>7.3f} {r['macro_f1']:>7.3f} {r['seconds']:>7.1f}")
+                  f"{r['teacher_tokens']:>8} {r['accuracy']:>7.3f} {score:>7.3f} {r['seconds']:>7.1f}")
+        acct = [r for r in result["rounds"] if r.get("accounting")]
+        if acct:
+            # The teacher's budget, honestly: what was asked and what became training data.
+            print("teacher budget per round: asked / parsed / echoed / unlabelled / kept (relabelled); "
+                  "prompt + completion tokens; student on the fresh samples before training")
+            for r in acct:
+                a = r["accounting"]
+                fresh = f"{r['fresh_accuracy']:.2f}" if r.get("fresh_accuracy") is not None else "-"
+                print(f"{r['round']:>5}  {a.get('asked', 0)} / {a.get('parsed', 0)} / {a.get('echoed', 0)} / "
+                      f"{a.get('unlabelled', 0)} / {a.get('kept', 0)} ({a.get('disagree', 0)}); "
+                      f"{a.get('prompt_tokens', 0)} + {a.get('completion_tokens', 0)}; fresh {fresh}")
     if result.get("full_shot"):
         fs = result["full_shot"]
         print(f"full-shot: accuracy {fs['accuracy']:.3f}, macro-F1 {fs['macro_f1']:.3f} "

@@ -107,8 +107,13 @@ def analysis_prompt(info: TaskInfo, wrong: Sequence[Mistake], correct: Sequence[
 
 
 def _wants(n: int, info: TaskInfo) -> str:
-    what = "sentences (some with named entities, some with none)" if info.task == "ner" else "texts"
-    return f"Write {n} new short {what} (one or two sentences each)."
+    if info.task == "ner":
+        return (f"Write {n} new short sentences (some with named entities, some with none), "
+                "one or two sentences each.")
+    # Written as the texts themselves: a 0.5B teacher otherwise wrote about them ("The BBC news
+    # article about ... is labeled as 'business'"), leaking the label into the text.
+    return (f"Write {n} new short {info.description}, one or two sentences each, written as the "
+            "texts themselves. Never name the label in a text.")
 
 
 def hard_prompt(info: TaskInfo, n: int, analysis: str, focus: Sequence[str],
