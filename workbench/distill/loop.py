@@ -52,6 +52,10 @@ DEFAULT_TEMPERATURE = 0.8
 # Tokens kept back for the analysis before its prompt is known; later rounds use the last one's
 # measured cost (a 0.5B teacher's analysis with 6 mistakes quoted cost 650-800 tokens).
 ANALYSIS_RESERVE = 800
+# Prompt tokens of a generation call (a 0.5B teacher's prompts measured 100-330 with history),
+# and a labelling call's tokens until one has been measured.
+GENERATION_OVERHEAD = 250
+LABEL_COST = 100
 
 
 class ResumeError(Exception):
@@ -84,6 +88,7 @@ class EvoKDRun:
         self.focus: list[str] = []
         self.notes: list[RoundNote] = []
         self.reserve = ANALYSIS_RESERVE
+        self.label_cost = LABEL_COST
         self.params: dict[str, Any] = {}
 
     # -- seeds and streams ----------------------------------------------------------------
@@ -258,6 +263,8 @@ class EvoKDRun:
                                             int(m["fresh.total"]), row.analysis or ""))
             if "acct.analysis_tokens" in m:
                 self.reserve = max(1, int(m["acct.analysis_tokens"]))
+            if "acct.label_cost" in m:
+                self.label_cost = max(1, int(m["acct.label_cost"]))
             self.analysis = row.analysis or ""
             pairs = sorted(((v, k) for k, v in m.items() if k.startswith("fresh.confusion:")),
                            key=lambda kv: (-kv[0], kv[1]))
@@ -335,6 +342,7 @@ class EvoKDRun:
         acct["prompt_tokens"], acct["completion_tokens"] = (teacher.usage.prompt_tokens,
                                                             teacher.usage.completion_tokens)
         acct["calls"], acct["failed_calls"] = teacher.usage.calls, teacher.usage.failed
+        acct["label_cost"] = self.label_cost  # carried into the next round (and a resume)
         for k, v in acct.items():
             rec.metric(f"acct.{k}", v, round=r)
         rec.event("info", f"round {r}: asked {acct['asked']}, parsed {acct['parsed']}, echoed "
@@ -437,10 +445,13 @@ class EvoKDRun:
                 break
             self._progress(r, "teacher generating", 0.1 + min(0.25, 0.05 * batch),
                            teacher_tokens=teacher.usage.tokens)
-            candidates: list[Candidate] = []
             for kind, n in plan:
                 if teacher.exhausted() or calls >= o.max_generation_calls:
                     break
+                n = self._affordable(n)
+                if n < 1:
+                    break  # what is left could not pay for a text and its label
+                candidates: list[Candidate] = []
                 if kind == "hard":
                     # Near the weaknesses: the latest confusions, or every label in round 1.
                     focus = focus_hard
@@ -475,17 +486,35 @@ class EvoKDRun:
                                                     intended=it.label, asked=asked))
                     else:
                         candidates.append(Candidate(kind, verdict.text, it.label, it.entities, asked))
+                if candidates:
+                    # Labelled right after its call: no text is written that the budget cannot label.
+                    self._progress(r, "teacher labelling", 0.3, teacher_tokens=teacher.usage.tokens)
+                    before = teacher.usage.tokens
+                    recs, pairs = self._label(r, candidates, info, calls)
+                    records += recs
+                    kept += pairs
+                    labelled = sum(1 for x in recs if x.reason != "teacher budget spent")
+                    if labelled and "separation" not in o.ablate:
+                        self.label_cost = max(1, (teacher.usage.tokens - before) // labelled)
             batch += 1
-            if candidates:
-                self._progress(r, "teacher labelling", 0.3, teacher_tokens=teacher.usage.tokens)
-                recs, pairs = self._label(r, candidates, info, calls)
-                records += recs
-                kept += pairs
             if o.budget is None and (kept or any(s.reason in ("near-duplicate", "too short")
                                                   for s in records)):
                 break  # one answered batch is a round's worth without a budget
             self._check_stop()
         return records, kept
+
+    def _affordable(self, n: int) -> int:
+        """How many of ``n`` texts the round's budget can still pay for: each costs about 60
+        completion tokens to write and one labelling call (its measured mean cost), and the
+        call itself about GENERATION_OVERHEAD tokens of prompt. No budget: all of them."""
+        teacher = self.teacher
+        assert teacher is not None
+        left = teacher.remaining()
+        if left is None:
+            return n
+        left -= teacher.reserve
+        per_text = 60 + (0 if "separation" in self.o.ablate else self.label_cost)
+        return max(0, min(n, (left - GENERATION_OVERHEAD) // per_text))
 
     def _label(self, r: int, candidates: list[Candidate], info: TaskInfo, calls: int
                ) -> tuple[list[SampleRecord], list[tuple[SampleRecord, Example]]]:
