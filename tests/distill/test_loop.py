@@ -345,3 +345,13 @@ def test_teacher_temperature_flag_beats_models_toml_beats_default(tmp_path, tiny
     assert params["temperature"] == 0.5 and params["temperature_from"] == "command line"
     assert sent("Make them hard") == {(0.5, 0.9)}
     db.close()
+
+
+def test_a_budget_too_small_for_a_text_ends_the_round_instead_of_looping(run_loop, tiny_student, toy_data, teacher):
+    """A round whose budget cannot pay for one text and its label asks for nothing (this looped
+    forever once: no call was made, so the loop never reached its end condition)."""
+    job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=2, per_round=4, budget=300)
+    rows = store.rounds(run_loop.db, job)
+    assert [r.round for r in rows] == [0, 1, 2]
+    assert all(r.generated == 0 and r.teacher_tokens <= 300 for r in rows[1:])
+    assert not prompts_sent(teacher, "Write")

@@ -50,8 +50,8 @@ UNBUDGETED_BATCHES = 3
 DESCRIPTIONS = {"bbc-news": "BBC news articles"}
 DEFAULT_TEMPERATURE = 0.8
 # Tokens kept back for the analysis before its prompt is known; later rounds use the last one's
-# measured cost (a 0.5B teacher's analysis with 6 mistakes quoted cost 650-800 tokens).
-ANALYSIS_RESERVE = 800
+# measured cost (a 0.5B teacher's analysis quoting 6 mistakes and 3 right answers costs 500-700).
+ANALYSIS_RESERVE = 500
 # Prompt tokens of a generation call (a 0.5B teacher's prompts measured 100-330 with history),
 # and a labelling call's tokens until one has been measured.
 GENERATION_OVERHEAD = 250
@@ -445,6 +445,7 @@ class EvoKDRun:
                 break
             self._progress(r, "teacher generating", 0.1 + min(0.25, 0.05 * batch),
                            teacher_tokens=teacher.usage.tokens)
+            calls_before = calls
             for kind, n in plan:
                 if teacher.exhausted() or calls >= o.max_generation_calls:
                     break
@@ -497,6 +498,8 @@ class EvoKDRun:
                     if labelled and "separation" not in o.ablate:
                         self.label_cost = max(1, (teacher.usage.tokens - before) // labelled)
             batch += 1
+            if calls == calls_before:
+                break  # the budget left could not pay for another call: the round's generation is over
             if o.budget is None and (kept or any(s.reason in ("near-duplicate", "too short")
                                                   for s in records)):
                 break  # one answered batch is a round's worth without a budget
