@@ -314,7 +314,7 @@ class EvoKDRun:
             for (g, pr), n in confusions.items():
                 rec.metric(f"fresh.confusion:{g}|{pr}", n, round=r)
             rng = self._rng(r, "round")
-            if analyse:
+            if analyse and probe:  # no fresh samples: nothing to analyse, keep the last analysis
                 wrong_shown = rng.sample(wrong, min(o.show_wrong, len(wrong)))
                 correct_shown = ([] if "correct" in o.ablate
                                  else rng.sample(correct, min(o.show_correct, len(correct))))
@@ -329,7 +329,7 @@ class EvoKDRun:
                     self.reserve = spent
                     rec.metric("acct.analysis_tokens", spent, round=r)
                 teacher.check_alive(f"in round {r}")
-            self.analysis = analysis
+            self.analysis = analysis or (self.analysis if not probe else "")
             self.focus = [self._focus_of(g, p) for (g, p), _ in
                           sorted(confusions.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
             self.notes.append(RoundNote(r, len(correct), len(probe), analysis))
