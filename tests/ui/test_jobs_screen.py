@@ -36,8 +36,10 @@ async def test_job_screen_follows_a_running_job_and_reattaches(tmp_path, teacher
 
     def slow(prompt: str, seed: int):
         text = good_answer(prompt, seed)
-        # Each analysis takes a while: the job is surely still running when we look.
-        return Behavior(text=text, latency_s=4.0) if "two or three sentences" in prompt else text
+        # Each analysis and generation takes a while: the job is surely still running when we
+        # look, and when we cancel it (the last round has no analysis, so generation waits too).
+        slow_call = "two or three sentences" in prompt or "Write" in prompt
+        return Behavior(text=text, latency_s=4.0) if slow_call else text
 
     teacher.responder = slow
     db_path = tmp_path / "wb.db"
