@@ -93,13 +93,18 @@ def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2
     from workbench.store.db import open_db
 
     db = open_db(db_path)
-    # A job with these options that a stopped benchmark left unfinished continues from its
-    # last finished round instead of starting over.
-    unfinished = [j for j in store.list_jobs(db, kind="evokd")
-                  if (j.config or {}).get("options") == options and effective_status(j) != "done"
-                  and effective_status(j) != "running"]
-    if unfinished:
-        job_id = unfinished[0].id
+    # A stopped benchmark leaves its job behind: a finished one is reported, a running one (its
+    # worker lives on in its own session) is followed, any other continues from its last
+    # finished round. Only a job never started is started.
+    same = [j for j in store.list_jobs(db, kind="evokd") if (j.config or {}).get("options") == options]
+    by_status = {effective_status(j, db): j for j in same}
+    proc = None
+    if "done" in by_status or "running" in by_status or "queued" in by_status:
+        job_id = (by_status.get("done") or by_status.get("running") or by_status["queued"]).id
+        print(f"  {label}: job {job_id} of an earlier run is {effective_status(store.get_job(db, job_id), db)}; "
+              "following it", flush=True)
+    elif same:
+        job_id = same[0].id
         print(f"  {label}: resuming job {job_id} left unfinished", flush=True)
         proc = launcher.resume(db, db_path, job_id)
     else:
@@ -115,7 +120,8 @@ def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2
             print(line, flush=True)
             last = line
         if status in ("failed", "interrupted") and retries > 0:
-            proc.wait(timeout=60)
+            if proc is not None:
+                proc.wait(timeout=60)
             retries -= 1
             print(f"  {label}: job {job_id} {status} ({job.error}); resuming it", flush=True)
             proc = launcher.resume(db, db_path, job_id)
@@ -123,7 +129,8 @@ def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2
         if status in ("done", "failed", "cancelled", "interrupted"):
             break
         time.sleep(2)
-    proc.wait(timeout=60)
+    if proc is not None:
+        proc.wait(timeout=60)
     result = job_result(db, db_path, job_id)
     result["wall_s"] = round(time.perf_counter() - t0, 1)
     result["db"] = str(db_path)
