@@ -31,8 +31,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -c "from probes.similarity import compile_kernels; compile_kernels()"
 	touch $@
 
+# The report's browser test renders in Debian's Chromium (Playwright drives it; no browser download).
 $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install -q -e ".[dev]"
+	command -v chromium >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 	touch $@
 
 install: $(STAMP)

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "workbench.commands.review",
     "workbench.commands.evokd",
     "workbench.commands.judge",
+    "workbench.commands.report",
 )
 
 

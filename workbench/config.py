@@ -78,6 +78,15 @@ def exports_dir() -> Path:
     return _user_data_dir() / "exports"
 
 
+def reports_dir() -> Path:
+    """Where the TUI writes reports (``workbench report``'s folders): ``$WORKBENCH_REPORTS``,
+    else ``reports/`` in the user data dir, beside ``exports/``."""
+    env = os.environ.get("WORKBENCH_REPORTS")
+    if env:
+        return Path(env).expanduser()
+    return _user_data_dir() / "reports"
+
+
 def judges_dir() -> Path:
     """Where ``workbench judge train`` puts a judge when no ``--out`` is given, and where the
     TUI looks for judges: ``$WORKBENCH_JUDGES``, else ``judges/`` in the user data dir."""

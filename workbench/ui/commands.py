@@ -66,6 +66,9 @@ class ScreenCommands(Provider):
             ("Pick a model for Compare", "Compare: choose the selected column's model",
              partial(self._on_screen, "compare", "pick_model")),
         ]
+        from workbench.ui.report_action import palette_entries
+
+        items += palette_entries(app, screen=screen)  # "Report of run 12": the run this screen shows
         return items
 
     def _on_screen(self, name: str, action: str) -> None:
@@ -86,6 +89,9 @@ class ScreenCommands(Provider):
                 (f"Resume {what}", f"continue it without repeating finished items · {about}",
                  partial(self._open_run, run.kind, run.id, True)),
             ]
+        from workbench.ui.report_action import palette_entries
+
+        items += palette_entries(self.app, run, job)  # "Report of ICE run 12", "Report of job 12"
         if job is not None:
             about = f"{getattr(job, 'kind', 'job')} · {job.status}"
             items += [
