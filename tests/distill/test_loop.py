@@ -58,7 +58,14 @@ def test_two_rounds_store_everything_and_checkpoints_load(run_loop, tiny_student
     assert acct["disagree"] == sum(s.intended != s.label for s in kept)
     assert acct["prompt_tokens"] + acct["completion_tokens"] == r1["teacher_tokens"]
     assert 0.0 <= r1["fresh_accuracy"] <= 1.0
-    assert sum(sum(row.values()) for row in result["confusion"].values()) == 9  # the test set
+    assert sum(map(sum, result["confusion"]["matrix"])) == 9  # the test set
+    assert set(result["confusion"]["labels"]) <= {"food", "sports", "tech"}
+    # Recorded as `workbench report` reads it: an event with labels and a square matrix.
+    from workbench.report.gather import recorded_confusion
+
+    recorded = recorded_confusion(db, job)
+    assert recorded["labels"] == ["food", "sports", "tech"] and sum(map(sum, recorded["matrix"])) == 9
+    assert recorded["round"] == 2
     assert result["teacher_params"]["temperature"] == 0.8
     assert result["teacher_params"]["temperature_from"] == "default"
 

@@ -603,8 +603,15 @@ class EvoKDRun:
                 self.rec.metric(name, scores[name], round=r)
         # The confusion matrix of every round (the last one is the final one): counts of
         # (gold, predicted) pairs; for NER, of entity-level (gold type, predicted type).
-        for (g, p), n in scores.get("confusion", {}).items():
+        pairs = scores.get("confusion", {})
+        for (g, p), n in pairs.items():
             self.rec.metric(f"confusion:{g}|{p}", n, round=r)
+        if pairs:
+            labels = confusion_labels(self.ds, pairs)
+            matrix = [[int(pairs.get((g, p), 0)) for p in labels] for g in labels]
+            # In the shape `workbench report` reads (rows gold, columns predicted).
+            self.rec.event("info", f"round {r}: test confusion matrix recorded",
+                           {"round": r, "confusion": {"labels": labels, "matrix": matrix}})
         return scores
 
     def _prune_checkpoints(self, r: int) -> None:
@@ -667,6 +674,13 @@ def teacher_params(o: EvoKDOptions, model_params: dict[str, Any]) -> dict[str, A
     out.update(temperature=temperature, temperature_from=source, label_temperature=0.0,
                max_new_tokens=o.max_new_tokens, schema=o.schema)
     return out
+
+
+def confusion_labels(ds: Dataset, pairs: dict[tuple[str, str], int]) -> list[str]:
+    """Rows and columns of a confusion matrix: the classes, or for NER the entity types and O."""
+    if ds.task == "ner":
+        return sorted({t for t in ds.entity_types} | {x for pair in pairs for x in pair} - {"O"}) + ["O"]
+    return list(ds.labels) + sorted({x for pair in pairs for x in pair} - set(ds.labels))
 
 
 def error_rates(probe: list[Example], preds: list[Any]) -> dict[str, tuple[int, int]]:

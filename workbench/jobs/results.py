@@ -58,8 +58,8 @@ def job_result(db: Database, db_path: str | Path, job_id: int) -> dict[str, Any]
         "teacher": opts.get("teacher") if opts.get("method") != "none" else None,
         "rounds": [{**round_dict(r), **{k: v for k, v in details.get(r.round, {}).items()
                                         if k != "confusion"}} for r in rows],
-        # The final round's test confusion matrix: {gold: {predicted: count}}.
-        "confusion": details.get(rows[-1].round, {}).get("confusion") if rows else None,
+        # The final round's test confusion matrix: rows gold, columns predicted.
+        "confusion": dense(details.get(rows[-1].round, {}).get("confusion")) if rows else None,
         "settings": {k: opts.get(k) for k in ("shots", "rounds", "per_round", "budget", "lr", "epochs",
                                               "batch_size", "replay", "balanced", "seed", "ablate")},
         "teacher_params": teacher_params(db, job_id),
@@ -74,6 +74,18 @@ def job_result(db: Database, db_path: str | Path, job_id: int) -> dict[str, Any]
             fs["checkpoint"] = str(ckpt) if ckpt.exists() else None
         out["full_shot"] = fs
     return out
+
+
+def dense(sparse: dict[str, dict[str, int]] | None) -> dict[str, Any] | None:
+    """{gold: {predicted: n}} as {"labels": [...], "matrix": [[...]]} (labels in first-seen order)."""
+    if not sparse:
+        return None
+    labels: list[str] = []
+    for gold, row in sparse.items():
+        for name in (gold, *row):
+            if name not in labels:
+                labels.append(name)
+    return {"labels": labels, "matrix": [[int(sparse.get(g, {}).get(p, 0)) for p in labels] for g in labels]}
 
 
 def teacher_params(db: Database, job_id: int) -> dict[str, Any] | None:
