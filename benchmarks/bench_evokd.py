@@ -403,6 +403,18 @@ def plot(found: dict[str, dict[int, dict[str, Any]]], key: dict[str, Any], path:
     return True
 
 
+def detect_engine(teacher: str, config: Path | None) -> str:
+    """What will serve a local teacher: llama.cpp's server when this checkout has that engine and
+    its binary, else transformers in process. Results of different engines are not mixed."""
+    if config is not None or not teacher.startswith("local/"):
+        return "a server from models.toml"
+    try:
+        from workbench.models import llama_server  # the llama.cpp engine (issue 24), when present
+    except ImportError:
+        return "transformers-in-process-fp32"
+    return "llama.cpp llama-server" if llama_server.find_binary() else "transformers-in-process-fp32"
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     from workbench.distill.options import EvoKDOptions, default_teacher
 
@@ -410,13 +422,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description="EvoKD vs static vs none at an equal teacher budget, bbc-news 1-shot")
     parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds (default 0-4)")
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--per-round", type=int, default=8)
+    parser.add_argument("--per-round", type=int, default=5)
     parser.add_argument("--budget", type=int, default=1500, help="teacher tokens per round (EvoKD and static)")
     parser.add_argument("--teacher", default=None, help="default: the best offline teacher installed")
-    parser.add_argument("--engine", default=None, help="what serves the teacher (recorded in the settings)")
+    parser.add_argument("--engine", default=None,
+                        help="what serves the teacher, recorded in the settings (default: detected)")
     parser.add_argument("--config", type=Path, default=None,
                         help="models.toml for the jobs (a teacher served elsewhere, e.g. llama-server)")
-    parser.add_argument("--test-limit", type=int, default=None, help="evaluate on N test articles (default all 300)")
+    parser.add_argument("--test-limit", type=int, default=100,
+                        help="evaluate on N test articles, 20 a topic (default 100; 0: all 300)")
     parser.add_argument("--lr", type=float, default=d.lr)
     parser.add_argument("--epochs", type=int, default=d.epochs)
     parser.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -435,6 +449,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--no-docs", action="store_true", help="print the table, leave docs/ alone")
     args = parser.parse_args(argv if argv is not None else [])
     args.teacher = args.teacher or default_teacher()
+    args.engine = args.engine or detect_engine(args.teacher, args.config)
+    args.test_limit = args.test_limit or None
     args.seeds = [int(s) for s in str(args.seeds).split(",") if s.strip()]
     args.methods = [m.strip() for m in str(args.methods).split(",") if m.strip()]
     unknown = sorted(set(args.methods) - set(METHODS))
