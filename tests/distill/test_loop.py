@@ -174,6 +174,17 @@ def test_baselines_at_an_equal_token_budget(run_loop, tiny_student, toy_data, te
     for r in (s_round, e_round):
         assert budget * 0.6 <= r.teacher_tokens <= budget * 1.25
     assert s_round.generated >= 4 and e_round.generated >= 4
+    # Over several rounds what a round leaves unspent carries over, so the totals stay equal.
+    totals = {}
+    for method in ("static", "evokd"):
+        job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=3, per_round=4,
+                       method=method, budget=budget)
+        rows = store.rounds(run_loop.db, job)[1:]
+        totals[method] = sum(r.teacher_tokens for r in rows)
+        carry = {m.round: m.value for m in store.metrics(run_loop.db, job, ["acct.carry"])}
+        for r in rows[:-1]:
+            assert carry[r.round] == max(0, budget + carry.get(r.round - 1, 0) - r.teacher_tokens)
+    assert abs(totals["evokd"] / totals["static"] - 1) <= 0.10, totals
 
     none = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=3, method="none", full_shot=True)
     result = job_result(run_loop.db, run_loop.db_path, none)
@@ -357,8 +368,8 @@ def test_teacher_temperature_flag_beats_models_toml_beats_default(tmp_path, tiny
 def test_a_budget_too_small_for_a_text_ends_the_round_instead_of_looping(run_loop, tiny_student, toy_data, teacher):
     """A round whose budget cannot pay for one text and its label asks for nothing (this looped
     forever once: no call was made, so the loop never reached its end condition)."""
-    job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=2, per_round=4, budget=300)
+    job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=1, per_round=4, budget=300)
     rows = store.rounds(run_loop.db, job)
-    assert [r.round for r in rows] == [0, 1, 2]
-    assert all(r.generated == 0 and r.teacher_tokens <= 300 for r in rows[1:])
+    assert [r.round for r in rows] == [0, 1]
+    assert rows[1].generated == 0 and rows[1].teacher_tokens == 0
     assert not prompts_sent(teacher, "Write")

@@ -89,6 +89,7 @@ class EvoKDRun:
         self.notes: list[RoundNote] = []
         self.reserve = ANALYSIS_RESERVE
         self.label_cost = LABEL_COST
+        self.carry = 0  # teacher tokens earlier rounds left unspent (with a budget)
         self.params: dict[str, Any] = {}
 
     # -- seeds and streams ----------------------------------------------------------------
@@ -263,6 +264,8 @@ class EvoKDRun:
                                             int(m["fresh.total"]), row.analysis or ""))
             if "acct.analysis_tokens" in m:
                 self.reserve = max(1, int(m["acct.analysis_tokens"]))
+            if "acct.carry" in m:
+                self.carry = int(m["acct.carry"])
             if "acct.label_cost" in m:
                 self.label_cost = max(1, int(m["acct.label_cost"]))
             self.analysis = row.analysis or ""
@@ -278,6 +281,11 @@ class EvoKDRun:
         teacher = self.teacher
         t0 = time.perf_counter()
         teacher.new_round()
+        if o.budget is not None:
+            # What earlier rounds left unspent carries over: a round stops when the next text
+            # would not fit, and EvoKD's analysis may cost less than was kept back for it, so
+            # without this the methods' totals drift apart by those remainders.
+            teacher.budget = o.budget + self.carry
         evokd = o.method == "evokd"
         # The analysis of round r feeds round r+1: the last round needs none.
         analyse = evokd and r < o.rounds
@@ -343,6 +351,9 @@ class EvoKDRun:
                                                             teacher.usage.completion_tokens)
         acct["calls"], acct["failed_calls"] = teacher.usage.calls, teacher.usage.failed
         acct["label_cost"] = self.label_cost  # carried into the next round (and a resume)
+        if o.budget is not None and teacher.budget is not None:
+            self.carry = max(0, teacher.budget - teacher.usage.tokens)
+            acct["carry"] = self.carry
         for k, v in acct.items():
             rec.metric(f"acct.{k}", v, round=r)
         rec.event("info", f"round {r}: asked {acct['asked']}, parsed {acct['parsed']}, echoed "
