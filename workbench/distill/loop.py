@@ -342,7 +342,8 @@ class EvoKDRun:
                           sorted(confusions.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
             self.notes.append(RoundNote(r, len(correct), len(probe), analysis))
             rec.event("info", f"round {r}: the student got {len(correct)} of {len(probe)} fresh samples "
-                              f"right before training; analysis: {analysis[:300] or '(none)'}",
+                              f"right before training; analysis: "
+                              f"{analysis[:300] or ('(none: the last round)' if not analyse else '(none)')}",
                       {"analysis": analysis, "wrong": len(wrong), "fresh": len(probe),
                        "error_rates": {k: list(v) for k, v in rates.items()}, "focus": self.focus})
         rec.samples(r, records)
