@@ -219,13 +219,14 @@ def load_config(path: str | os.PathLike | None = None) -> WorkbenchConfig:
     if not isinstance(entries, dict):
         problems.append(f"{cfg_path}: 'models' must be a table of [models.NAME] entries")
         entries = {}
+    key_lines = _key_lines(text)
     for name, entry in entries.items():
-        line = header_lines.get(name)
-        where = f"{cfg_path}{f':{line}' if line else ''} [models.{name}]"
         found = _entry_problems(entry, name)
-        if found:
-            problems.extend(f"{where}: {problem}" for problem in found)
-        else:
+        for problem in found:
+            # The line of the key the problem is about, else the entry's header.
+            line = _problem_line(problem, name, entry, key_lines) or header_lines.get(name)
+            problems.append(f"{cfg_path}{f':{line}' if line else ''} [models.{name}]: {problem}")
+        if not found:
             models[name] = _parse_entry(name, entry)
     if problems:
         raise ConfigError(*problems, path=cfg_path)
@@ -243,6 +244,38 @@ def _model_header_lines(text: str) -> dict[str, int]:
         if m:
             lines.setdefault(next(g for g in m.groups() if g is not None), number)
     return lines
+
+
+_KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+def _key_lines(text: str) -> dict[tuple[str, str], int]:
+    """The 1-based line of each ``key =`` inside a ``[models.NAME]`` table: (NAME, key) -> line."""
+    lines: dict[tuple[str, str], int] = {}
+    table: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _MODEL_HEADER.match(line)
+        if header:
+            table = next(g for g in header.groups() if g is not None)
+        elif line.lstrip().startswith("["):
+            table = None
+        elif table is not None:
+            m = _KEY.match(line)
+            if m:
+                lines.setdefault((table, next(g for g in m.groups() if g is not None)), number)
+    return lines
+
+
+def _problem_line(problem: str, name: str, entry: Any, key_lines: dict[tuple[str, str], int]) -> int | None:
+    """The line of the first key of the entry that ``problem`` names (None: no key named)."""
+    if not isinstance(entry, dict):
+        return None
+    named = [(m.start(), key) for key in entry
+             if (m := re.search(rf"(?<![\w]){re.escape(str(key))}(?![\w])", problem))]
+    for _, key in sorted(named):
+        if (name, str(key)) in key_lines:
+            return key_lines[(name, str(key))]
+    return None
 
 
 def _entry_problems(entry: Any, name: str) -> list[str]:

@@ -84,7 +84,8 @@ def test_a_bad_model_entry_names_the_file_the_line_and_the_problem(tmp_path, cap
                    f'[models."team/bad"]\nmodel = "openai/b"\n{entry}\n', encoding="utf-8")
     code, _, err = run_cli(capsys, "models", "--config", str(cfg))
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
-    assert f"{cfg}:7 [models.team/bad]" in err and problem in err
+    # The line of the bad key (9), not the table's header (7).
+    assert f"{cfg}:9 [models.team/bad]" in err and problem in err
 
 
 def test_a_missing_config_file_names_the_setting_that_points_at_it(tmp_path, capsys, monkeypatch):

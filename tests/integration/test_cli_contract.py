@@ -146,11 +146,12 @@ def test_every_problem_of_a_models_toml_is_listed(tmp_path, capsys):
     lines = err.splitlines()
     assert code == 2 and out == "" and len(lines) == 3 and "Traceback" not in err
     assert all(line.startswith("workbench: error: ") for line in lines)
-    assert f"{cfg}:1 [models.leaky]" in lines[0]
+    # Each problem names the line of its key, not the table's header.
+    assert f"{cfg}:3 [models.leaky]" in lines[0]
     assert "put the key in an environment variable and name it in api_key_env" in lines[0]
     assert "sk-123" not in err  # the key itself is never repeated
-    assert f"{cfg}:5 [models.typo]" in lines[1] and "unknown key(s) temprature" in lines[1]
-    assert f"{cfg}:5 [models.typo]" in lines[2] and "timeout must be a number of seconds above 0" in lines[2]
+    assert f"{cfg}:7 [models.typo]" in lines[1] and "unknown key(s) temprature" in lines[1]
+    assert f"{cfg}:8 [models.typo]" in lines[2] and "timeout must be a number of seconds above 0" in lines[2]
 
 
 def test_bad_models_toml_with_json(tmp_path, capsys):

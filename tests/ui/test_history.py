@@ -247,3 +247,24 @@ async def test_open_in_compare_loads_prompt_models_and_answers(db_file):
         assert compare.columns[0].read_params() == {"temperature": 0.2, "max_tokens": 64}
         assert compare.session_id == ids["Capital of France"]  # later sends continue that session
         await wait_for(pilot, lambda: compare.strip.lexical is not None, what="similarity")
+
+
+async def test_counts_are_shown_whole_at_80_columns(db_file):
+    """Issue 28: an import of 1000 answers showed as "100"."""
+    from workbench.store.exchanges import create_exchange, create_session
+
+    seed_history(db_file)
+    db = open_db(db_file)
+    with db.atomic():
+        sid = create_session(db, "import", "claude answers")
+        for i in range(1000):
+            create_exchange(db, sid, f"question {i}", [{"role": "user", "content": f"question {i}"}])
+    db.close()
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        history = await open_history(app, pilot)
+        table = history.query_one("#history-sessions")
+        row = table.get_row_index(str(sid))
+        await pilot.pause(0.3)
+        line = table.render_line(row + 1).text  # under the header
+        assert " 1000 " in line, line

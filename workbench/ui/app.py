@@ -23,11 +23,13 @@ from textual.message import Message  # noqa: E402
 
 from workbench.config import ConfigError, WorkbenchConfig, builtin_models, config_path, db_path, load_config  # noqa: E402
 from workbench.heap import freeze_loaded_heap  # noqa: E402
-from workbench.ui.commands import ScreenCommands  # noqa: E402
+from workbench.ui.commands import PROVIDERS  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
 
 log = logging.getLogger("workbench.ui")
 FIRST_FRAME_GRACE_S = 0.1
+CONFIG_POLL_S = 2.0
+LOADING_POLL_S = 0.5
 
 
 class BackgroundLoad(Message):
@@ -43,18 +45,22 @@ class BackgroundLoad(Message):
 class WorkbenchApp(App):
     TITLE = "Distill Workbench"
     CSS_PATH = "workbench.tcss"
-    COMMANDS = App.COMMANDS | {ScreenCommands}
+    # The app's own commands and one provider per screen (workbench.ui.commands).
+    COMMANDS = App.COMMANDS | set(PROVIDERS)
     # Screens get these classes by terminal size: at 80x24 (-narrow, -short) panes stack,
     # collapse or drop their borders so every screen stays usable.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     BINDINGS = [
-        # ctrl+q works and shows from any field; q is the quick key where nothing is typed.
+        # App keys are priority bindings: a focused text field would otherwise take them
+        # (Textual's TextArea binds f6 and f7 to selecting text), and they must work from any field.
         Binding("ctrl+q", "quit", "Quit", id="app.quit_ctrl", priority=True),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
         # The footer shows the palette key at its right edge already.
-        Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette"),
-        *[Binding(e.key, f"open_screen('{e.name}')", e.title, show=False, id=f"app.open.{e.name}")
+        Binding("ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"),
+        # Not priority: in a text field "?" is typed; everywhere else it shows the keys.
+        Binding("question_mark", "help", "Help", show=False, id="app.help"),
+        *[Binding(e.key, f"open_screen('{e.name}')", e.title, show=False, priority=True, id=f"app.open.{e.name}")
           for e in BY_NAME.values()],
     ]
 
@@ -77,6 +83,8 @@ class WorkbenchApp(App):
         self.fatal_message: str | None = None  # why the app closed itself, printed on exit
         self._db: Any = None
         self._gateway: Any = None
+        self._config_stamp: tuple[float, int] | None = None
+        self.loading_models: list[str] = []  # local models loading in this process now
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 
@@ -105,8 +113,57 @@ class WorkbenchApp(App):
     def on_mount(self) -> None:
         self.action_open_screen(self.start_screen)
         self.call_after_refresh(self._first_frame)
-        if self.config_error:
-            self.notify(self.config_error, title="models.toml", severity="error", timeout=12)
+        # A config error stays on every screen (ConfigBanner) until the file is fixed: look
+        # at the file now and then, and take the fixed one without a restart.
+        self._config_stamp = _stamp(self.config_path)
+        self.set_interval(CONFIG_POLL_S, self._check_config_file)
+        self.set_interval(LOADING_POLL_S, self._check_loading_models)
+
+    # -- config errors -----------------------------------------------------------------------
+    def _check_config_file(self) -> None:
+        stamp = _stamp(self.config_path)
+        if stamp == self._config_stamp:
+            return
+        self._config_stamp = stamp
+        self.reload_config()
+
+    def reload_config(self) -> None:
+        """Read models.toml again: a fixed file clears the banner, a broken one shows it."""
+        try:
+            config = load_config(self.config_path)
+        except ConfigError as exc:
+            self.config_error = str(exc)
+        else:
+            had_error, self.config_error = self.config_error, None
+            self.config = config
+            self._gateway = None  # the next call uses the new models
+            if had_error:
+                self.notify(f"{self.config_path} is fixed: {len(config.models)} models", title="models.toml")
+        from workbench.ui.widgets.config_banner import ConfigBanner
+
+        for screen in self.screen_stack:
+            for banner in screen.query(ConfigBanner):
+                banner.show_error(self.config_error)
+        self._refresh_status()
+
+    # -- local models loading ----------------------------------------------------------------
+    def _check_loading_models(self) -> None:
+        loading = loading_local_models()
+        if loading != self.loading_models:
+            self.loading_models = loading
+            self._refresh_status()
+
+    # -- help --------------------------------------------------------------------------------
+    def action_help(self, screen: Any = None) -> None:
+        """The keys of ``screen`` (the one on top by default), from its live bindings."""
+        from textual.screen import ModalScreen
+
+        from workbench.ui.screens.help import HelpScreen
+
+        about = screen or self.screen
+        if isinstance(about, ModalScreen):
+            return  # a dialog's keys are on its face; help over it would hide them
+        self.push_screen(HelpScreen(about))
 
     def _first_frame(self) -> None:
         self.startup_s = time.perf_counter() - _T0
@@ -173,7 +230,11 @@ class WorkbenchApp(App):
         parts = []
         if self.startup_s is not None:
             parts.append(f"started in {self.startup_s:.2f}s")
-        if not self.load_heavy:
+        if self.loading_models:
+            parts.append(f"loading model {', '.join(self.loading_models)}…")
+        if self.config_error:
+            parts.append("models.toml has errors: built-in models only")
+        elif not self.load_heavy:
             parts.append("models load on first use")
         elif pending:
             parts.append(f"loading {', '.join(pending)} in the background…")
@@ -215,6 +276,27 @@ class WorkbenchApp(App):
             self.push_screen(name)
         else:
             self.switch_screen(name)
+
+
+def _stamp(path: Path) -> tuple[float, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime, st.st_size)
+
+
+def loading_local_models() -> list[str]:
+    """The in-process local models loading now (their load lock is held).
+
+    Read from the local host only once something has imported it: the check itself must
+    never pull torch onto the UI thread.
+    """
+    import sys
+
+    host = getattr(sys.modules.get("workbench.models.local"), "LocalModelHost", None)
+    locks = dict(getattr(host, "_loading", None) or {})
+    return sorted(f"local/{name}" for name, lock in locks.items() if lock.locked())
 
 
 def _load_litellm() -> None:

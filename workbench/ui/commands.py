@@ -1,35 +1,57 @@
-"""Command-palette provider: every screen and action is one fuzzy search away.
+"""Command-palette providers: every screen and action is one fuzzy search away.
 
-Three kinds of entries: the screens; the actions of the screen on top (with the key that
-does the same, read from the live bindings so a user's keymap shows); and actions that
-work from anywhere (a new session, a new job, a model for Compare). A number in the query
-also finds stored runs and jobs: "12" offers "Open ICE run 12", "Review run 12",
-"Resume run 12", "Open job 12" and "Resume job 12" for what exists.
+Two kinds of provider, all registered in one place (``PROVIDERS``, the app's COMMANDS):
+
+* ``AppCommands``: what works from anywhere. The screens, "Help", a new session, a new job,
+  a model for Compare; and a number in the query finds stored runs and jobs: "12" offers
+  "Open ICE run 12", "Review run 12", "Resume ICE run 12", "Open job 12" and "Resume job 12"
+  for what exists and can be done.
+* one ``ScreenCommands`` subclass per screen: the actions of the screen the palette was opened
+  on (Textual hands each provider that screen; ``app.screen`` is the palette itself). They
+  come from the screen's ``PALETTE_ACTIONS`` (label, help, action) and from its own bindings,
+  so an action bound to a key is never missing from the palette; each shows the key that does
+  the same, read from the live bindings so a user's keymap shows.
+
+A screen that needs entries of its own (built from what it shows) overrides ``extra()`` in
+its provider; a new screen adds one subclass to ``SCREEN_PROVIDERS``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar, Iterable
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from workbench.ui.hints import bound_key
 from workbench.ui.registry import SCREENS
 
 _NUMBER = re.compile(r"\d+")
+# Run statuses with nothing left to ask.
+_FINISHED_RUN = {"done", "imported"}
 
 
-def _key_for(screen: Any, action: str) -> str | None:
+@dataclass(frozen=True)
+class Command:
+    label: str
+    help: str
+    callback: Callable[[], Any]
+
+
+def key_for(screen: Any, action: str) -> str | None:
+    """The key the screen's live bindings give ``action`` (a keymap's key when it has one)."""
     try:
         bindings = screen.active_bindings
     except Exception:
         return None
     for key, active in bindings.items():
         if active.binding.action == action:
-            return key
+            # The live key (a keymap may have moved it), shown as the footer shows keys.
+            return screen.app.get_key_display(Binding(key, action, key_display=active.binding.key_display))
     return None
 
 
@@ -45,30 +67,137 @@ def _lookup(db_path: Any, number: int) -> tuple[Any, Any]:
         db.close()
 
 
-class ScreenCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+class _Commands(Provider):
+    """Search and discovery over a list of Commands."""
+
+    def commands(self) -> list[Command]:
+        return []
+
+    async def discover(self) -> Hits:
+        for c in self.commands():
+            yield DiscoveryHit(c.label, c.callback, help=c.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for c in self.commands():
+            score = matcher.match(c.label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(c.label), c.callback, help=c.help)
+
+
+class ScreenCommands(_Commands):
+    """The actions of one screen. Subclasses name the screen class they speak for."""
+
+    SCREEN: ClassVar[str] = ""  # the screen's class name
+    PREFIX: ClassVar[str] = ""  # what its entries start with: "Compare: diff columns"
+
+    def applies(self) -> bool:
+        return type(self.screen).__name__ == self.SCREEN
+
+    def commands(self) -> list[Command]:
+        if not self.applies():
+            return []
+        screen: Any = self.screen
+        seen: set[str] = set()
+        items: list[Command] = []
+        for label, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
+            seen.add(action)
+            items.append(self._command(label, help_text, action))
+        # Every other binding of the screen with a description: the palette then reaches each
+        # action a key reaches (including keys some terminals never send, such as alt+1).
+        for _key, binding in screen._bindings:
+            if binding.action in seen or not binding.description or binding.action.startswith("app."):
+                continue
+            seen.add(binding.action)
+            items.append(self._command(f"{self.PREFIX}: {binding.description.lower()}",
+                                       binding.tooltip or binding.description, binding.action))
+        items.extend(self.extra())
+        return items
+
+    def _command(self, label: str, help_text: str, action: str) -> Command:
+        key = key_for(self.screen, action)
+        return Command(label, f"{help_text} ({key})" if key else help_text,
+                       partial(self.screen.run_action, action))
+
+    def extra(self) -> Iterable[Command]:
+        """Entries built from what the screen shows (none by default)."""
+        return ()
+
+
+class HomeCommands(ScreenCommands):
+    SCREEN, PREFIX = "HomeScreen", "Home"
+
+
+class CompareCommands(ScreenCommands):
+    SCREEN, PREFIX = "CompareScreen", "Compare"
+
+
+class HistoryCommands(ScreenCommands):
+    SCREEN, PREFIX = "HistoryScreen", "History"
+
+
+class ICECommands(ScreenCommands):
+    SCREEN, PREFIX = "ICEScreen", "ICE"
+
+
+class RSECommands(ScreenCommands):
+    SCREEN, PREFIX = "RSEScreen", "RSE"
+
+
+class ReviewCommands(ScreenCommands):
+    SCREEN, PREFIX = "ReviewScreen", "Review"
+
+
+class JobsCommands(ScreenCommands):
+    SCREEN, PREFIX = "JobsScreen", "Jobs"
+
+
+class JobCommands(ScreenCommands):
+    SCREEN, PREFIX = "JobScreen", "Job"
+
+
+class DiffCommands(ScreenCommands):
+    SCREEN, PREFIX = "DiffScreen", "Diff"
+
+
+class ExchangeCommands(ScreenCommands):
+    SCREEN, PREFIX = "ExchangeViewScreen", "Exchange"
+
+
+class RSEItemCommands(ScreenCommands):
+    SCREEN, PREFIX = "RSEItemScreen", "RSE item"
+
+
+SCREEN_PROVIDERS: tuple[type[ScreenCommands], ...] = (
+    HomeCommands, CompareCommands, HistoryCommands, ICECommands, RSECommands, ReviewCommands,
+    JobsCommands, JobCommands, DiffCommands, ExchangeCommands, RSEItemCommands,
+)
+
+
+class AppCommands(_Commands):
+    """Screens, help and cross-screen actions; runs and jobs by number."""
+
+    def commands(self) -> list[Command]:
         app: Any = self.app
-        items: list[tuple[str, str, Callable[[], Any]]] = [
-            (f"Open {e.title}", f"{e.help} ({bound_key(app, f'app.open.{e.name}', e.key)})",
-             partial(app.action_open_screen, e.name))
+        items = [
+            Command(f"Open {e.title}", f"{e.help} ({bound_key(app, f'app.open.{e.name}', e.key)})",
+                    partial(app.action_open_screen, e.name))
             for e in SCREENS
         ]
-        screen = app.screen
-        for label, help_text, action in getattr(screen, "PALETTE_ACTIONS", ()):
-            key = _key_for(screen, action)
-            items.append((label, f"{help_text} ({key})" if key else help_text,
-                          partial(screen.run_action, action)))
         items += [
-            ("New compare session", "Compare: the next send starts a new session",
-             partial(self._on_screen, "compare", "new_session")),
-            ("New EvoKD job", "Jobs: start a distillation job in its own process",
-             partial(self._on_screen, "jobs", "new_job")),
-            ("Pick a model for Compare", "Compare: choose the selected column's model",
-             partial(self._on_screen, "compare", "pick_model")),
+            Command("Help", f"the keys of this screen and the app ({bound_key(app, 'app.help', '?')})",
+                    partial(app.action_help, self.screen)),
+            Command("New compare session", "Compare: the next send starts a new session",
+                    partial(self._on_screen, "compare", "new_session")),
+            Command("New EvoKD job", "Jobs: start a distillation job in its own process",
+                    partial(self._on_screen, "jobs", "new_job")),
+            Command("Pick a model for Compare", "Compare: choose the selected column's model",
+                    partial(self._on_screen, "compare", "pick_model")),
         ]
         from workbench.ui.report_action import palette_entries
 
-        items += palette_entries(app, screen=screen)  # "Report of run 12": the run this screen shows
+        # "Report of run 12": the run this screen shows
+        items += [Command(*entry) for entry in palette_entries(app, screen=self.screen)]
         return items
 
     def _on_screen(self, name: str, action: str) -> None:
@@ -77,28 +206,31 @@ class ScreenCommands(Provider):
         screen = app.get_screen(name)
         app.call_after_refresh(screen.run_action, action)
 
-    def _id_commands(self, run: Any, job: Any) -> list[tuple[str, str, Callable[[], Any]]]:
-        items: list[tuple[str, str, Callable[[], Any]]] = []
+    def id_commands(self, run: Any, job: Any) -> list[Command]:
+        items: list[Command] = []
         if run is not None and run.kind in ("ice", "rse"):
             what = f"{run.kind.upper()} run {run.id}"
             about = f"{run.target or run.reference or ''} · {run.status}"
             items += [
-                (f"Open {what}", about, partial(self._open_run, run.kind, run.id, False)),
-                (f"Review run {run.id}", f"check its judge verdicts by hand · {about}",
-                 partial(self._review_run, run.id)),
-                (f"Resume {what}", f"continue it without repeating finished items · {about}",
-                 partial(self._open_run, run.kind, run.id, True)),
+                Command(f"Open {what}", about, partial(self._open_run, run.kind, run.id, False)),
+                Command(f"Review run {run.id}", f"check its judge verdicts by hand · {about}",
+                        partial(self._review_run, run.id)),
             ]
+            # An imported or finished run has nothing left to ask: no resume to offer.
+            imported = (run.config or {}).get("source") == "import"
+            if run.status not in _FINISHED_RUN and not imported:
+                items.append(Command(f"Resume {what}", f"continue it without repeating finished items · {about}",
+                                     partial(self._open_run, run.kind, run.id, True)))
         from workbench.ui.report_action import palette_entries
 
-        items += palette_entries(self.app, run, job)  # "Report of ICE run 12", "Report of job 12"
+        # "Report of ICE run 12", "Report of job 12"
+        items += [Command(*entry) for entry in palette_entries(self.app, run, job)]
         if job is not None:
             about = f"{getattr(job, 'kind', 'job')} · {job.status}"
-            items += [
-                (f"Open job {job.id}", about, partial(self._open_job, job.id, False)),
-                (f"Resume job {job.id}", f"continue from its last finished round · {about}",
-                 partial(self._open_job, job.id, True)),
-            ]
+            items.append(Command(f"Open job {job.id}", about, partial(self._open_job, job.id, False)))
+            if job.status != "done":  # the stored status may be a dead "running": resume checks
+                items.append(Command(f"Resume job {job.id}", f"continue from its last finished round · {about}",
+                                     partial(self._open_job, job.id, True)))
         return items
 
     def _open_run(self, kind: str, run_id: int, resume: bool) -> None:
@@ -128,27 +260,22 @@ class ScreenCommands(Provider):
         else:
             app.push_screen(JobScreen(job_id=job_id))
 
-    async def discover(self) -> Hits:
-        for label, help_text, callback in self._commands():
-            yield DiscoveryHit(label, callback, help=help_text)
-
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        commands = self._commands()
         number = _NUMBER.search(query)
         if number:
             try:  # the store is read off the UI loop
                 run, job = await asyncio.to_thread(_lookup, self.app.db_path, int(number.group(0)))
             except Exception:
                 run = job = None
-            found = self._id_commands(run, job)
-            for label, help_text, callback in found:
+            words = _NUMBER.sub("", query).strip()
+            for c in self.id_commands(run, job):
                 # The number matched already: rank by the words around it.
-                words = _NUMBER.sub("", query).strip()
-                score = matcher.match(label) if words else 1.0
-                yield Hit(max(score, 0.5) if not words else score or 0.3, matcher.highlight(label),
-                          callback, help=help_text)
-        for label, help_text, callback in commands:
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(score, matcher.highlight(label), callback, help=help_text)
+                score = matcher.match(c.label) if words else 1.0
+                yield Hit(max(score, 0.5) if not words else score or 0.3, matcher.highlight(c.label),
+                          c.callback, help=c.help)
+        async for hit in super().search(query):
+            yield hit
+
+
+PROVIDERS: tuple[type[Provider], ...] = (AppCommands, *SCREEN_PROVIDERS)

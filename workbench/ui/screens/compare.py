@@ -45,6 +45,22 @@ def _load_litellm() -> None:
     load_litellm()
 
 
+def local_model_to_load(config: Any, model: str) -> str | None:
+    """The in-process model a column's request would load first (None: nothing to load)."""
+    spec = (getattr(config, "models", None) or {}).get(model)
+    if spec is None or not spec.is_local:
+        return None
+    from workbench.models.local import LocalModelHost
+
+    return None if LocalModelHost.is_loaded(spec.model) else spec.model
+
+
+def _load_local_model(name: str) -> None:
+    from workbench.models.local import LocalModelHost
+
+    LocalModelHost.get(name)
+
+
 class CompareScreen(WorkbenchScreen):
     DEFAULT_CSS = """
     CompareScreen #compare-top { height: auto; padding: 0 1; }
@@ -188,8 +204,9 @@ class CompareScreen(WorkbenchScreen):
                 text += f" · exchange {self.exchange_id}"
             if self.usage is not None:
                 text += f" · {self.usage.exchanges} sent · {self.usage.tokens:,} tokens"
-                if self.usage.cost_usd:
-                    text += f" · ${self.usage.cost_usd:.4f}"
+                cost = self.usage.cost_usd
+                if cost:  # a fraction of a cent showed as "$0.0000"
+                    text += f" · ${cost:.6f}" if cost < 0.01 else f" · ${cost:.4f}"
             text += f" · {self._key('compare.new_session', 'new')} new session"
         self.query_one("#session-line", Static).update(text)
 
@@ -325,7 +342,10 @@ class CompareScreen(WorkbenchScreen):
                                 messages: list[dict], params: dict, cancel: asyncio.Event) -> None:
         try:
             # litellm's first import takes seconds: do it in a thread, never on the loop.
+            column.set_phase("starting")
             await asyncio.to_thread(_load_litellm)
+            await self._load_model_first(column, model, cancel)
+            column.set_phase(None)  # sent now: the live ttft counts from here, as the stored one
             response = await self.app.gateway.complete(model, messages, on_delta=column.on_delta,
                                                        cancel=cancel, **params)
         except asyncio.CancelledError:
@@ -339,12 +359,36 @@ class CompareScreen(WorkbenchScreen):
             response = Response(model=model, params=params, text=column.text, status="error",
                                 error=f"{type(exc).__name__}: {exc}", error_kind="other")
         self._save(exchange_id, response)
+        self._refresh_usage()  # each answer's tokens count as soon as it is in, not after the last
         if column.is_mounted:
             await column.finish(response)
         else:
             column.running = False
         if not self.running:
             self._all_done()
+
+    async def _load_model_first(self, column: ResponseColumn, model: str, cancel: asyncio.Event) -> None:
+        """Load an in-process model before the request, saying so in the column.
+
+        Loading takes seconds; the column says "loading model …" meanwhile rather than
+        "waiting for the first token". A model that fails to load is left to the gateway,
+        which reports the error in the column as any other.
+        """
+        try:
+            self.app.gateway  # registers the configured local paths
+            name = local_model_to_load(self.app.config, model)
+            if name is None:
+                return
+            column.set_phase("loading model")  # which one is in the title
+            load = asyncio.ensure_future(asyncio.to_thread(_load_local_model, name))
+            load.add_done_callback(lambda f: f.cancelled() or f.exception())  # reported by the gateway
+            stop = asyncio.ensure_future(cancel.wait())  # a stop while loading answers at once
+            try:
+                await asyncio.wait({load, stop}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop.cancel()
+        except Exception:
+            return
 
     def _save(self, exchange_id: int, response: Response) -> None:
         from workbench.store.exchanges import save_response
@@ -483,7 +527,11 @@ class CompareScreen(WorkbenchScreen):
             self.notify("diff needs answers in two columns: send a prompt first", severity="error")
             return
         pairs = [(f"{c.index} · {c.model}", c.text) for c in columns]
-        self.app.push_screen(DiffScreen(pairs, left=self.selected, right=self.selected + 1))
+        # The selected column against the next one that answered (an empty one diffs nothing).
+        answered = [i for i, c in enumerate(columns) if c.text]
+        left = self.selected if self.selected in answered else answered[0]
+        right = next((i for i in answered[answered.index(left) + 1:] + answered if i != left))
+        self.app.push_screen(DiffScreen(pairs, left=left, right=right))
 
     def action_export(self) -> None:
         from workbench.ui.widgets.compare_dialogs import start_export

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from workbench.ui.keys import action_binding
 from workbench.ui.widgets.screen_base import WorkbenchScreen
@@ -53,6 +54,11 @@ class HistoryScreen(WorkbenchScreen):
     HistoryScreen #history-preview {
         height: 9; padding: 0 1; border: round $panel-lighten-2; overflow-y: auto;
     }
+    /* 80 columns: the panes stack (side by side, the exchanges got 14 columns). */
+    HistoryScreen.-narrow #history-panes { layout: vertical; }
+    HistoryScreen.-narrow #sessions-pane { width: 1fr; height: 1fr; }
+    HistoryScreen.-narrow #exchanges-pane { height: 1fr; }
+    HistoryScreen.-short #history-preview { height: 6; }
     """
     BINDINGS = [
         Binding("/", "focus_search", "Search", id="history.search"),
@@ -89,7 +95,7 @@ class HistoryScreen(WorkbenchScreen):
 
     # -- layout -----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="/ search the answers (full text); esc clears", id="history-search")
+        yield Input(placeholder="/ search the answers (full text); esc clears", id="history-search", compact=True)
         with Horizontal(id="history-panes"):
             with Vertical(id="sessions-pane"):
                 yield Static("Sessions", classes="pane-title")
@@ -182,6 +188,9 @@ class HistoryScreen(WorkbenchScreen):
         keep = self._wanted_session if self._wanted_session is not None else self.session_id
         with self.prevent(DataTable.RowHighlighted):
             table.clear()
+            # Counts are shown whole: the column grows to the widest (an import of 1000 answers
+            # showed as "100" in a fixed 3-cell column).
+            table.columns[ColumnKey("n")].width = max([3, *(len(str(s.exchanges)) for s in rows)])
             for s in rows:
                 table.add_row(str(s.id), s.kind, _one_line(s.title or "", TITLE_WIDTH), str(s.exchanges),
                               _when(s.created), key=str(s.id))

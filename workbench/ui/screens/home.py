@@ -18,8 +18,9 @@ from workbench.ui.hints import bound_key
 from workbench.ui.registry import SCREENS
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
-# id, kind, exchanges and created take this much; the title gets what is left.
-_FIXED_COLUMNS_WIDTH = 6 + 9 + 5 + 12 + 4 * 2
+# id, kind, exchanges and created take this much, with each of the five columns' padding
+# and room for the scrollbar; the title gets what is left (no sideways scrolling).
+_FIXED_COLUMNS_WIDTH = 6 + 9 + 5 + 12 + 5 * 2 + 2
 _MIN_TITLE_WIDTH = 12
 
 
@@ -37,10 +38,13 @@ class HomeScreen(WorkbenchScreen):
         self._rows: list[Any] = []
 
     def compose_body(self) -> ComposeResult:
-        lines = "  ".join(f"[b]{bound_key(self.app, f'app.open.{e.name}', e.key)}[/b] {e.title}"
-                          for e in SCREENS if e.name != "home")
+        # Each hint is a link too: a click opens what the key opens.
+        lines = "  ".join(f"[@click=app.open_screen('{e.name}')][b]{bound_key(self.app, f'app.open.{e.name}', e.key)}"
+                          f"[/b] {e.title}[/]" for e in SCREENS if e.name != "home")
         palette = bound_key(self.app, "app.palette", "ctrl+p")
-        yield Static(f"{lines}   [b]{palette}[/b] palette: every action", id="home-keys")
+        help_key = bound_key(self.app, "app.help", "?")
+        yield Static(f"{lines}   [@click=app.command_palette][b]{palette}[/b] palette: every action[/]"
+                     f"   [@click=app.help][b]{help_key}[/b] help[/]", id="home-keys")
         yield Static("Recent sessions", classes="section-title")
         with Vertical(id="home-body"):
             yield Static("reading sessions…", id="home-empty")

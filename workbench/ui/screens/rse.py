@@ -20,9 +20,11 @@ from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Select, 
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
 
+from workbench.models.types import MAX_TEMPERATURE
 from workbench.ui.hints import bound_key, in_form_words, with_resume_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets.heatmap import Heatmap
+from workbench.ui.widgets.marked_toggles import MarkedCheckbox, MarkedSelectionList
 from workbench.ui.widgets.rse_results import RSEResultsTable
 from workbench.ui.widgets.run_export import export_run_verdicts
 from workbench.ui.widgets.run_progress import RunProgress
@@ -33,6 +35,28 @@ REFRESH_S = 0.5  # at most two store reloads a second while items stream in
 # The CLI flags that prepare()'s messages name, as this form labels them.
 FORM_LABELS = {"allow-self-judge": "allow the reference to judge", "judge": "judge", "target": "target",
                "set": "prompt set", "reference": "reference model", "limit": "limit"}
+
+
+# (id, name, type) of the form's number fields; None is an empty field (its default).
+NUMBER_FIELDS = (("rse-limit", "limit per set", int), ("rse-max-tokens", "max tokens", int),
+                 ("rse-temperature", "temperature", float), ("rse-target-temperature", "targets' temperature", float))
+
+
+def _number(raw: str, kind: type, name: str = "value") -> Any:
+    """The number typed (None when empty); ValueError saying what to fix."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {what}, not {raw!r}") from None
+    if kind is int and value < 1:
+        raise ValueError(f"{name} must be 1 or more")
+    if kind is float and not 0 <= value <= MAX_TEMPERATURE:
+        raise ValueError(f"{name} must be between 0 and {MAX_TEMPERATURE:g}")
+    return value
 
 
 class RSERunEvent(Message):
@@ -58,11 +82,14 @@ class RSEScreen(WorkbenchScreen):
     RSEScreen #rse-setup Label { margin-top: 1; color: $text-muted; }
     RSEScreen #rse-setup SelectionList { height: auto; max-height: 8; }
     RSEScreen #rse-setup .row { height: auto; }
-    RSEScreen #rse-setup .row Input { width: 1fr; }
+    RSEScreen #rse-setup .field { width: 1fr; height: auto; margin-right: 1; }
+    RSEScreen #rse-setup Input.-invalid { color: $error; text-style: bold reverse; }
     RSEScreen #rse-setup Button { width: 1fr; margin-top: 1; }
+    RSEScreen.-short #rse-setup Button { margin-top: 0; }
     RSEScreen #rse-right { width: 1fr; }
     RSEScreen #rse-status { height: auto; padding: 0 1; }
-    RSEScreen.-narrow #rse-setup { width: 34; }
+    RSEScreen.-narrow #rse-setup { width: 38; }
+    RSEScreen #rse-setup { scrollbar-size-vertical: 1; }
     RSEScreen.-short #rse-setup Label { margin-top: 0; }
     RSEScreen #rse-matrix-controls { height: auto; }
     RSEScreen #rse-matrix-controls Select { width: 30; }
@@ -105,32 +132,43 @@ class RSEScreen(WorkbenchScreen):
         models = list(self.app.config.models)
         with Horizontal(id="rse-main"):
             with VerticalScroll(id="rse-setup"):
+                # Compact widgets, and each number with a short label of its own: at 80x24 the
+                # bordered widgets and two-field labels ("Temperature: both · targets only")
+                # were cut and pushed the form off screen.
                 yield Label("Reference model")
                 yield Select([(m, m) for m in models], id="rse-reference", allow_blank=True,
-                             value=models[0] if models else Select.BLANK, prompt="reference")
-                yield Label("Target models")
-                yield SelectionList[str](*[(m, m) for m in models], id="rse-targets")
+                             value=models[0] if models else Select.BLANK, prompt="reference", compact=True)
+                yield Label("Target models (space ticks)")
+                yield MarkedSelectionList(*[(m, m) for m in models], id="rse-targets", compact=True)
                 yield Label("Prompt sets")
-                yield SelectionList[str](*[(s, s, s == "arena") for s in builtin_sets()], id="rse-sets")
-                yield Input(placeholder="or a .jsonl file path", id="rse-set-path")
+                yield MarkedSelectionList(*[(s, s, s == "arena") for s in builtin_sets()], id="rse-sets",
+                                               compact=True)
+                yield Input(placeholder="or a .jsonl file path", id="rse-set-path", compact=True)
                 yield Label("Judge")
                 yield Select([("none (similarity only)", NO_JUDGE), *[(m, m) for m in models]], id="rse-judge",
-                             allow_blank=False, value=NO_JUDGE)
-                yield Label("Limit per set · max tokens")
+                             allow_blank=False, value=NO_JUDGE, compact=True)
+                # Number fields keep what was typed (no silent dropping) and are checked instead.
                 with Horizontal(classes="row"):
-                    yield Input(placeholder="all", id="rse-limit", type="integer")
-                    yield Input(value="512", id="rse-max-tokens", type="integer")
-                yield Label("Temperature: both · targets only")
+                    with Vertical(classes="field"):
+                        yield Label("limit per set")
+                        yield Input(placeholder="all", id="rse-limit", compact=True)
+                    with Vertical(classes="field"):
+                        yield Label("max tokens")
+                        yield Input(value="512", id="rse-max-tokens", compact=True)
                 with Horizontal(classes="row"):
-                    yield Input(value="0", id="rse-temperature", type="number")
-                    yield Input(placeholder="same", id="rse-target-temperature", type="number")
-                yield Checkbox("judge both orders (swap)", id="rse-swap")
-                yield Checkbox("fresh answers (no reuse)", id="rse-fresh")
-                yield Checkbox("allow the reference to judge", id="rse-self-judge")
+                    with Vertical(classes="field"):
+                        yield Label("temperature")
+                        yield Input(value="0", id="rse-temperature", compact=True)
+                    with Vertical(classes="field"):
+                        yield Label("targets' temp.")
+                        yield Input(placeholder="same", id="rse-target-temperature", compact=True)
+                yield MarkedCheckbox("judge both orders (swap)", id="rse-swap", compact=True)
+                yield MarkedCheckbox("fresh answers (no reuse)", id="rse-fresh", compact=True)
+                yield MarkedCheckbox("allow the reference to judge", id="rse-self-judge", compact=True)
                 yield Button(f"Start ({bound_key(self.app, 'rse.start', ACTION_KEYS['start'])})",
-                             id="rse-start", variant="primary")
+                             id="rse-start", variant="primary", compact=True)
                 yield Button(f"Stop ({bound_key(self.app, 'rse.cancel', ACTION_KEYS['stop'])})",
-                             id="rse-cancel", variant="error", disabled=True)
+                             id="rse-cancel", variant="error", disabled=True, compact=True)
             with Vertical(id="rse-right"):
                 yield Static("Choose a reference, targets and sets, then start. Past runs are listed below.",
                              id="rse-status")
@@ -174,34 +212,45 @@ class RSEScreen(WorkbenchScreen):
         if path:
             sets.append(path)
         judge = self.query_one("#rse-judge", Select).value
-        limit_text = self.query_one("#rse-limit", Input).value.strip()
-        tokens_text = self.query_one("#rse-max-tokens", Input).value.strip()
-        temp_text = self.query_one("#rse-temperature", Input).value.strip()
-        target_temp_text = self.query_one("#rse-target-temperature", Input).value.strip()
         # Said here in the form's words; prepare() words the same checks for the CLI's flags.
+        # Every problem at once, so one round of edits fixes the form.
+        problems = []
         if not targets:
-            raise RSEError("tick at least one target model (space ticks the highlighted one)")
+            problems.append("tick at least one target model (space ticks the highlighted one)")
         if not sets:
-            raise RSEError("tick at least one prompt set, or give a .jsonl file path")
-        try:
-            limit = int(limit_text) if limit_text else None
-            max_tokens = int(tokens_text) if tokens_text else 512
-        except ValueError:
-            raise RSEError("limit and max tokens must be whole numbers") from None
-        if (limit is not None and limit < 1) or max_tokens < 1:
-            raise RSEError("limit and max tokens must be 1 or more")
-        try:
-            temperature = float(temp_text) if temp_text else 0.0
-            # A sampled variant of the reference: same model, targets alone at another temperature.
-            target_params = {"temperature": float(target_temp_text)} if target_temp_text else {}
-        except ValueError:
-            raise RSEError("temperatures must be numbers") from None
+            problems.append("tick at least one prompt set, or give a .jsonl file path")
+        numbers = self._check_numbers()
+        problems += numbers.values()
+        if problems:
+            raise RSEError("; ".join(problems))
+        limit = _number(self.query_one("#rse-limit", Input).value, int)
+        max_tokens = _number(self.query_one("#rse-max-tokens", Input).value, int) or 512
+        temperature = _number(self.query_one("#rse-temperature", Input).value, float) or 0.0
+        target_temperature = _number(self.query_one("#rse-target-temperature", Input).value, float)
+        # A sampled variant of the reference: same model, targets alone at another temperature.
+        target_params = {"temperature": target_temperature} if target_temperature is not None else {}
         return RSEOptions(
             reference=str(reference), targets=targets, sets=sets,
             judge=None if judge in (NO_JUDGE, Select.BLANK) else str(judge), limit=limit,
             swap=self.query_one("#rse-swap", Checkbox).value, fresh=self.query_one("#rse-fresh", Checkbox).value,
             params={"temperature": temperature, "max_tokens": max_tokens}, target_params=target_params,
             allow_self_judge=self.query_one("#rse-self-judge", Checkbox).value)
+
+    def _check_numbers(self) -> dict[str, str]:
+        """Mark every number field that cannot be used; {field id: what to fix}."""
+        found: dict[str, str] = {}
+        for field_id, name, kind in NUMBER_FIELDS:
+            box = self.query_one(f"#{field_id}", Input)
+            try:
+                _number(box.value, kind, name)
+            except ValueError as exc:
+                found[field_id] = str(exc)
+            box.set_class(field_id in found, "-invalid")
+        return found
+
+    @on(Input.Changed, "#rse-limit, #rse-max-tokens, #rse-temperature, #rse-target-temperature")
+    def _number_changed(self) -> None:
+        self._check_numbers()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "rse-start":
@@ -374,7 +423,7 @@ class RSEScreen(WorkbenchScreen):
             self.app.call_from_thread(self._fill_run, report, items)
 
     def _fill_run(self, report: dict[str, Any], items: list[dict[str, Any]]) -> None:
-        if report["run_id"] != self.run_id:
+        if report["run_id"] != self.run_id or not self.is_mounted:  # late, or the app is closing
             return
         self.report = report
         self.query_one("#rse-results", RSEResultsTable).show_report(report, human=self.human)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select, Static
 
 NO_HELPER = "none"
 RULE = "rule"
@@ -23,7 +24,7 @@ class ICEFormValues:
     max_tokens: int | None
 
 
-def _int(raw: str, name: str, *, optional: bool) -> int | None:
+def _int(raw: str, name: str, *, optional: bool, most: int | None = None) -> int | None:
     raw = raw.strip()
     if not raw:
         if optional:
@@ -35,7 +36,16 @@ def _int(raw: str, name: str, *, optional: bool) -> int | None:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
     if value < 1:
         raise ValueError(f"{name} must be at least 1")
+    if most is not None and value > most:
+        raise ValueError(f"{name}: only {most} exist, so at most {most}")
     return value
+
+
+# The number fields: (id, name, optional). Their text is not restricted as typed (a field
+# that silently drops a typed letter then starts with its default); it is checked instead,
+# every field at once, and the form says what is wrong.
+NUMBER_FIELDS = (("ice-budget", "budget", False), ("ice-questions", "questions", True),
+                 ("ice-templates", "templates", True), ("ice-max-tokens", "max tokens", True))
 
 
 class ICERunForm(Vertical):
@@ -48,11 +58,16 @@ class ICERunForm(Vertical):
     ICERunForm Label { color: $text-muted; }
     ICERunForm Button { margin: 1 0 0 1; min-width: 8; }
     ICERunForm .gap { width: 1; }
+    ICERunForm Input.-invalid { color: $error; text-style: bold reverse; }
+    ICERunForm #ice-form-errors { color: $error; height: auto; display: none; }
+    ICERunForm #ice-form-errors.-shown { display: block; }
     """
 
     def __init__(self, models: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
         self.models = models
+        # How many exist (read off the UI thread once mounted): a count above it is refused.
+        self.limits: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         models = [(m, m) for m in self.models]
@@ -73,18 +88,63 @@ class ICERunForm(Vertical):
         with Horizontal():
             with Vertical(classes="narrow"):
                 yield Label("budget")
-                yield Input("40", id="ice-budget", type="integer", compact=True)
+                yield Input("40", id="ice-budget", compact=True)
             with Vertical(classes="narrow"):
-                yield Label("questions")
-                yield Input("", id="ice-questions", type="integer", placeholder="all", compact=True)
+                yield Label("questions", id="ice-questions-label")
+                yield Input("", id="ice-questions", placeholder="all", compact=True)
             with Vertical(classes="narrow"):
-                yield Label("templates")
-                yield Input("", id="ice-templates", type="integer", placeholder="all", compact=True)
+                yield Label("templates", id="ice-templates-label")
+                yield Input("", id="ice-templates", placeholder="all", compact=True)
             with Vertical(classes="narrow"):
                 yield Label("max tokens")
-                yield Input("128", id="ice-max-tokens", type="integer", placeholder="default", compact=True)
+                yield Input("128", id="ice-max-tokens", placeholder="default", compact=True)
             yield Button("Start", id="ice-start", variant="primary", compact=True)
             yield Button("Stop", id="ice-stop", variant="error", disabled=True, compact=True)
+        yield Static("", id="ice-form-errors", markup=False)
+
+    def on_mount(self) -> None:
+        self._count_what_exists()
+
+    @work(thread=True, exclusive=True, group="ice-form-limits")
+    def _count_what_exists(self) -> None:
+        from probes.ice.templates import load_seed_templates
+
+        from workbench.runs.ice_plan import ICERunConfig, load_all_questions
+
+        limits = {"templates": len(load_seed_templates()),
+                  "questions": len(load_all_questions(ICERunConfig(target="").langs))}
+        self.app.call_from_thread(self._set_limits, limits)
+
+    def _set_limits(self, limits: dict[str, int]) -> None:
+        self.limits = limits
+        for name, count in limits.items():
+            self.query_one(f"#ice-{name}", Input).placeholder = f"all {count}"
+        self.check()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in {f for f, _, _ in NUMBER_FIELDS}:
+            self.check()
+
+    def problems(self) -> dict[str, str]:
+        """Every number field that cannot be used, by id, with what to fix."""
+        found: dict[str, str] = {}
+        for field_id, name, optional in NUMBER_FIELDS:
+            try:
+                _int(self.query_one(f"#{field_id}", Input).value, name, optional=optional,
+                     most=self.limits.get(name))
+            except ValueError as exc:
+                found[field_id] = str(exc)
+        return found
+
+    def check(self) -> dict[str, str]:
+        """Mark the wrong fields and list every problem under the form (all at once)."""
+        found = self.problems()
+        for field_id, _, _ in NUMBER_FIELDS:
+            self.query_one(f"#{field_id}", Input).set_class(field_id in found, "-invalid")
+        errors = self.query_one("#ice-form-errors", Static)
+        errors.update("✗ " + " · ".join(found.values()) if found else "")
+        errors.set_class(bool(found), "-shown")
+        return found
 
     def set_judges(self, folders: list[str]) -> None:
         """Offer the distilled judges found on disk and in the store beside rule and the models."""
@@ -100,7 +160,10 @@ class ICERunForm(Vertical):
             select.value = current
 
     def values(self) -> ICEFormValues:
-        """What the form says; ValueError with a readable message when a field is wrong."""
+        """What the form says; ValueError naming every wrong field when any is wrong."""
+        found = self.check()
+        if found:
+            raise ValueError("; ".join(found.values()))
         helper = self.query_one("#ice-helper", Select).value
         return ICEFormValues(
             target=str(self.query_one("#ice-target", Select).value),

@@ -62,10 +62,11 @@ class ResponseColumn(Vertical):
         border-title-color: $text-muted; border-subtitle-color: $text-muted;
     }
     ResponseColumn.-selected { border: round $accent; border-title-color: $accent; }
-    ResponseColumn .col-title { height: 1; text-style: bold; }
+    /* One line, cut with an ellipsis: at 80 columns a wrapped name left only "1 ·" on show. */
+    ResponseColumn .col-title { height: 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
     ResponseColumn .col-params { height: 1; }
     ResponseColumn .col-params Label { padding: 0 1 0 0; color: $text-muted; }
-    ResponseColumn .col-params Input { width: 8; margin: 0 2 0 0; }
+    ResponseColumn .col-params Input { width: 1fr; max-width: 10; margin: 0 1 0 0; }
     ResponseColumn .col-params-text { height: 1; color: $text-muted; }
     ResponseColumn .col-body { height: 1fr; scrollbar-size-vertical: 1; }
     ResponseColumn .col-stats { height: 1; color: $text-muted; }
@@ -100,11 +101,14 @@ class ResponseColumn(Vertical):
         self.running = False
         self._started = 0.0
         self._first_token_at: float | None = None
+        self._phase: str | None = None  # "loading model local/x" before the request is sent
         self._ticker: Timer | None = None
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(self._title_text(), classes="col-title")
+        title = Static(self._title_text(), classes="col-title", markup=False)
+        title.tooltip = self.model or None  # the whole name, when the column cuts it
+        yield title
         if self.read_only:
             yield Static(format_params({"temperature": self._temperature, "max_tokens": self._max_tokens})
                          or "default params",
@@ -112,14 +116,23 @@ class ResponseColumn(Vertical):
         else:
             with Horizontal(classes="col-params"):
                 yield Label("temp")
-                yield Input(_fmt(self._temperature), placeholder="default", type="number", compact=True,
-                            classes="col-temperature", tooltip="temperature (0-2); empty: model default")
+                yield Input(_fmt(self._temperature), placeholder=self._default("temperature"), type="number",
+                            compact=True, classes="col-temperature",
+                            tooltip="temperature (0-2); empty: the model's own (its params in models.toml)")
                 yield Label("max")
-                yield Input(_fmt(self._max_tokens), placeholder="default", type="integer", compact=True,
-                            classes="col-max-tokens", tooltip="max tokens; empty: model default")
+                yield Input(_fmt(self._max_tokens), placeholder=self._default("max_tokens"), type="integer",
+                            compact=True, classes="col-max-tokens",
+                            tooltip="max tokens; empty: the model's own (its params in models.toml)")
         yield StreamingMarkdown(classes="col-body")
         yield Static("", classes="col-stats")
         yield Static("", classes="col-error", markup=False)
+
+    def _default(self, param: str) -> str:
+        """What an empty field sends: the model's params in models.toml, else the provider's default."""
+        config = getattr(self.app, "config", None)
+        spec = (getattr(config, "models", None) or {}).get(self.model)
+        value = (getattr(spec, "params", None) or {}).get(param)
+        return "default" if value is None else _fmt(value)
 
     def _title_text(self) -> str:
         return f"{self.index} · {self.model or '(no model: ctrl+k)'}"
@@ -140,6 +153,10 @@ class ResponseColumn(Vertical):
     def set_model(self, model: str) -> None:
         self.model = model
         self.query_one(".col-title", Static).update(self._title_text())
+        self.query_one(".col-title", Static).tooltip = model
+        if not self.read_only:
+            self.query_one(".col-temperature", Input).placeholder = self._default("temperature")
+            self.query_one(".col-max-tokens", Input).placeholder = self._default("max_tokens")
 
     def set_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
@@ -194,6 +211,7 @@ class ResponseColumn(Vertical):
         self.response = None
         self._started = time.perf_counter()
         self._first_token_at = None
+        self._phase = None
         self.markdown.restart()
         self._show_error(None)
         self._tick()
@@ -202,6 +220,17 @@ class ResponseColumn(Vertical):
         else:
             self._ticker.resume()
         return self.cancel_event
+
+    def set_phase(self, phase: str | None) -> None:
+        """What happens before the request goes out ("loading model …"); None: it is sent now.
+
+        The clock restarts when the request is sent, so the live ttft counts what the
+        stored one counts (from the request, without the model's load).
+        """
+        if phase is None and self._phase is not None:
+            self._started = time.perf_counter()
+        self._phase = phase
+        self._tick()
 
     def on_delta(self, text: str, restart: bool) -> None:
         """Gateway delta callback: runs on the app's loop, so it may touch the widget."""
@@ -255,7 +284,9 @@ class ResponseColumn(Vertical):
         if not self.running:
             return
         elapsed = time.perf_counter() - self._started
-        if self._first_token_at is None:
+        if self._phase is not None:
+            parts = [f"{self._phase}… {elapsed:.1f}s"]
+        elif self._first_token_at is None:
             parts = [f"waiting for the first token… {elapsed:.1f}s"]
         else:
             parts = [f"streaming… {elapsed:.1f}s", f"ttft {self._first_token_at - self._started:.2f}s",

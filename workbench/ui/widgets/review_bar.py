@@ -28,12 +28,14 @@ class BarState:
     session_seconds: float = 0.0
 
 
-def render_bar(s: BarState) -> Text:
+def render_bar(s: BarState, *, compact: bool = False) -> Text:
+    """The bar's lines; ``compact`` (a narrow terminal) is two lines: no key list (``?`` shows
+    the keys) and no spelled-out order."""
     out = Text()
     out.append(s.title or "no run", style="bold")
     out.append("  │  order ", style="dim")
     out.append(s.order, style="bold cyan")
-    if s.order_label:
+    if s.order_label and not compact:
         out.append(f" ({s.order_label})", style="dim")
     out.append("  │  filter ", style="dim")
     out.append(s.filter, style="bold magenta" if s.filter != "none" else "dim")
@@ -53,13 +55,29 @@ def render_bar(s: BarState) -> Text:
     if s.session_reviews:
         rate = f", {s.session_seconds / s.session_reviews:.1f}s each" if s.session_reviews > 1 else ""
         out.append(f"  │  this session {s.session_reviews} in {s.session_seconds:.0f}s{rate}", style="dim")
+    if compact:
+        out.append("  │  ? keys", style="dim")
+        return out
     out.append("\n")
     out.append(KEYS_HELP, style="dim")
     return out
 
 
+# Below this many columns the bar keeps to two lines (the item under review needs the rows).
+COMPACT_BELOW = 120
+
+
 class ReviewBar(Static):
     DEFAULT_CSS = "ReviewBar { height: auto; max-height: 6; padding: 0 1; background: $boost; }"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.state: BarState | None = None
+
     def show(self, state: BarState) -> None:
-        self.update(render_bar(state))
+        self.state = state
+        self.update(render_bar(state, compact=self.app.size.width < COMPACT_BELOW))
+
+    def on_resize(self) -> None:
+        if self.state is not None:
+            self.show(self.state)

@@ -26,6 +26,7 @@ class ReviewItemView(Vertical):
     ReviewItemView.-rse #review-reference-box { display: block; }
     ReviewItemView Static { width: 1fr; }
     """
+    # (At 80x24 the prompt gets up to half the rows: see the -short rule in workbench.tcss.)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="review-prompt-box"):

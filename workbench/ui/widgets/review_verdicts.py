@@ -42,9 +42,13 @@ def render_verdicts(item: ReviewItem | None, kind: str, *, pending_reason: str |
     if not standing.by_judge:
         out.append("  no machine verdict\n", style="dim")
     strict = item.standing_by_kind.get("strict") if kind == "ice" else None
+    # Names padded to the longest one here (at most 12), so a verdict line fits the narrow
+    # side pane of an 80-column terminal without wrapping.
+    names = [*standing.by_judge, *(strict.by_judge if strict is not None else ())]
+    pad = min(12, max((len(n) for n in names), default=0))
     for judge, v in standing.by_judge.items():
         text, style = label(v.value)
-        out.append(f"  {judge:<12} ", style="bold")
+        out.append(f"  {judge:<{pad}} ", style="bold")
         out.append(text, style=style)
         if strict is not None and judge in strict.by_judge:
             s_text, s_style = ice_label(strict.by_judge[judge].value)
@@ -68,7 +72,7 @@ def render_verdicts(item: ReviewItem | None, kind: str, *, pending_reason: str |
         for judge, v in strict.by_judge.items():
             if judge not in standing.by_judge:
                 s_text, s_style = ice_label(v.value)
-                out.append(f"  {judge:<12} ", style="bold")
+                out.append(f"  {judge:<{pad}} ", style="bold")
                 out.append("strict ", style="dim")
                 out.append(s_text.lower(), style=s_style)
                 out.append("\n")

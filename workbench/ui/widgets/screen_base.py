@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from workbench.ui.widgets.config_banner import ConfigBanner
 from workbench.ui.widgets.status_bar import StatusBar
 
 
@@ -16,6 +17,7 @@ class WorkbenchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ConfigBanner(getattr(self.app, "config_error", None))
         yield from self.compose_body()
         yield StatusBar()
         yield Footer()

@@ -206,10 +206,11 @@ class StreamingMarkdown(ScrollView, can_focus=True):
         self._resize_virtual()
         total = len(self._done_lines) + len(self._tail_lines)
         if self._follow and total > self.scroll_y + view:
-            # The newest line fell below the view: jump so that it sits mid-view. The next
-            # half page of text then appears without moving what is already there, so most
-            # passes repaint a few lines instead of the whole column.
-            self.scroll_to(y=max(0, total - max(1, view // 2)), animate=False, immediate=True, force=True)
+            # The newest line fell below the view: scroll so that it is the bottom line, as a
+            # terminal does. (Jumping it to mid-view saved repaints but left half the column
+            # empty below the text, which readers took for a stream that stopped following.)
+            # Passes are at most 1 / min_interval_s a second, so this is a repaint per pass.
+            self.scroll_to(y=max(0, total - view), animate=False, immediate=True, force=True)
             self.refresh()
         else:
             top = max(0, first_changed - int(self.scroll_y))
