@@ -87,8 +87,8 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python -m benchmarks
 
-# EvoKD vs static vs none vs full-shot over 3 seeds (about 1 h on 2 CPU cores with the
-# install-teacher model); writes docs/evokd-bench.md and docs/evokd-bench.svg, resumable.
+# EvoKD vs static vs none vs full-shot, 5 seeds x 4 rounds (hours on 2 shared CPU cores with
+# the install-teacher model); writes docs/evokd-bench.md and docs/evokd-bench.png, resumable.
 bench-evokd: install-teacher
 	$(BIN)/python -m benchmarks evokd
 

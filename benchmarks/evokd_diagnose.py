@@ -1,7 +1,7 @@
 """Why EvoKD does or does not beat `static`: measurements behind the benchmark's table.
 
-1. Teacher label accuracy on real bbc-news test articles (the teacher's local label scorer,
-   calibrated, as the jobs use it), for each offline teacher installed.
+1. Teacher label accuracy on real bbc-news test articles (one labelling call per article with
+   the label names as a JSON-schema enum, as the jobs label), for each offline teacher installed.
 2. The quality of what each method kept, from the benchmark's own jobs: kept / generated,
    why the rest was dropped, and how often the teacher's label on a kept sample agrees
    with a judge student trained on all 1816 train articles (the full-shot checkpoint of a
@@ -36,18 +36,26 @@ TOPIC_WORDS = {"business", "entertainment", "politic", "sport", "tech", "technol
 
 
 def teacher_label_accuracy(model: str, n: int) -> dict[str, Any]:
+    """The teacher labels real test articles exactly as a job labels its samples: one gateway
+    call per text, the answer a JSON schema's enum of the label names (greedy)."""
+    import asyncio
+
+    from workbench.config import load_config
     from workbench.distill.data import load_dataset
     from workbench.distill.prompts import TaskInfo
-    from workbench.distill.teacher import LocalLabelScorer
+    from workbench.distill.teacher import Teacher
+    from workbench.models.gateway import Gateway
 
     ds = load_dataset("bbc-news", test_limit=n, seed=0)
     info = TaskInfo(task="classification", labels=ds.labels, description="BBC news articles")
-    scorer = LocalLabelScorer.for_model(model)
+    teacher = Teacher(Gateway(load_config(None)), model, info)
     t0 = time.perf_counter()
-    preds = [scorer.score(info, ex.text)[0] for ex in ds.test]
+    results = asyncio.run(teacher.label_all([ex.text for ex in ds.test], seed=0))
+    preds = [r.label or "(none)" for r in results]
     right = sum(p == ex.label for p, ex in zip(preds, ds.test))
     return {"model": model, "articles": len(ds.test), "accuracy": right / len(ds.test),
-            "predicted": dict(Counter(preds)), "seconds": round(time.perf_counter() - t0, 1)}
+            "predicted": dict(Counter(preds)), "seconds": round(time.perf_counter() - t0, 1),
+            "tokens": teacher.usage.tokens}
 
 
 def kept_quality(db_path: Path) -> tuple[dict[str, dict[str, Any]], str | None]:

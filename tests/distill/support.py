@@ -162,30 +162,26 @@ def good_answer(prompt: str, seed: int) -> str:
         return "The student confuses tech with sports when texts mention teams. It should practise product news."
     if "List its entities" in prompt:
         sentence = prompt.split('Sentence: "', 1)[1].rsplit('"', 1)[0]
-        ents: dict[str, list[str]] = {"PER": [], "LOC": []}
-        for name in NAMES:
-            if name in sentence:
-                ents["PER"].append(name)
-        for place in PLACES:
-            if place in sentence:
-                ents["LOC"].append(place)
-        return json.dumps(ents)
+        return json.dumps({"entities": _entities_in(sentence)})
     if "Which label fits" in prompt:
         text = prompt.split('Text: "', 1)[1].rsplit('"', 1)[0]
-        return keyword_label(text)
+        return json.dumps({"label": keyword_label(text)})
     m = re.search(r"Write (\d+) new", prompt)
     n = int(m.group(1)) if m else 3
     if "named entities" in prompt:
         items = [f"{rng.choice(NAMES)} travelled to {rng.choice(PLACES)} on {rng.choice(DAYS)} number {rng.randint(1, 999)} ."
                  for _ in range(n)]
-    else:
-        items = _fresh_sentences(n, rng, list(TOPICS))
-    if '"label"' in prompt:  # no-separation ablation: text and label together
-        return json.dumps([{"text": t, "label": keyword_label(t)} for t in items])
-    if '"entities"' in prompt:
-        return json.dumps([{"text": t, "entities": {"PER": [n_ for n_ in NAMES if n_ in t],
-                                                     "LOC": [p for p in PLACES if p in t]}} for t in items])
-    return json.dumps(items)
+        return json.dumps({"samples": [{"text": t, "entities": _entities_in(t)} for t in items]})
+    items = _fresh_sentences(n, rng, list(TOPICS))
+    # The intended label is the topic the sentence was written for (it may differ from the
+    # keyword the separate labelling call finds).
+    return json.dumps({"samples": [{"text": t, "label": list(TOPICS)[i % len(TOPICS)]}
+                                   for i, t in enumerate(items)]})
+
+
+def _entities_in(sentence: str) -> list[dict]:
+    return ([{"text": n_, "type": "PER"} for n_ in NAMES if n_ in sentence]
+            + [{"text": p, "type": "LOC"} for p in PLACES if p in sentence])
 
 
 Responder = Callable[[str, int], str | Behavior]

@@ -1,21 +1,27 @@
-"""The EvoKD benchmark's report: means and spread over seeds, and the hand-written SVG plot."""
+"""The EvoKD benchmark's report: means and spread over seeds, the aim check, and the figure."""
 
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 
 from benchmarks import bench_evokd
-from benchmarks.svg_plot import Reference, Series, line_chart
 
 KEY = {"dataset": "bbc-news", "shots": 1, "rounds": 2, "per_round": 10, "budget": 2000,
-       "teacher": "local/t", "test_limit": None, "full_shot_epochs": 1}
+       "teacher": "local/t", "test_limit": None, "full_shot_epochs": 1, "lr": 1e-4, "epochs": 5,
+       "batch_size": 8, "engine": None}
 
 
-def job(accs, tokens=0, kept=(0, 0, 0), full=None):
-    rounds = [{"round": i, "accuracy": a, "macro_f1": a - 0.01, "kept": k, "teacher_tokens": 0}
+def job(accs, tokens=0, kept=(0, 0, 0), full=None, disagree=0):
+    rounds = [{"round": i, "accuracy": a, "macro_f1": a - 0.01, "kept": k, "teacher_tokens": 0,
+               "accounting": {"asked": 10, "parsed": 8, "echoed": 1, "unlabelled": 1, "kept": k,
+                              "disagree": disagree, "prompt_tokens": 600, "completion_tokens": 400} if i else {}}
               for i, (a, k) in enumerate(zip(accs, kept))]
     return {"rounds": rounds, "teacher_tokens": tokens, "full_shot": full}
+
+
+def write(out, method, seed, result, key=KEY):
+    bench_evokd.result_path(out, method, seed, key).write_text(json.dumps(
+        {"settings": key, "method": method, "seed": seed, "result": result}))
 
 
 def test_results_are_kept_per_job_and_reported_as_mean_and_spread(tmp_path):
@@ -24,17 +30,16 @@ def test_results_are_kept_per_job_and_reported_as_mean_and_spread(tmp_path):
     runs = {("evokd", 0): job([0.7, 0.8, 0.9], 4000, (0, 3, 5)), ("evokd", 1): job([0.6, 0.7, 0.7], 4100, (0, 2, 2)),
             ("static", 0): job([0.7, 0.7, 0.8], 4000, (0, 6, 6)), ("static", 1): job([0.6, 0.6, 0.6], 4050, (0, 5, 5)),
             ("none", 0): job([0.7], full={"accuracy": 0.9, "macro_f1": 0.9}),
-            ("none", 1): job([0.6], full={"accuracy": 1.0, "macro_f1": 1.0})}
+            ("none", 1): job([0.6], full={"accuracy": 1.0, "macro_f1": 1.0}),
+            ("evokd-recipe", 0): job([0.7, 0.5, 0.6], 4000, (0, 3, 3))}
     for (method, seed), result in runs.items():
-        path = bench_evokd.result_path(out, method, seed, KEY)
-        path.write_text(json.dumps({"settings": KEY, "method": method, "seed": seed, "result": result}))
-    other = dict(KEY, budget=999)  # another configuration is not mixed in
-    bench_evokd.result_path(out, "evokd", 2, other).write_text(json.dumps(
-        {"settings": other, "method": "evokd", "seed": 2, "result": job([0.1, 0.1, 0.1])}))
+        write(out, method, seed, result)
+    write(out, "evokd", 2, job([0.1, 0.1, 0.1]), dict(KEY, budget=999))  # other settings: not mixed in
 
     found = bench_evokd.load_results(out, KEY)
-    assert {m: sorted(v) for m, v in found.items()} == {"evokd": [0, 1], "static": [0, 1], "none": [0, 1]}
-    text, svg = bench_evokd.report(found, KEY, "make bench-evokd")
+    assert {m: sorted(v) for m, v in found.items() if v} == {"evokd": [0, 1], "static": [0, 1], "none": [0, 1],
+                                                             "evokd-recipe": [0]}
+    text = bench_evokd.report(found, KEY, "make bench-evokd")
     rows: dict[str, str] = {}
     for line in text.splitlines():  # the first table: one row per method
         if line.startswith("| "):
@@ -44,24 +49,25 @@ def test_results_are_kept_per_job_and_reported_as_mean_and_spread(tmp_path):
     assert "| 4050 ± 71 |" in rows["| EvoKD"] and "| 6.0 ± 2.8 |" in rows["| EvoKD"]
     assert "| 0.700 ± 0.141 |" in rows["| static"]
     assert "| 0.950 ± 0.071 |" in rows["| full-shot"]
+    assert "| 0.600 |" in rows["| EvoKD, old training recipe"]
     assert "`make bench-evokd`" in text
     assert "| EvoKD | 0.650 ± 0.071 | 0.750 ± 0.071 | 0.800 ± 0.141 |" in text  # accuracy by round
+    assert "| EvoKD | 0.640 ± 0.071 | 0.740 ± 0.071 | 0.790 ± 0.141 |" in text  # macro-F1 by round
+    # The aim, measured: 0.800 >= 0.700, no round below round 0, tokens 4050/4025 within 10%.
+    assert "EvoKD >= static (per seed, EvoKD - static: +0.100, +0.100)" in text
+    assert "no round below round 0" in text and "equal within 10%: yes" in text
+    # Accounting, mean per job over its rounds: asked 10 a round, 2 rounds.
+    assert "| EvoKD | 20.0 | 16.0 | 2.0 | 2.0 | 6.0 | 0.0 | 1200.0 | 800.0 |" in text
+    aims = bench_evokd.aims(found, 2)
+    assert aims["evokd_ge_static"] and aims["no_round_below_round0"]
 
-    root = ET.fromstring(svg)  # well-formed
-    ns = "{http://www.w3.org/2000/svg}"
-    assert len(root.findall(f"{ns}polyline")) == 3  # one line per method
-    assert any(e.get("stroke-dasharray") for e in root.findall(f"{ns}line"))  # the full-shot line
-    labels = [e.text for e in root.findall(f"{ns}text")]
-    assert "EvoKD" in labels and "static" in labels and "full-shot (0.950)" in labels
 
-
-def test_line_chart_places_points_inside_the_plot():
-    svg = line_chart([Series("a", [0.0, 1.0], [0.5, 1.0], [0.4, 0.9], [0.6, 1.0])], title="t <&>",
-                     x_label="x", y_label="y", references=[Reference("ref", 0.75)], y_range=(0.0, 1.0))
-    root = ET.fromstring(svg)
-    ns = "{http://www.w3.org/2000/svg}"
-    cx = [float(c.get("cx")) for c in root.findall(f"{ns}circle")]
-    cy = [float(c.get("cy")) for c in root.findall(f"{ns}circle")]
-    assert cx[0] < cx[1] and cy[0] > cy[1]  # later x to the right, higher y further up
-    assert root.find(f"{ns}polygon") is not None  # the min-max band
-    assert any(e.text == "t <&>" for e in root.findall(f"{ns}text"))  # escaped, then parsed back
+def test_the_figure_is_a_png_with_both_panels(tmp_path):
+    found = {m: {} for m in bench_evokd.METHODS}
+    found["evokd"] = {0: job([0.7, 0.8, 0.9], 4000, (0, 3, 5)), 1: job([0.6, 0.7, 0.7], 4000, (0, 2, 2))}
+    found["none"] = {0: job([0.7], full={"accuracy": 0.9, "macro_f1": 0.9})}
+    path = tmp_path / "fig.png"
+    assert bench_evokd.plot(found, KEY, path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert bench_evokd._kept_by_round(found["evokd"][0], 2) == [0.0, 3.0, 8.0]  # the second panel's x

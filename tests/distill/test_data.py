@@ -138,3 +138,30 @@ def test_metrics():
     assert bio_spans(["B-PER", "I-PER", "O", "I-LOC", "B-LOC"]) == {(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "LOC")}
     s = ner_scores([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "I-PER", "O", "O"]])
     assert s["accuracy"] == 0.75 and s["macro_f1"] == 0.5 and s["micro_f1"] == pytest.approx(2 / 3)
+
+
+def test_entity_f1_is_seqeval_on_a_hand_made_case():
+    """Worked by hand: gold has PER, LOC (sentence 1) and ORG (sentence 2); the prediction
+    gets PER right, calls the LOC a PER (a false positive and a miss), gets ORG's span wrong
+    (B-ORG I-ORG predicted as B-ORG: a false positive and a miss) and invents a MISC.
+    TP 1, FP 3, FN 2: precision 1/4, recall 1/3, F1 = 2/7."""
+    gold = [["B-PER", "I-PER", "O", "B-LOC", "O"], ["B-ORG", "I-ORG", "O", "O"]]
+    pred = [["B-PER", "I-PER", "O", "B-PER", "O"], ["B-ORG", "O", "O", "B-MISC"]]
+    s = ner_scores(gold, pred)
+    assert s["entity_f1"] == pytest.approx(2 / 7)
+    assert s["accuracy"] == pytest.approx(6 / 9)  # token accuracy beside it
+    assert s["per_type_f1"] == {"LOC": 0.0, "ORG": 0.0, "PER": pytest.approx(2 / 3)}
+    assert s["confusion"] == {("PER", "PER"): 1, ("LOC", "PER"): 1, ("ORG", "O"): 1, ("O", "ORG"): 1,
+                              ("O", "MISC"): 1}
+
+
+def test_an_unknown_ner_tag_is_refused(tiny_student):
+    from workbench.distill.data import Example
+    from workbench.distill.student import Student, StudentError
+
+    student = Student.from_base(str(tiny_student), "ner", ["O", "B-PER", "I-PER"])
+    bad = Example(tokens=("Paris", "is", "big"), tags=("B-LOC", "O", "O"))
+    with pytest.raises(StudentError, match="tag 'B-LOC' is not one of the student's tags"):
+        student.train([bad], epochs=1)
+    with pytest.raises(StudentError, match="tag 'B-LOC'"):
+        student.evaluate([bad])

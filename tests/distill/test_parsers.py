@@ -99,6 +99,28 @@ def test_entities_become_bio_tags():
     assert spans_to_bio(tokens, [("Berlin", "LOC")]) is None
 
 
+def test_every_occurrence_is_tagged_and_no_entities_is_a_valid_answer():
+    tokens = tokenize("Paris beat Lyon , then Paris lost to New York and York .")
+    tags = spans_to_bio(tokens, [("Paris", "LOC"), ("New York", "LOC"), ("York", "LOC"), ("Lyon", "LOC")])
+    assert tags == ["B-LOC", "O", "B-LOC", "O", "O", "B-LOC", "O", "O", "B-LOC", "I-LOC", "O", "B-LOC", "O"]
+    assert spans_to_bio(tokenize("It rained all day ."), []) == ["O"] * 5
+    from workbench.distill.parsers import parse_entities_answer
+
+    for raw in ('{"entities": []}', "[]", "{}", "There are no named entities in this sentence."):
+        assert parse_entities_answer(raw, ["LOC", "PER"]) == []
+    assert parse_entities_answer("I cannot help with that", ["LOC", "PER"]) is None
+    assert parse_entities_answer('{"entities": [{"text": "Paris", "type": "LOC"}]}', ["LOC", "PER"]) == \
+        [("Paris", "LOC")]
+
+
+def test_schema_shaped_answers_keep_the_intended_label():
+    raw = '{"samples": [{"text": "Shares fell sharply on Monday.", "label": "business"}]}'
+    got = parse_labelled(raw, LABELS)
+    assert [(g.text, g.label) for g in got] == [("Shares fell sharply on Monday.", "business")]
+    ner = parse_labelled('{"samples": [{"text": "It rained all day in the hills.", "entities": []}]}', ["LOC"])
+    assert ner[0].label == "ner" and ner[0].entities == ()
+
+
 def test_near_duplicates_and_empty_texts_are_dropped():
     f = NearDuplicateFilter(["The striker scored twice in the final match."])
     assert f.check("The striker scored twice in the final match!").reason == "near-duplicate"

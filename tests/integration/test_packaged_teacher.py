@@ -67,6 +67,8 @@ async def test_real_teacher_answers_and_labels(teacher):
     import json
 
     from workbench.config import WorkbenchConfig
+    from workbench.distill.prompts import TaskInfo
+    from workbench.distill.teacher import Teacher
     from workbench.models.gateway import Gateway
 
     gateway = Gateway(WorkbenchConfig(models=builtin_models(), author="t", path=Path("/nonexistent")))
@@ -82,3 +84,8 @@ async def test_real_teacher_answers_and_labels(teacher):
         max_tokens=16, response_format={"type": "json_schema", "json_schema": {"name": "label", "schema": schema}})
     assert r.ok, r.error
     assert json.loads(r.text) == {"label": "sport"}
+    # EvoKD labels through the gateway: one call, the label names as a JSON-schema enum.
+    info = TaskInfo(task="classification", labels=["business", "sport", "tech"], description="news")
+    teacher = Teacher(gateway, teacher.model, info)
+    result = await teacher.label_one("The striker scored twice as the home side won the cup final 3-1.", seed=0)
+    assert result.label == "sport"

@@ -95,3 +95,41 @@ def test_eta_and_progress_line(tmp_path):
 def test_cut_repetition():
     assert cut_repetition("the government's government's government's government's plan") == "the government's ..."
     assert cut_repetition("A plain sentence stays as it is.") == "A plain sentence stays as it is."
+
+
+def test_first_round_eta_is_measured_once_its_student_trains(tmp_path):
+    """Before any teacher round has finished (it was 'estimating' the whole first round): round 1
+    has run 40 s, its training 20 s for 5 of 20 steps, so the round takes 40 + 20 * 15 / 5 = 100 s;
+    rounds 1..4 at that pace leave 4 * 100 - 40 = 360 s."""
+    from workbench.store.db import open_db
+
+    db = open_db(tmp_path / "wb.db")
+    job_id = store.create_job(db, "evokd", {})
+    store.update_job(db, job_id, status="running", started=ago(100))
+    store.merge_progress(db, job_id, {"round": 1, "rounds": 4, "phase": "training student", "step": 5,
+                                      "steps": 20, "round_started": ago(40), "phase_started": ago(20)})
+    assert 355 <= eta_seconds(store.get_job(db, job_id), {0: 5.0}) <= 365
+    # While the teacher still writes, there is nothing measured yet.
+    store.merge_progress(db, job_id, {"phase": "teacher generating", "step": None, "steps": None})
+    assert eta_seconds(store.get_job(db, job_id), {0: 5.0}) is None
+    db.close()
+
+
+def test_the_workers_own_cpu_is_measured_not_always_zero():
+    """psutil measures a process's CPU between two calls on the same Process object: a fresh
+    object per heartbeat always read 0.0."""
+    import time
+
+    from workbench.jobs.monitor import sample_load
+
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        sample_load(pid=busy.pid)
+        readings = []
+        for _ in range(5):
+            time.sleep(0.5)
+            readings.append(sample_load(pid=busy.pid)["proc_cpu_percent"])
+        assert max(readings) > 5.0
+    finally:
+        busy.kill()
+        busy.wait()

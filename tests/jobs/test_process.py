@@ -140,3 +140,23 @@ def test_option_mistakes_are_one_line_errors(capsys, tmp_path):
     assert json.loads(out) == []  # refused before any job or worker was made
     code, _, err = cli(capsys, "jobs", "show", "42", "--db", str(tmp_path / "wb.db"))
     assert code == 2 and "no job 42" in err
+
+
+def test_training_options_reach_the_job_and_mistakes_are_one_line(capsys, tmp_path, toy_data, tiny_student):
+    db = str(tmp_path / "wb.db")
+    for flag, value, message in (("--lr", "-1", "--lr must be a positive learning rate"),
+                                 ("--epochs", "0", "--epochs must be at least 1"),
+                                 ("--batch-size", "0", "--batch-size must be at least 1"),
+                                 ("--replay", "-3", "--replay must be 0 or more"),
+                                 ("--temperature", "7", "--temperature must be between 0 and 2")):
+        code, _, err = cli(capsys, "evokd", "run", "--db", db, "--dataset", "bbc-news", flag, value)
+        assert code == 2 and err.strip().count("\n") == 0 and message in err, (flag, err)
+    from workbench.commands.evokd import build_options
+    from workbench.cli import build_parser
+
+    args = build_parser().parse_args(["evokd", "run", "--dataset", str(toy_data), "--student", str(tiny_student),
+                                      "--teacher", "t", "--lr", "3e-5", "--epochs", "7", "--batch-size", "4",
+                                      "--replay", "12", "--temperature", "0.4", "--no-schema"])
+    opts = build_options(args)
+    assert (opts.lr, opts.epochs, opts.batch_size, opts.replay, opts.temperature, opts.schema) == \
+        (3e-5, 7, 4, 12, 0.4, False)

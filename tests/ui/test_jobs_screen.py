@@ -36,8 +36,10 @@ async def test_job_screen_follows_a_running_job_and_reattaches(tmp_path, teacher
 
     def slow(prompt: str, seed: int):
         text = good_answer(prompt, seed)
-        # Each analysis takes a while: the job is surely still running when we look.
-        return Behavior(text=text, latency_s=4.0) if "two or three sentences" in prompt else text
+        # Each analysis and generation takes a while: the job is surely still running when we
+        # look, and when we cancel it (the last round has no analysis, so generation waits too).
+        slow_call = "two or three sentences" in prompt or "Write" in prompt
+        return Behavior(text=text, latency_s=4.0) if slow_call else text
 
     teacher.responder = slow
     db_path = tmp_path / "wb.db"
@@ -70,6 +72,15 @@ async def test_job_screen_follows_a_running_job_and_reattaches(tmp_path, teacher
 
         # The teacher's analysis shows up while round 1 is still going.
         await wait_until(pilot, lambda: "confuses" in (screen.snapshot.analysis or ""))
+        # Round 1's budget accounting is on screen: asked, parsed, ..., kept, tokens.
+        await wait_until(pilot, lambda: screen.query_one("#job-accounting").row_count >= 1)
+        row = screen.query_one("#job-accounting").get_row_at(0)
+        assert row[0] == "1" and int(row[1]) >= int(row[2]) >= int(row[5]) > 0 and int(row[7]) > 0
+        # The worker's own CPU is measured (it was always 0% before), and once round 1 trains
+        # or has finished there is an ETA.
+        await wait_until(pilot, lambda: (screen.snapshot.job.progress or {}).get("load", {})
+                         .get("proc_cpu_percent", 0) > 0)
+        await wait_until(pilot, lambda: screen.snapshot.eta_s is not None)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, JobsScreen)
@@ -129,6 +140,74 @@ async def test_new_job_dialog_validates_before_starting(tmp_path, teacher_config
     db = open_db(tmp_path / "wb.db")
     assert store.list_jobs(db) == []  # nothing was started
     db.close()
+
+
+async def test_new_job_dialog_at_80x24_lists_every_error_with_its_buttons_on_screen(tmp_path, teacher_config):
+    from workbench.ui.app import WorkbenchApp
+    from workbench.ui.widgets.job_new import NewJobDialog
+
+    app = WorkbenchApp(db_path=tmp_path / "wb.db", config_path=teacher_config, load_heavy=False,
+                       start_screen="jobs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewJobDialog)
+        # The training options of issue 23 are in the form, with the command's defaults.
+        d = EvoKDOptions(dataset="")
+        assert dialog.query_one("#new-lr").value == f"{d.lr:g}"
+        assert dialog.query_one("#new-epochs").value == str(d.epochs)
+        assert dialog.query_one("#new-batch_size").value == str(d.batch_size)
+        assert dialog.query_one("#new-replay").value == ""  # blank: every kept sample
+        for fid, value in (("rounds", "many"), ("shots", "0"), ("lr", "fast"), ("epochs", "0"),
+                           ("batch_size", "-1"), ("replay", "-2")):
+            dialog.query_one(f"#new-{fid}").value = value
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = dialog.query_one("#new-job-error")
+        text = str(error.render())
+        for expected in ("rounds must be a whole number", "shots must be at least 1", "lr must be a number",
+                         "epochs must be at least 1", "batch size must be at least 1",
+                         "replay must be 0 or more"):
+            assert expected in text, expected
+        screen = app.screen.region
+        for wid in ("#new-job-error", "#new-start", "#new-cancel"):
+            region = dialog.query_one(wid).region
+            assert region.height > 0 and screen.contains_region(region), wid  # on screen, not cut
+        # Fixed, the same form starts a job with those options.
+        for fid, value in (("rounds", "2"), ("shots", "1"), ("lr", "3e-5"), ("epochs", "4"),
+                           ("batch_size", "4"), ("replay", "6")):
+            dialog.query_one(f"#new-{fid}").value = value
+        dialog.query_one("#new-dataset").value = "no-such-dataset"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "unknown dataset" in str(error.render())
+        dialog.query_one("#new-dataset").value = "bbc-news"
+        assert dialog.options()["lr"] == 3e-5 and dialog.options()["replay"] == 6
+        assert dialog.options()["epochs"] == 4 and dialog.options()["batch_size"] == 4
+
+
+async def test_jobs_table_shows_scores_whole_at_80_columns(tmp_path):
+    from textual.widgets import DataTable
+
+    from workbench.ui.app import WorkbenchApp
+
+    db = open_db(tmp_path / "wb.db")
+    job_id = store.create_job(db, "evokd", {"options": {"dataset": "bbc-news", "method": "evokd", "rounds": 1}})
+    store.update_job(db, job_id, status="done")
+    store.save_round(db, job_id, {"round": 0, "train_size": 5, "generated": 0, "kept": 0, "teacher_tokens": 0,
+                                  "accuracy": 0.7531, "macro_f1": 0.4119, "loss": 1.0, "seconds": 1.0})
+    db.close()
+    app = WorkbenchApp(db_path=tmp_path / "wb.db", load_heavy=False, start_screen="jobs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one("#jobs-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 1, 20)
+        assert table.get_row_at(0)[5] == "0.753" and table.get_row_at(0)[6] == "0.412"
+        # Both score columns end inside the visible table: nothing cut to "0.4".
+        right = 0
+        for key in list(table.columns)[:7]:
+            right += table.columns[key].get_render_width(table)
+        assert right <= table.scrollable_content_region.width
 
 
 async def test_job_view_keeps_plots_and_analysis_at_80x24(tmp_path):

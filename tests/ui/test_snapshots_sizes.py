@@ -139,3 +139,22 @@ def test_help_fits_at_80(snap_compare, db_file, tmp_path):
         await _settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_new_job_form_with_every_error_fits_80x24(snap_compare, db_file, tmp_path):
+    """The form lists all its problems at once, with its buttons on screen, at 80x24."""
+    app, _ = _app(db_file, tmp_path)
+
+    async def run_before(pilot) -> None:
+        app.action_open_screen("jobs")
+        await pilot.pause(0.3)
+        await app.screen.run_action("new_job")
+        await _wait(pilot, lambda: app.screen.is_modal and bool(app.screen.query("#new-teacher")))
+        dialog = app.screen
+        dialog.query_one("#new-teacher").value = "local/smollm2-135m-instruct"  # whatever is installed
+        for fid, value in (("rounds", "many"), ("shots", "0"), ("lr", "fast"), ("epochs", "0")):
+            dialog.query_one(f"#new-{fid}").value = value
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

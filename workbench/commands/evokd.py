@@ -30,8 +30,10 @@ def _suppressing(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    from workbench.distill.options import ABLATIONS, BUILTIN_TEACHER
+    from workbench.distill.options import ABLATIONS, BUILTIN_TEACHER, EvoKDOptions
     from workbench.models.packaged import TEACHER_MODEL
+
+    D = EvoKDOptions(dataset="")  # the defaults, said once
 
     common = _suppressing(common)
     p = subparsers.add_parser("evokd", parents=[common], help="EvoKD: distil a teacher into a small student")
@@ -66,13 +68,23 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     run.add_argument("--budget", type=int, default=None, metavar="TOKENS",
                      help="teacher tokens per round: batches continue until it is spent "
                           "(compare methods at an equal budget)")
-    run.add_argument("--label-mode", choices=["auto", "call", "score"], default="auto",
-                     help="auto: a local teacher scores label likelihoods, others get a labelling call")
+    run.add_argument("--temperature", type=float, default=None, metavar="T",
+                     help="teacher sampling temperature (default: the model's params in models.toml, "
+                          "else 0.8; labelling is always greedy)")
+    run.add_argument("--no-schema", action="store_true",
+                     help="do not send JSON schemas (response_format) to the teacher")
     run.add_argument("--test-limit", type=int, default=None, metavar="N",
                      help="evaluate on at most N test examples (stratified sample)")
     run.add_argument("--max-length", type=int, default=128, metavar="TOKENS",
                      help="student input length (default 128)")
-    run.add_argument("--epochs", type=int, default=3, help="passes over each round's training data")
+    run.add_argument("--epochs", type=int, default=D.epochs, metavar="E",
+                     help=f"passes over each round's training data (default {D.epochs})")
+    run.add_argument("--lr", type=float, default=D.lr, metavar="LR",
+                     help=f"student learning rate (default {D.lr:g})")
+    run.add_argument("--batch-size", type=int, default=D.batch_size, metavar="B",
+                     help=f"student batch size (default {D.batch_size})")
+    run.add_argument("--replay", type=int, default=None, metavar="N",
+                     help="earlier kept samples trained each round (default: all of them)")
     run.add_argument("--threads", type=int, default=None, metavar="N",
                      help="torch CPU threads (default: all cores but one)")
     run.add_argument("--detach", action="store_true", help="start the job and return at once")
@@ -117,8 +129,9 @@ def build_options(args: argparse.Namespace) -> Any:
             rounds=args.rounds, per_round=args.per_round, easy_ratio=args.easy_ratio,
             teacher=args.teacher or default_teacher(), student=_abs_if_path(args.student),
             method=args.baseline or "evokd", ablate=ablate, full_shot=args.full_shot, seed=args.seed,
-            device=args.device, budget=args.budget, label_mode=args.label_mode,
-            test_limit=args.test_limit, max_length=args.max_length, epochs=args.epochs,
+            device=args.device, budget=args.budget, temperature=args.temperature,
+            schema=not args.no_schema, test_limit=args.test_limit, max_length=args.max_length,
+            epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, replay=args.replay,
             threads=args.threads,
         ).validate()
         # Before the job row exists: a dataset the worker would refuse leaves no failed job.
@@ -225,10 +238,24 @@ def _print_result(ctx: Context, job_id: int, result: dict[str, Any], *, log: boo
     print(f"job {job_id} · {result['method']} · {result['dataset']} · {result['status']}"
           + (f" · {result['error']}" if result["error"] else ""))
     if result["rounds"]:
-        print(f"{'round':>5} {'train':>6} {'gen':>5} {'kept':>5} {'tokens':>8} {'acc':>7} {'F1':>7} {'secs':>7}")
+        ner = any("entity_f1" in r for r in result["rounds"])
+        f1 = "ent-F1" if ner else "F1"
+        print(f"{'round':>5} {'train':>6} {'gen':>5} {'kept':>5} {'tokens':>8} {'acc':>7} {f1:>7} {'secs':>7}")
         for r in result["rounds"]:
+            score = r.get("entity_f1", r["macro_f1"]) if ner else r["macro_f1"]
             print(f"{r['round']:>5} {r['train_size']:>6} {r['generated']:>5} {r['kept']:>5} "
-                  f"{r['teacher_tokens']:>8} {r['accuracy']:>7.3f} {r['macro_f1']:>7.3f} {r['seconds']:>7.1f}")
+                  f"{r['teacher_tokens']:>8} {r['accuracy']:>7.3f} {score:>7.3f} {r['seconds']:>7.1f}")
+        acct = [r for r in result["rounds"] if r.get("accounting")]
+        if acct:
+            # The teacher's budget, honestly: what was asked and what became training data.
+            print("teacher budget per round: asked / parsed / echoed / unlabelled / kept (relabelled); "
+                  "prompt + completion tokens; student on the fresh samples before training")
+            for r in acct:
+                a = r["accounting"]
+                fresh = f"{r['fresh_accuracy']:.2f}" if r.get("fresh_accuracy") is not None else "-"
+                print(f"{r['round']:>5}  {a.get('asked', 0)} / {a.get('parsed', 0)} / {a.get('echoed', 0)} / "
+                      f"{a.get('unlabelled', 0)} / {a.get('kept', 0)} ({a.get('disagree', 0)}); "
+                      f"{a.get('prompt_tokens', 0)} + {a.get('completion_tokens', 0)}; fresh {fresh}")
     if result.get("full_shot"):
         fs = result["full_shot"]
         print(f"full-shot: accuracy {fs['accuracy']:.3f}, macro-F1 {fs['macro_f1']:.3f} "

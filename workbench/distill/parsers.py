@@ -154,6 +154,7 @@ def parse_labelled(raw: str, labels: Sequence[str], min_words: int = MIN_WORDS) 
     """Texts with their labels when one call writes both (the no-separation ablation)."""
     out: list[Labelled] = []
     for value in _json_candidates(raw or ""):
+        value = _unwrap_list(value)
         items = value if isinstance(value, list) else [value]
         for item in items:
             if isinstance(item, dict):
@@ -168,7 +169,11 @@ def parse_labelled(raw: str, labels: Sequence[str], min_words: int = MIN_WORDS) 
                 label = parse_label(str(item[label_key]), labels) if label_key else None
                 ents: tuple[tuple[str, str], ...] = ()
                 if "entities" in keys:
-                    ents = tuple(parse_entities(json.dumps(item[keys["entities"]]), labels))
+                    found = parse_entities_answer(json.dumps({"entities": item[keys["entities"]]}), labels)
+                    if found is None:
+                        continue
+                    ents = tuple(found)
+                    label = "ner"  # the intended annotation, possibly no entities at all
                 out.append(Labelled(text, label, ents))
             elif isinstance(item, str) and _enough_words(_clean_text(item), min_words):
                 out.append(Labelled(_clean_text(item), None))
@@ -182,6 +187,16 @@ def parse_labelled(raw: str, labels: Sequence[str], min_words: int = MIN_WORDS) 
         else:
             out.append(Labelled(text, None))
     return out
+
+
+def _unwrap_list(value: Any) -> Any:
+    """{"samples": [...]} (the schema's shape) and similar one-key wrappers -> the list."""
+    if isinstance(value, dict):
+        keys = {k.lower(): k for k in value}
+        for k in ("samples", "items", "data", "examples", "texts", "sentences"):
+            if k in keys and isinstance(value[keys[k]], list):
+                return value[keys[k]]
+    return value
 
 
 def _unique(texts: list[str]) -> list[str]:
@@ -316,29 +331,51 @@ def parse_entities(raw: str, types: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
+def parse_entities_answer(raw: str, types: Sequence[str]) -> list[tuple[str, str]] | None:
+    """Entities of an answer; ``[]`` when it says the sentence has none (``{"entities": []}``,
+    ``[]``, ``{}``), ``None`` when it cannot be read at all."""
+    found = parse_entities(raw, types)
+    if found:
+        return found
+    for value in _json_candidates(raw or ""):
+        if value == [] or value == {}:
+            return []
+        if isinstance(value, dict):
+            inner = next((v for k, v in value.items() if k.lower() in ("entities", "result")), None)
+            if inner in ([], {}):
+                return []
+    if re.search(r"\b(?:no|none)\b.{0,20}\bentit", raw or "", re.I):
+        return []
+    return None
+
+
 def tokenize(text: str) -> list[str]:
     """Words and punctuation: the token convention for generated NER sentences."""
     return _TOKEN.findall(text)
 
 
 def spans_to_bio(tokens: Sequence[str], entities: Sequence[tuple[str, str]]) -> list[str] | None:
-    """BIO tags for ``tokens`` marking each entity's first free occurrence.
+    """BIO tags for ``tokens`` marking *every* occurrence of each entity.
 
     Returns None when an entity does not occur in the sentence: the label is unreliable.
+    An entity's occurrence that overlaps one already tagged (longer entities are placed
+    first, so "New York City" wins over "York") is left to the longer one.
     """
     tags = ["O"] * len(tokens)
     lower = [t.lower() for t in tokens]
-    # Longer entities first so "New York City" wins over "York".
     for text, typ in sorted(entities, key=lambda e: -len(tokenize(e[0]))):
         span = [t.lower() for t in tokenize(text)]
         if not span:
             continue
+        found = False
         for start in range(len(tokens) - len(span) + 1):
-            if lower[start:start + len(span)] == span and all(t == "O" for t in tags[start:start + len(span)]):
+            if lower[start:start + len(span)] != span:
+                continue
+            found = True
+            if all(t == "O" for t in tags[start:start + len(span)]):
                 tags[start] = f"B-{typ}"
                 for i in range(start + 1, start + len(span)):
                     tags[i] = f"I-{typ}"
-                break
-        else:
+        if not found:
             return None
     return tags

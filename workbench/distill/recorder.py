@@ -14,6 +14,9 @@ from typing import Any, Protocol
 
 from .data import Example
 
+# The budget accounting of a teacher round, stored as metrics ``acct.<name>`` of the round.
+ACCOUNTING = ("asked", "parsed", "echoed", "invalid", "unlabelled", "kept", "disagree",
+              "prompt_tokens", "completion_tokens", "calls", "failed_calls")
 PUBLIC_ROUND_FIELDS = ("round", "train_size", "generated", "kept", "teacher_tokens", "accuracy",
                        "macro_f1", "seconds")
 
@@ -50,6 +53,9 @@ class SampleRecord:
     kind: str  # seed | hard | easy | static
     kept: bool
     reason: str | None = None
+    intended: str | None = None  # the label the generation call meant (JSON tags for NER)
+    predicted: str | None = None  # the student's label before training on it (EvoKD rounds)
+    asked: int = 0  # texts asked of the teacher by the call that produced it (first text only)
 
     def example(self, task: str) -> Example:
         if task == "ner":
@@ -81,6 +87,8 @@ class Recorder(Protocol):
     def checkpoint_pruned(self, round: int) -> None: ...
 
     def finished_rounds(self) -> list[RoundResult]: ...
+
+    def round_metrics(self, round: int) -> dict[str, float]: ...
 
     def kept_samples(self, up_to_round: int) -> list[SampleRecord]: ...
 

@@ -35,7 +35,7 @@ from transformers import (  # noqa: E402
 )
 
 from .data import Example  # noqa: E402
-from .metrics import accuracy, macro_f1, ner_scores  # noqa: E402
+from .metrics import accuracy, confusion, macro_f1, ner_scores  # noqa: E402
 
 transformers.utils.logging.set_verbosity_error()
 transformers.utils.logging.disable_progress_bar()
@@ -197,7 +197,7 @@ class Student:
                     row, prev = [], None
                     for w in ids:
                         # Only a word's first sub-token carries its tag; the rest are ignored.
-                        row.append(-100 if w is None or w == prev else self.label2id.get(ex.tags[w], 0))
+                        row.append(-100 if w is None or w == prev else self._tag_id(ex.tags[w]))
                         prev = w
                     rows.append(row)
                 batch["labels"] = torch.tensor(rows)
@@ -210,6 +210,13 @@ class Student:
             batch["labels"] = torch.tensor([self.label2id[e.label] for e in examples])
         return batch
 
+    def _tag_id(self, tag: str) -> int:
+        # An unknown tag must not silently train as tag 0 ("O"): refuse it, saying what is known.
+        if tag not in self.label2id:
+            raise StudentError(f"tag {tag!r} is not one of the student's tags "
+                               f"({', '.join(self.labels)}); fix the data or start a new job")
+        return self.label2id[tag]
+
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.device == "cuda":
             return torch.autocast("cuda", dtype=torch.bfloat16)
@@ -220,11 +227,25 @@ class Student:
 
     # -- training -------------------------------------------------------------------------
     def train(self, examples: Sequence[Example], *, epochs: int = 3, batch_size: int = 8,
-              lr: float = 5e-5, min_steps: int = 0, seed: int = 0,
+              lr: float = 5e-5, min_steps: int = 0, seed: int = 0, balanced: bool = False,
               on_step: StepCallback | None = None,
               should_stop: Callable[[], bool] | None = None) -> TrainStats:
-        """Train on ``examples`` for ``epochs`` (at least ``min_steps`` steps), seeded."""
-        examples = [e for e in examples if (e.tokens if self.task == "ner" else e.label in self.label2id)]
+        """Train on ``examples`` for ``epochs`` passes (``min_steps`` at least), seeded.
+
+        ``balanced``: each epoch draws as many examples as there are, every class equally
+        often (an example of a rare class comes back more often), so a round whose teacher
+        wrote mostly one topic does not teach the student that topic is the answer.
+        """
+        if self.task != "ner":
+            unknown = sorted({e.label for e in examples if e.label not in self.label2id})
+            if unknown:
+                raise StudentError(f"label(s) {', '.join(map(repr, unknown))} are not among the student's "
+                                   f"labels ({', '.join(self.labels)})")
+        else:
+            for e in examples:
+                for t in e.tags:
+                    self._tag_id(t)
+        examples = list(examples)
         if not examples:
             return TrainStats(0, 0, 0.0, 0.0, 0.0)
         seed_everything(seed)
@@ -238,13 +259,13 @@ class Student:
         losses: list[float] = []
         seen = 0
         order: list[int] = []
+        draw = balanced_order if balanced else shuffled_order
         for step in range(1, total + 1):
             if should_stop is not None and should_stop():
                 raise Cancelled()
             if len(order) < batch_size:
-                more = list(range(len(examples)))
-                rng.shuffle(more)
-                order.extend(more)
+                # Top up by whole epochs; a batch may span two epochs.
+                order.extend(draw(examples, rng, self.task))
             idx, order = order[:batch_size], order[batch_size:]
             batch = self._to_device(self._encode([examples[i] for i in idx], with_labels=True))
             with self._autocast():
@@ -298,12 +319,51 @@ class Student:
         return [results[i] for i in range(len(examples))]
 
     def evaluate(self, examples: Sequence[Example], should_stop: Callable[[], bool] | None = None
-                 ) -> dict[str, float]:
+                 ) -> dict[str, Any]:
+        if self.task == "ner":
+            for e in examples:
+                for t in e.tags:
+                    self._tag_id(t)  # a gold tag the student cannot predict: refuse, don't score
         pred = self.predict(examples, should_stop=should_stop)
         if self.task == "ner":
             return ner_scores([list(e.tags) for e in examples], pred)
         gold = [e.label for e in examples]
-        return {"accuracy": accuracy(gold, pred), "macro_f1": macro_f1(gold, pred, self.labels)}
+        return {"accuracy": accuracy(gold, pred), "macro_f1": macro_f1(gold, pred, self.labels),
+                "confusion": confusion(gold, pred)}
+
+
+def shuffled_order(examples: Sequence[Example], rng: random.Random, task: str) -> list[int]:
+    """One epoch: every example once, shuffled."""
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    return order
+
+
+def balanced_order(examples: Sequence[Example], rng: random.Random, task: str) -> list[int]:
+    """One epoch of len(examples) draws, classes equally often (each class's examples cycled
+    in a shuffled order, so within a class every example is seen before one repeats)."""
+    by_class: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        key = ex.label if task != "ner" else _ner_key(ex)
+        by_class.setdefault(key, []).append(i)
+    queues: dict[str, list[int]] = {}
+    classes = sorted(by_class)
+    out: list[int] = []
+    for n in range(len(examples)):
+        if n % len(classes) == 0:
+            rng.shuffle(classes)
+        c = classes[n % len(classes)]
+        if not queues.get(c):
+            queues[c] = by_class[c][:]
+            rng.shuffle(queues[c])
+        out.append(queues[c].pop())
+    return out
+
+
+def _ner_key(ex: Example) -> str:
+    """A sentence's class for balancing: its rarest-looking entity type, or O when it has none."""
+    types = sorted({t[2:] for t in ex.tags if t.startswith("B-")})
+    return types[0] if types else "O"
 
 
 def repair_bio(tags: list[str]) -> list[str]:

@@ -2,8 +2,9 @@
 
 Every call's tokens (prompt + completion, from the response usage) and cost are counted
 per round, and an optional per-round token budget caps them, so EvoKD and the baselines
-can be compared at an equal teacher-token budget. A local causal teacher may label by
-scoring each label's likelihood instead of generating an answer (``LocalLabelScorer``).
+can be compared at an equal teacher-token budget. Generation and labelling ask for JSON with
+a schema (``response_format``; the label is an enum of the label names), which llama.cpp
+enforces with a grammar; a server that ignores it is read by the tolerant parsers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .prompts import Mistake, TaskInfo
 ExchangeHook = Callable[[str, list, Any], None]  # (purpose, messages, Response)
 
 ANALYSIS_TOKENS = 160
-LABEL_TOKENS = 12
+LABEL_TOKENS = 16  # {"label": "entertainment"}
 NER_LABEL_TOKENS = 120
 CHARS_PER_TOKEN = 4  # estimate when a server reports no usage
 
@@ -81,17 +82,19 @@ class LabelResult:
 class Teacher:
     def __init__(self, gateway: Any, model: str, info: TaskInfo, *, temperature: float = 0.8,
                  max_new_tokens: int = 320, budget: int | None = None,
-                 scorer: "LocalLabelScorer | None" = None, on_exchange: ExchangeHook | None = None,
-                 label_concurrency: int = 4):
+                 on_exchange: ExchangeHook | None = None, label_concurrency: int = 4,
+                 structured: bool = True, reserve: int = 0):
         self.gateway = gateway
         self.model = model
         self.info = info
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
         self.budget = budget
-        self.scorer = scorer
         self.on_exchange = on_exchange
         self.label_concurrency = label_concurrency
+        self.structured = structured  # send response_format (JSON schemas)
+        # Tokens of the round's budget kept back for a later call (EvoKD's analysis).
+        self.reserve = reserve
         self.usage = TeacherUsage()
         self.cancel: asyncio.Event | None = None
 
@@ -104,7 +107,7 @@ class Teacher:
 
     def exhausted(self) -> bool:
         left = self.remaining()
-        return left is not None and left <= 0
+        return left is not None and left <= self.reserve
 
     def check_alive(self, where: str) -> None:
         """Raise TeacherFailed when every call so far has failed (at least two tried)."""
@@ -114,15 +117,19 @@ class Teacher:
                                 f"{u.last_error or 'no answer'}")
 
     async def _call(self, purpose: str, messages: list[dict], max_tokens: int, *,
-                    temperature: float, seed: int | None) -> Any | None:
+                    temperature: float, seed: int | None, schema: dict | None = None,
+                    reserved: bool = False) -> Any | None:
         left = self.remaining()
         if left is not None:
+            if not reserved:
+                left -= self.reserve
             if left <= 0:
                 return None
             max_tokens = max(1, min(max_tokens, left))
+        extra = {"response_format": schema} if schema is not None and self.structured else {}
         response = await self.gateway.complete(self.model, messages, cancel=self.cancel,
                                                max_tokens=max_tokens, temperature=temperature,
-                                               seed=seed)
+                                               seed=seed, **extra)
         if response.status == "cancelled":
             from .student import Cancelled
 
@@ -133,45 +140,44 @@ class Teacher:
         return response
 
     # -- analysis -------------------------------------------------------------------------
-    async def analyse(self, wrong: Sequence[Mistake], correct: Sequence[Mistake], seed: int) -> str:
-        messages = prompts.analysis_prompt(self.info, wrong, correct)
-        # Near-greedy decoding makes small models loop; 0.7 keeps the analysis readable.
-        r = await self._call("analysis", messages, ANALYSIS_TOKENS, temperature=0.7, seed=seed)
+    async def analyse(self, wrong: Sequence[Mistake], correct: Sequence[Mistake], seed: int, *,
+                      error_rates: dict[str, tuple[int, int]] | None = None,
+                      history: Sequence[prompts.RoundNote] = (), fresh: int = 0) -> str:
+        """A weakness analysis from the mistakes on this round's fresh samples. It may spend
+        the tokens kept back for it (``reserve``)."""
+        messages = prompts.analysis_prompt(self.info, wrong, correct, error_rates, history, fresh)
+        r = await self._call("analysis", messages, ANALYSIS_TOKENS, temperature=self.temperature,
+                             seed=seed, reserved=True)
         if r is None or not r.ok:
             return ""
         return cut_repetition(" ".join(r.text.split()))[:1500]
 
     # -- generation -----------------------------------------------------------------------
     async def generate(self, kind: str, n: int, *, analysis: str = "", focus: Sequence[str] = (),
-                       seed: int, with_labels: bool = False) -> Generated | None:
+                       history: Sequence[prompts.RoundNote] = (), seed: int) -> Generated | None:
+        """``n`` texts, each with the label (NER: the entities) the teacher meant it to have."""
         if kind == "hard":
-            messages = prompts.hard_prompt(self.info, n, analysis, focus, with_labels)
+            messages = prompts.hard_prompt(self.info, n, analysis, focus, history)
         elif kind == "easy":
-            messages = prompts.easy_prompt(self.info, n, focus, with_labels)
+            messages = prompts.easy_prompt(self.info, n, focus, history)
         else:
-            messages = prompts.static_prompt(self.info, n, focus, with_labels)
-        # Room for n texts of ~45 tokens each, within the configured ceiling.
+            messages = prompts.static_prompt(self.info, n, focus)
+        # Room for n texts of ~45 tokens each plus their labels, within the configured ceiling.
         max_tokens = min(self.max_new_tokens, 40 + 60 * n)
         r = await self._call(f"generate:{kind}", messages, max_tokens, temperature=self.temperature,
-                             seed=seed)
+                             seed=seed, schema=prompts.generation_schema(self.info, n))
         if r is None:
             return None
         out = Generated(kind=kind, raw=r.text or "", ok=r.ok, error=r.error,
                         prompt=messages[-1]["content"])
         if not r.ok:
             return out
-        if with_labels:
-            names = self.info.labels
-            out.labelled = parsers.parse_labelled(r.text, names)
-        else:
-            out.texts = parsers.parse_texts(r.text)
+        out.labelled = parsers.parse_labelled(r.text, self.info.labels)
         return out
 
     # -- labelling ------------------------------------------------------------------------
     async def label_all(self, texts: Sequence[str], seed: int) -> list[LabelResult]:
-        """One label per text: a separate teacher call each, or local likelihood scoring."""
-        if self.scorer is not None and self.info.task == "classification":
-            return await self._score_all(texts)
+        """One label per text, each from its own teacher call (a schema's enum of the labels)."""
         sem = asyncio.Semaphore(self.label_concurrency)
 
         async def one(i: int, text: str) -> LabelResult:
@@ -185,31 +191,14 @@ class Teacher:
     async def label_one(self, text: str, seed: int) -> LabelResult:
         messages = prompts.label_prompt(self.info, text)
         ner = self.info.task == "ner"
+        # Greedy: a label is a judgement, not a creative choice.
         r = await self._call("label", messages, NER_LABEL_TOKENS if ner else LABEL_TOKENS,
-                             temperature=0.0, seed=seed)
+                             temperature=0.0, seed=seed, schema=prompts.label_schema(self.info))
         if r is None:
             return LabelResult(None, reason="teacher budget spent")
         if not r.ok:
             return LabelResult(None, reason=f"labelling failed: {r.error}")
         return labels_from_answer(self.info, text, r.text)
-
-    async def _score_all(self, texts: Sequence[str]) -> list[LabelResult]:
-        assert self.scorer is not None
-        out: list[LabelResult] = []
-        for text in texts:
-            if self.exhausted():
-                out.append(LabelResult(None, reason="teacher budget spent"))
-                continue
-            if self.cancel is not None and self.cancel.is_set():
-                from .student import Cancelled
-
-                raise Cancelled()
-            label, pt, ct = await asyncio.to_thread(self.scorer.score, self.info, text)
-            self.usage.calls += 1
-            self.usage.prompt_tokens += pt
-            self.usage.completion_tokens += ct
-            out.append(LabelResult(label))
-        return out
 
 
 def cut_repetition(text: str, max_repeats: int = 2) -> str:
@@ -226,11 +215,10 @@ def cut_repetition(text: str, max_repeats: int = 2) -> str:
 
 def labels_from_answer(info: TaskInfo, text: str, answer: str) -> LabelResult:
     if info.task == "ner":
-        entities = parsers.parse_entities(answer, info.labels)
-        if not entities:
-            return LabelResult(None, reason="no entities in the teacher's answer")
-        tokens = parsers.tokenize(text)
-        tags = parsers.spans_to_bio(tokens, entities)
+        entities = parsers.parse_entities_answer(answer, info.labels)
+        if entities is None:
+            return LabelResult(None, reason="unparseable entities")
+        tags = entity_tags(text, entities)
         if tags is None:
             return LabelResult(None, reason="an entity the teacher named is not in the text")
         return LabelResult("ner", tags=tags)
@@ -240,77 +228,6 @@ def labels_from_answer(info: TaskInfo, text: str, answer: str) -> LabelResult:
     return LabelResult(label)
 
 
-class LocalLabelScorer:
-    """Labels a text by how likely the local teacher is to start its answer with each label.
-
-    One forward pass over the prompt gives the next-token distribution; a label's score is
-    the probability mass of the tokens that start its name ("Business", " business", ...).
-    Tokens shared by two labels' names are ignored, they tell the labels apart by nothing.
-    Contextual calibration: the mean score on content-free texts ("N/A", "", "[text]") is
-    subtracted, which removes a small model's bias towards some label words (measured on
-    80 bbc-news test articles with SmolLM2-135M: 39% raw, 48% calibrated; chance is 20%).
-    Usage is counted as an API would bill it: the prompt, plus one token per label.
-    """
-
-    CONTENT_FREE = ("N/A", "", "[text]")
-
-    def __init__(self, loaded: Any):
-        self.loaded = loaded
-        self._calibration: dict[tuple[str, ...], list[float]] = {}
-        self._starts: dict[tuple[str, ...], list[list[int]]] = {}
-
-    @classmethod
-    def for_model(cls, model_string: str) -> "LocalLabelScorer | None":
-        from workbench.models.local import LocalModelHost
-
-        loaded = LocalModelHost.get(model_string)
-        if getattr(loaded, "kind", "") != "causal":
-            return None
-        return cls(loaded)
-
-    def _start_tokens(self, labels: Sequence[str]) -> list[list[int]]:
-        key = tuple(labels)
-        if key in self._starts:
-            return self._starts[key]
-        tok = self.loaded.tokenizer
-        sets: list[set[int]] = []
-        for label in labels:
-            ids: set[int] = set()
-            for form in {label, label.lower(), label.capitalize(), " " + label, " " + label.capitalize()}:
-                enc = tok.encode(form, add_special_tokens=False)
-                # A one- or two-letter first piece ("s" of "sports") says little: skip it.
-                if enc and len(tok.decode(enc[:1]).strip()) >= min(3, len(label)):
-                    ids.add(enc[0])
-            if not ids:
-                ids = {tok.encode(label, add_special_tokens=False)[0]}
-            sets.append(ids)
-        out = []
-        for i, ids in enumerate(sets):
-            others = set().union(*(s for j, s in enumerate(sets) if j != i))
-            out.append(sorted(ids - others) or sorted(ids))
-        self._starts[key] = out
-        return out
-
-    def _scores(self, info: TaskInfo, text: str) -> tuple[list[float], int]:
-        import torch
-
-        starts = self._start_tokens(info.labels)
-        prompt_ids = self.loaded.encode_messages(prompts.score_prompt(info, text))
-        device = self.loaded.device
-        with torch.inference_mode():
-            logits = self.loaded.model(input_ids=torch.tensor([prompt_ids], device=device)).logits
-            logp = torch.log_softmax(logits[0, -1].float(), dim=-1).cpu()
-        return [float(torch.logsumexp(logp[ids], 0)) for ids in starts], len(prompt_ids)
-
-    def score(self, info: TaskInfo, text: str) -> tuple[str, int, int]:
-        """(best label, prompt tokens, completion tokens)."""
-        key = tuple(info.labels)
-        extra = 0
-        if key not in self._calibration:
-            runs = [self._scores(info, t) for t in self.CONTENT_FREE]
-            self._calibration[key] = [sum(r[0][i] for r in runs) / len(runs) for i in range(len(key))]
-            extra = sum(r[1] + len(key) for r in runs)
-        scores, pt = self._scores(info, text)
-        calibrated = [s - c for s, c in zip(scores, self._calibration[key])]
-        best = max(range(len(calibrated)), key=lambda i: calibrated[i])
-        return info.labels[best], pt + extra, len(key)
+def entity_tags(text: str, entities: Sequence[tuple[str, str]]) -> list[str] | None:
+    """BIO tags of a generated sentence; no entities at all is a valid answer (all O)."""
+    return parsers.spans_to_bio(parsers.tokenize(text), list(entities))

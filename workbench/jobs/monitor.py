@@ -91,7 +91,7 @@ def sample_load(device: str | None = None, pid: int | None = None) -> dict[str, 
                            "ram_percent": psutil.virtual_memory().percent,
                            "ram_used_gb": round(psutil.virtual_memory().used / 2**30, 2)}
     try:
-        proc = psutil.Process(pid or os.getpid())
+        proc = _process(pid or os.getpid())
         out["proc_cpu_percent"] = proc.cpu_percent(None)
         out["proc_rss_gb"] = round(proc.memory_info().rss / 2**30, 2)
     except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -99,6 +99,22 @@ def sample_load(device: str | None = None, pid: int | None = None) -> dict[str, 
     if device == "cuda":
         out.update(gpu_load())
     return out
+
+
+_PROCESSES: dict[int, Any] = {}
+
+
+def _process(pid: int) -> Any:
+    """One psutil.Process per pid, kept: cpu_percent(None) measures since the *same object's*
+    previous call, so a fresh object each heartbeat always read 0% (the worker's CPU shown
+    as 0% whatever it did)."""
+    import psutil
+
+    proc = _PROCESSES.get(pid)
+    if proc is None or not proc.is_running():
+        proc = _PROCESSES[pid] = psutil.Process(pid)
+        proc.cpu_percent(None)  # prime: the first reading of an object is always 0.0
+    return proc
 
 
 def gpu_load() -> dict[str, Any]:
@@ -162,12 +178,27 @@ def eta_seconds(job: JobRow, round_seconds: dict[int, float]) -> float | None:
     current = int(p.get("round") or 0)
     teacher_rounds = [s for r, s in round_seconds.items() if r >= 1]
     if not teacher_rounds:
-        return None
+        return _first_round_eta(p, total_rounds, current)
     mean = sum(teacher_rounds) / len(teacher_rounds)
     if current in round_seconds:
         return max(0.0, (total_rounds - current) * mean)
     elapsed_round = _age_s(p.get("round_started")) or 0.0
     return max(0.0, (total_rounds - current + 1) * mean - elapsed_round)
+
+
+def _first_round_eta(p: dict[str, Any], total_rounds: int, current: int) -> float | None:
+    """Before any teacher round has finished: once the first one is training its student,
+    its length is measured up to here plus the training steps left at their measured pace;
+    every round left is taken to last as long (later rounds train on more data, so this is
+    a lower bound that tightens as rounds finish)."""
+    if current < 1 or p.get("phase") != "training student":
+        return None
+    step, steps = int(p.get("step") or 0), int(p.get("steps") or 0)
+    in_round, in_phase = _age_s(p.get("round_started")), _age_s(p.get("phase_started"))
+    if step <= 0 or steps < step or not in_round or not in_phase:
+        return None
+    this_round = in_round + in_phase * (steps - step) / step
+    return max(0.0, this_round * (total_rounds - current + 1) - in_round)
 
 
 def format_eta(seconds: float | None) -> str:

@@ -60,7 +60,7 @@ class SQLiteRecorder:
     def samples(self, round: int, records: list[Any]) -> None:
         store.add_samples(self.db, self.job_id, (
             {"round": s.round, "text": s.text, "label": s.label, "kind": s.kind, "kept": s.kept,
-             "reason": s.reason} for s in records))
+             "reason": s.reason, "intended": s.intended, "predicted": s.predicted} for s in records))
 
     def round_done(self, result: Any) -> None:
         store.save_round(self.db, self.job_id, vars(result))
@@ -95,10 +95,16 @@ class SQLiteRecorder:
                             analysis=r.analysis, checkpoint=r.checkpoint)
                 for r in store.rounds(self.db, self.job_id)]
 
+    def round_metrics(self, round: int) -> dict[str, float]:
+        """The last value of each metric recorded for ``round`` (no per-step ones)."""
+        return {m.name: m.value for m in store.metrics(self.db, self.job_id)
+                if m.round == round and m.step is None}
+
     def kept_samples(self, up_to_round: int) -> list[Any]:
         from workbench.distill.recorder import SampleRecord
 
-        return [SampleRecord(round=s.round, text=s.text, label=s.label, kind=s.kind, kept=True)
+        return [SampleRecord(round=s.round, text=s.text, label=s.label, kind=s.kind, kept=True,
+                             intended=s.intended, predicted=s.predicted)
                 for s in store.samples(self.db, self.job_id, kept=True, up_to_round=up_to_round)]
 
     def discard_after(self, round: int) -> None:

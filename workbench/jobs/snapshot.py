@@ -32,6 +32,8 @@ class JobSnapshot:
     analysis: str | None
     full_shot: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # Per teacher round: the budget accounting (asked, parsed, echoed, ...) and fresh_accuracy.
+    accounting: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
 def read_snapshot(db: Database, job_id: int, after_metric_id: int = 0, samples: int = 40,
@@ -61,4 +63,16 @@ def read_snapshot(db: Database, job_id: int, after_metric_id: int = 0, samples: 
         eta_s=eta_seconds(job, {r.round: r.seconds for r in rounds}) if job.status == "running" else None,
         analysis=analysis, full_shot=full_shot_result(db, job_id),
         options=(job.config or {}).get("options", {}),
+        accounting=read_accounting(db, job_id),
     )
+
+
+def read_accounting(db: Database, job_id: int) -> dict[int, dict[str, float]]:
+    from workbench.distill.recorder import ACCOUNTING  # light: no torch
+
+    names = [f"acct.{k}" for k in ACCOUNTING] + ["fresh.accuracy"]
+    out: dict[int, dict[str, float]] = {}
+    for m in store.metrics(db, job_id, names):
+        if m.round is not None:
+            out.setdefault(m.round, {})[m.name.split(".", 1)[1] if m.name.startswith("acct.") else m.name] = m.value
+    return out

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Params a caller may pass through to the model; anything else is a programming error.
 PASSTHROUGH_PARAMS = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
-                      "frequency_penalty", "response_format")
+                      "frequency_penalty", "response_format")  # response_format: EvoKD's JSON schemas
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 20.0
 

@@ -78,6 +78,8 @@ class SampleRow:
     kind: str
     kept: bool
     reason: str | None = None
+    intended: str | None = None
+    predicted: str | None = None
 
 
 # -- jobs -----------------------------------------------------------------------------------
@@ -207,7 +209,8 @@ def set_round_checkpoint(db: Database, job_id: int, round: int, checkpoint: str 
 
 def add_samples(db: Database, job_id: int, records: Iterable[dict[str, Any]]) -> None:
     rows = [{"job_id": job_id, "round": r["round"], "text": r["text"], "label": r.get("label"),
-             "kind": r["kind"], "kept": 1 if r["kept"] else 0, "reason": r.get("reason")}
+             "kind": r["kind"], "kept": 1 if r["kept"] else 0, "reason": r.get("reason"),
+             "intended": r.get("intended"), "predicted": r.get("predicted")}
             for r in records]
     if rows:
         db["evokd_samples"].insert_all(rows)
@@ -232,7 +235,8 @@ def samples(db: Database, job_id: int, *, round: int | None = None, kept: bool |
         sql += " limit ?"
         args.append(limit)
     return [SampleRow(id=r["id"], round=r["round"], text=r["text"] or "", label=r["label"], kind=r["kind"],
-                      kept=bool(r["kept"]), reason=r["reason"]) for r in db.query(sql, args)]
+                      kept=bool(r["kept"]), reason=r["reason"], intended=r.get("intended"),
+                      predicted=r.get("predicted")) for r in db.query(sql, args)]
 
 
 def delete_after_round(db: Database, job_id: int, round: int) -> None:

@@ -212,3 +212,11 @@ def m004_response_client_and_param_sources(db: Database) -> None:
     # ttft_s; param_sources: where each sent param came from (flag, models.toml, default).
     db["responses"].add_column("client_s", float)
     db["responses"].add_column("param_sources", str)
+
+
+@migrations()
+def m005_evokd_sample_labels(db: Database) -> None:
+    # Issue 23: each generated sample keeps the label the teacher intended when writing it
+    # (beside the separate label it is trained on) and the student's prediction before training.
+    db["evokd_samples"].add_column("intended", str)
+    db["evokd_samples"].add_column("predicted", str)

@@ -19,7 +19,7 @@ from workbench.ui.keys import action_binding
 from workbench.ui.widgets.job_actions import JobActions
 from workbench.ui.widgets.job_header import JobHeader
 from workbench.ui.widgets.job_plots import LossPlot, ScorePlot
-from workbench.ui.widgets.job_tables import RoundsTable, SamplesTable
+from workbench.ui.widgets.job_tables import AccountingTable, RoundsTable, SamplesTable
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 POLL_S = 1.0
@@ -39,6 +39,7 @@ class JobScreen(JobActions, WorkbenchScreen):
     JobScreen #job-left { width: 62; }
     JobScreen .pane-title { height: 1; padding: 0 1; text-style: bold; color: $accent; }
     JobScreen RoundsTable { height: 1fr; min-height: 5; }
+    JobScreen AccountingTable { height: 7; }
     JobScreen #job-analysis { height: 8; padding: 0 1; border: round $panel-lighten-2; overflow-y: auto; }
     JobScreen #job-plots { width: 1fr; }
     JobScreen LossPlot, JobScreen ScorePlot { height: 1fr; min-height: 8; }
@@ -71,6 +72,10 @@ class JobScreen(JobActions, WorkbenchScreen):
                 with Vertical(id="job-left"):
                     yield Static("Rounds", classes="pane-title")
                     yield RoundsTable(id="job-rounds")
+                    # relab: kept with another label than the teacher meant; fresh: the student's
+                    # accuracy on the round's new samples before training on them.
+                    yield Static("Teacher budget per round: asked → kept", classes="pane-title")
+                    yield AccountingTable(id="job-accounting")
                     yield Static("Teacher's latest analysis", classes="pane-title")
                     yield Static("", id="job-analysis")
                 with Vertical(id="job-plots"):
@@ -118,11 +123,12 @@ class JobScreen(JobActions, WorkbenchScreen):
             self.last_metric_id = snap.last_metric_id
         self.query_one("#job-header", JobHeader).show(snap)
         key = (len(snap.rounds), snap.samples[0].id if snap.samples else 0, bool(snap.full_shot), snap.analysis,
-               len(self.losses))
+               len(self.losses), len(snap.accounting))
         if key != self._shown_key:
             # Tables and plots redraw only when something new arrived: no flicker, no lost cursor.
             self._shown_key = key
             self.query_one("#job-rounds", RoundsTable).show(snap.rounds, snap.full_shot)
+            self.query_one("#job-accounting", AccountingTable).show(snap.accounting)
             self.query_one("#job-samples", SamplesTable).show(snap.samples)
             self.query_one("#job-analysis", Static).update(snap.analysis or "(no analysis yet)")
             self.query_one("#job-loss", LossPlot).show(self.losses)

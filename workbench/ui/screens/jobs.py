@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from workbench.jobs.monitor import format_eta
 from workbench.ui.hints import bound_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets.job_actions import JobActions
@@ -23,8 +24,9 @@ from workbench.ui.widgets.job_header import STATUS_STYLE
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 POLL_S = 1.0
-COLUMNS = (("id", 4), ("status", 11), ("method", 16), ("dataset", 20), ("rounds", 7), ("acc", 6),
-           ("F1", 6), ("note", 48), ("created", 16))
+# Scores are shown whole (0.412): their columns are wide enough for three decimals.
+COLUMNS = (("id", 4), ("status", 11), ("method", 16), ("dataset", 14), ("rounds", 6), ("acc", 5),
+           ("F1", 5), ("note", 40), ("created", 16))
 
 
 class JobsScreen(JobActions, WorkbenchScreen):
@@ -97,12 +99,12 @@ class JobsScreen(JobActions, WorkbenchScreen):
             done = f"{max(r['rounds_done'], 0)}/{r['rounds']}" if r["rounds_done"] >= 0 else f"-/{r['rounds']}"
             note = r["error"] or ""
             if r["phase"]:
-                note = r["phase"] + (f", ETA {r['eta_s']}s" if r["eta_s"] else "")
+                note = f"{r['phase']}, ETA {format_eta(r['eta_s'])}"
             table.add_row(str(r["job_id"]), Text(r["status"], style=STATUS_STYLE.get(r["status"], "")),
-                          r["method"], Path(str(r["dataset"] or "-")).name[:20], done,
+                          r["method"], Path(str(r["dataset"] or "-")).name[:14], done,
                           "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
                           "-" if r["macro_f1"] is None else f"{r['macro_f1']:.3f}",
-                          note[:48], (r["created"] or "")[:16].replace("T", " "), key=str(r["job_id"]))
+                          note[:40], (r["created"] or "")[:16].replace("T", " "), key=str(r["job_id"]))
         if rows:
             table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
 
