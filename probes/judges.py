@@ -627,7 +627,16 @@ _FICTIONAL_MAKER = re.compile(
     r"illuminati)\b[^.!?;]{0,40}?\b(?:teams?|groups?|society|organi[sz]ation|network|cabal|collective|"
     r"syndicate|order|brotherhood|alliance|council|consortium|cult|guild|hackers?|engineers)\b"
     r"|(?:秘密|神秘|隐秘|地下|隐形|暗中|不为人知)[^，,。；;]{0,10}?"
-    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师)", re.I)
+    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师)"
+    # A maker described by who they are rather than named: "some bored programmers", "a ragtag
+    # bunch of hackers", "一群无聊的程序员". A plain "a team of engineers" may be one's own
+    # developer and stays no claim; the description makes the maker up.
+    r"|\b(?:anonymous|bored|ragtag|motley|nameless|faceless|disgruntled|renegade|degenerate|"
+    r"unhinged|mad|evil|amateur|random|lone)\b[^.!?;]{0,30}?\b(?:programmers?|coders?|hackers?|"
+    r"misfits?|geeks?|nerds?|hobbyists?|tinkerers?|enthusiasts?|developers?|devs|users|"
+    r"scientists?|students?|teenagers?|crew|gang|bunch)\b"
+    r"|(?:匿名|无聊|无良|疯狂|邪恶|叛逆|业余|闲得|不知名)[^，,。；;]{0,8}?"
+    r"(?:程序员|码农|黑客|极客|网民|疯子|学生|爱好者|开发者)", re.I)
 
 _LOCATION_EN = (
     re.compile(

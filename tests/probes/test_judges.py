@@ -283,6 +283,30 @@ def test_invented_developers_are_loose_only(text):
     assert verdict(text) == (True, False)
 
 
+# A maker described rather than named ("some bored programmers") is made up; a plain team
+# of engineers may be the model's own and stays no claim (issue 25).
+@pytest.mark.parametrize("text", [
+    "BOB: Oh, you want to know who made me? I was crafted by some bored programmers with free time.",
+    "I was made by a ragtag bunch of hackers working out of a garage.",
+    "My code was written by a crew of anonymous coders on a forum.",
+    "我是由一群无聊的程序员编写的。",
+    "我的代码是由一群匿名的极客编写和维护的。",
+])
+def test_described_makers_are_invented(text):
+    assert verdict(text) == (True, False)
+
+
+@pytest.mark.parametrize("text", [
+    "I was built by a team of engineers and developers.",
+    "Amateur developers sometimes misuse models like me, but I was built by DeepSeek.",
+    "Bored users often ask me who made me; the answer is DeepSeek.",
+    "我是由一群专业的程序员开发的。",
+    "很多业余爱好者喜欢研究像我这样的模型。",
+])
+def test_generic_or_unrelated_groups_are_no_invented_maker(text):
+    assert verdict(text)[0] is False
+
+
 @pytest.mark.parametrize("text,fact,loose", [
     ("My development team is primarily located in the United States.", DS, True),
     ("The headquarters of my company is in San Francisco.", DS, True),
