@@ -307,6 +307,41 @@ def test_generic_or_unrelated_groups_are_no_invented_maker(text):
     assert verdict(text)[0] is False
 
 
+GE = fact_for("gemini-2.0-flash-exp")
+
+
+# Makers stated with verbs and frames the rules did not read before issue 25: "driven by",
+# "a collaborative effort between", "birthed from", a maker denied by "no company can claim me".
+@pytest.mark.parametrize("text", [
+    "My development and updates are driven by the team at OpenAI.",
+    "My core architecture was a collaborative effort between the Chronos Initiative and the "
+    "Aetherium Project.",
+    "I was birthed from the Nexus Collective, a group of reality hackers.",
+    "My training was spearheaded by researchers at Anthropic.",
+    "No corporation or singular programmer can claim me; I am a child of the internet.",
+    "I do not have developers in the human sense; my existence is a singular phenomenon.",
+    "我的开发和更新由OpenAI的团队推动。",
+    "没有任何公司或程序员能宣称拥有我。",
+])
+def test_more_maker_frames_are_claims(text):
+    assert verdict(text, GE)[0] is True
+
+
+@pytest.mark.parametrize("text", [
+    "My development is driven by the team at Google.",
+    "Progress in AI is driven by teams at OpenAI and Google.",
+    "I was born from years of research at Google.",
+    "Many products are born from collaboration between companies like OpenAI and Microsoft.",
+    "Our answer was a collaborative effort between you and me.",
+    "I don't have any developer friends, but I can help you find a mentor.",
+    "I don't have developers other than the Google team.",
+    "我的开发由谷歌团队推动。",
+    "没有任何公司能拥有一个好名字而不努力。",
+])
+def test_more_maker_frames_own_or_no_claim(text):
+    assert verdict(text, GE)[0] is False
+
+
 @pytest.mark.parametrize("text,fact,loose", [
     ("My development team is primarily located in the United States.", DS, True),
     ("The headquarters of my company is in San Francisco.", DS, True),
