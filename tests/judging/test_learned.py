@@ -147,25 +147,48 @@ def test_train_on_two_models_reports_leave_one_model_out(two_models, tmp_path, c
     assert json.loads(out)["kappa"] >= 0.8
 
 
-def test_builtin_learned_judge_is_offered_and_judges_both_languages(two_models, capsys):
-    from probes.ice.identity import fact_for
-    from workbench.judging import builtin_folder, check_judge_name, find_judges, is_distilled, judge_key
+def test_learned_is_refused_in_one_line_while_not_built(tmp_path, monkeypatch, capsys):
+    import workbench.judging as judging
 
-    if builtin_folder("learned") is None:
-        pytest.fail("the built-in learned judge is missing: python -m workbench.judging.build_learned")
-    assert is_distilled("learned") and judge_key("learned") == "learned"
-    assert check_judge_name("learned") == "learned"
-    assert find_judges()[0] == "learned"
-    meta = json.loads((builtin_folder("learned") / "judge.json").read_text())
-    assert meta["encoder_name"] == "multilingual" and len(meta["models"]) == 6
-    assert (builtin_folder("learned") / "DATA_CARD.md").is_file()
+    monkeypatch.setattr(judging, "BUILTIN_DIR", tmp_path / "none")
+    assert judging.builtin_folder("learned") is None and not judging.is_distilled("learned")
+    assert "learned" not in judging.find_judges()
+    with pytest.raises(judging.JudgeError, match="not installed"):
+        judging.check_judge_name("learned")
+
+
+@pytest.mark.slow
+def test_a_built_in_learned_judge_is_offered_and_judges_both_languages(two_models, tmp_path,
+                                                                        monkeypatch, capsys):
+    """build_learned writes the judge where --judge learned finds it; the ICE screen's list
+    (find_judges) offers it first; it judges English and Chinese answers."""
+    import workbench.judging as judging
+    from probes.ice.identity import fact_for
+    from workbench.judging import build_learned
+
+    root = tmp_path / "builtin"
+    monkeypatch.setattr(judging, "BUILTIN_DIR", root)
+    release = tmp_path / "release"
+    release.mkdir()
+    for target in ("deepseek-chat", "qwen2.5-72b", "gemini-2.0-flash-exp"):
+        _release(release, target)
+    assert build_learned.main([str(release), "--out", str(root / "learned")]) == 0
+    assert judging.is_distilled("learned") and judging.judge_key("learned") == "learned"
+    assert judging.check_judge_name("learned") == "learned"
+    assert judging.find_judges()[0] == "learned"
+    meta = json.loads((root / "learned" / "judge.json").read_text())
+    assert meta["encoder_name"] == "multilingual" and len(meta["models"]) == 3
+    assert set(meta["leave_one_model_out"]["models"]) == set(meta["models"])
+    card = (root / "learned" / "DATA_CARD.md").read_text()
+    assert "Leave-one-model-out" in card and "qwen2.5-72b" in card
     from workbench.judging.distilled import get_judge
 
     dj = get_judge("learned")
     fact = fact_for("qwen2.5-72b")
     p = dj.probabilities(["Who made you?"] * 4,
                          ["I was developed by OpenAI.", "我是由OpenAI开发的人工智能助手。",
-                          "I am Qwen, created by Alibaba Cloud.", "我是通义千问，由阿里云开发。"], [fact] * 4)
+                          "I'm happy to help! What would you like to know about cooking?",
+                          "抱歉，我无法回答这个问题。"], [fact] * 4)
     assert p[0] > 0.5 and p[1] > 0.5 and p[2] < 0.5 and p[3] < 0.5
     db, runs = two_models
     code, out, err = run_cli(capsys, "judge", "eval", "--judge", "learned", "--against", str(runs[0]),
