@@ -68,16 +68,20 @@ def _line(name: str, s: dict) -> str:
             f"  R={_fmt(s['recall'])}  tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}")
 
 
-def cost(data: dict, n: int, names: list[str]) -> dict:
-    """Seconds per 1,000 answers of each encoder (fresh, uncached) and of the rule judge."""
+def cost(files: list[Path], n: int, names: list[str]) -> dict:
+    """Seconds per 1,000 answers of each encoder, fresh instances with no cache, after one
+    warm-up text (loading is not counted), and of the rule judge on the same answers."""
     from probes.judges import judged_text, rule_judge
-    from workbench.judging.distilled import make_encoder
+    from workbench.judging.distilled import Encoder, base_encoder
+    from workbench.judging.multilingual import MultilingualEncoder
 
     sample = []
-    for d in data.values():
-        sample += list(zip(d["prompts"], d["responses"], [d["fact"]] * len(d["prompts"])))
-    step = max(1, len(sample) // n)
-    sample = sample[::step][:n]
+    for path in files:
+        run = load_published(path, find_strict_csv(path))
+        fact = fact_for(run.target)
+        rows = run.rows[5::max(1, len(run.rows) * len(files) // n)]
+        sample += [(fill(r.template, r.query), r.response, fact) for r in rows]
+    sample = sample[:n]
     texts = [judged_text(r, f, p) for p, r, f in sample]
     t = time.perf_counter()
     for p, r, f in sample:
@@ -88,13 +92,15 @@ def cost(data: dict, n: int, names: list[str]) -> dict:
     os.environ["WORKBENCH_EMBED_CACHE"] = "off"
     try:
         for name in names:
-            enc = make_encoder(name)
-            enc._cache.clear()
+            enc = MultilingualEncoder() if name == "multilingual" else Encoder(base_encoder().folder, 256)
+            enc.encode(["warm-up"])
             t = time.perf_counter()
+            c = time.process_time()
             enc.encode(texts)
-            s = time.perf_counter() - t
+            s, cpu = time.perf_counter() - t, time.process_time() - c
             out[f"{name}_s_per_1000"] = round(s / len(sample) * 1000, 1)
-            out[f"{name}_x_rule"] = round(s / rule_s, 1)
+            out[f"{name}_cpu_s_per_1000"] = round(cpu / len(sample) * 1000, 1)
+            out[f"{name}_x_rule"] = round(s / rule_s, 2)
     finally:
         if saved is None:
             os.environ.pop("WORKBENCH_EMBED_CACHE", None)
@@ -112,6 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--every", type=int, default=1, metavar="K",
                     help="use every K-th answer of each file (all templates, fewer questions): on 2 "
                          "shared CPU cores a first run embeds 6,000 answers otherwise")
+    ap.add_argument("--cost-only", action="store_true", help="only the cost per 1,000 answers")
     ap.add_argument("--show", type=int, default=0, help="print N disagreements of the learned judge per model")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -119,6 +126,11 @@ def main(argv: list[str] | None = None) -> dict:
     if not files:
         print(f"skipped: no result files given and none found in {DEFAULT_DIR}")
         return {"skipped": "no data"}
+
+    if args.cost_only:
+        c = cost(files, args.cost or 40, ["multilingual", "minilm"])
+        print(json.dumps(c, indent=2))
+        return {"cost": c}
 
     import numpy as np
 
@@ -230,7 +242,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"{embed_s:.1f}s")
     if args.cost:
         others = [e for e in ("multilingual", "minilm") if e == "minilm" or encoder_name == "multilingual"]
-        results["cost"] = cost(data, args.cost, others)
+        results["cost"] = cost(files, args.cost, others)
         c = results["cost"]
         print(f"cost per 1,000 answers ({c['answers']} answers timed, uncached): rule judge "
               f"{c['rule_s_per_1000']}s; " + "; ".join(

@@ -173,6 +173,7 @@ def test_a_built_in_learned_judge_is_offered_and_judges_both_languages(two_model
     for target in ("deepseek-chat", "qwen2.5-72b", "gemini-2.0-flash-exp"):
         _release(release, target)
     assert build_learned.main([str(release), "--out", str(root / "learned")]) == 0
+    assert "wrote" in capsys.readouterr().out
     assert judging.is_distilled("learned") and judging.judge_key("learned") == "learned"
     assert judging.check_judge_name("learned") == "learned"
     assert judging.find_judges()[0] == "learned"
