@@ -107,7 +107,9 @@ def cmd_train(ctx: Context) -> int:
             pos = sum(1 for e in examples if e.label)
             print(f"training on {len(examples)} answers of run(s) {', '.join(map(str, args.runs))} "
                   f"({pos} loose positives, labels {', '.join(dict.fromkeys(sources))}); "
-                  f"features {','.join(features)} ({encoder_name} encoder), anchored on {anchor}",
+                  f"features {','.join(features)}"
+                  + (f" ({encoder_name} encoder)" if "embedding" in features else "")
+                  + f", anchored on {anchor}",
                   file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         meta = train(examples, args.out, labels=",".join(dict.fromkeys(sources)), runs=args.runs,
