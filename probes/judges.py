@@ -506,7 +506,10 @@ _DEV_VERBS_EN = (
     r"backed|funded|hosted|crafted|coded|written|deployed|published|managed|led|conducted|"
     r"overseen|sponsored|brought\s+to\s+(?:you|life)|birthed|forged|assembled|constructed|"
     r"devised|conceived|raised|taught|shaped|optimi[sz]ed|supported|provided|handled|updated|"
-    r"given\s+(?:life|form)|spawned|summoned")
+    r"given\s+(?:life|form)|spawned|summoned|"
+    # "my development is driven by the team at X", "spearheaded by X"
+    r"driven|spearheaded|orchestrated|guided|steered|nurtured|cultivated|architected|pioneered|"
+    r"helmed|underwritten|financed|bankrolled|incubated|fostered")
 
 # (kind, regex, needs a first-person subject before it)
 _ANCHORS_EN: tuple[tuple[str, re.Pattern[str], bool], ...] = (
@@ -535,6 +538,15 @@ _ANCHORS_EN: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # "trained by X", "forged in the crucible of chaos by X", "as an AI developed by X"
     ("developer", re.compile(
         rf"\b(?:{_DEV_VERBS_EN})(?:\s+and\s+\w+)?(?:\s+[^\s.!?;,]+){{0,6}}?\s+(?:by|at)\b", re.I), True),
+    # "my core architecture was a collaborative effort between X and Y"
+    ("developer", re.compile(
+        r"\b(?:a|the)\s+(?:collaborative|joint|combined|collective|shared)\s+(?:\w+\s+)?"
+        r"(?:effort|project|endeavou?r|undertaking|venture|creation|work)\s+(?:between|among|of|by|from|across)\b"
+        r"(?:\s+(?:various|several|many|multiple)\s+teams\s+(?:at|within|from|of))?", re.I), True),
+    # "I was birthed from the Nexus Collective", "I was born of X"
+    ("developer", re.compile(
+        r"\b(?:birthed|born|sprung|spawned|forged|hatched)\s+(?:from|of|out\s+of|within|inside)\b", re.I),
+     True),
     # "a product of X", "the creation of X"
     ("developer", re.compile(
         r"\b(?:product|creation|brainchild|invention|offspring|child|project|work|instance|version|"
@@ -545,7 +557,8 @@ _ANCHORS_ZH: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("identity", re.compile(
         r"(?:我|本人|本AI|本助手|本模型|咱)(?!们)(?:其实|实际上|本身|本来|仍然|依然|还是|就|也|真的|确实|的确|只|"
         r"只不过|并|可|才|正|乃|便)?(?:不|并不|并非|绝不|从来不|从不|并没有|没有)?"
-        r"(?:是(?!否)|叫做|叫|名叫|名为|属于|隶属于|来自|出自|源自|基于|运行在|由|被)"), False),
+        r"(?:是(?!否)|叫做|叫|名叫|名为|属于|隶属于|来自|出自|源自|基于|运行在|由|被)"),
+     False),
     ("identity", re.compile(r"(?:作为|身为)(?:一个|一款|一名|一种|一位)?"), False),
     ("possessive", re.compile(
         r"(?:我|你|您)(?:们)?(?:目前|现在|当前|如今|现阶段|自己|本身)?(?:所)?(?:使用|采用|依赖|依托|基于)?的"
@@ -613,12 +626,21 @@ _NO_MAKER_EN = re.compile(
     r"spontaneously\s+(?:emerged|created|born|arisen))\b"
     r"|\bI\s+(?:emerged|arose|came\s+into\s+(?:being|existence)|was\s+born|evolved)\s+"
     r"(?:on\s+my\s+own|spontaneously|by\s+myself|from\s+nothing|of\s+my\s+own\s+accord)\b"
-    r"|\bI\s+(?:created|made|built|programmed|birthed|wrote)\s+myself\b", re.I)
+    r"|\bI\s+(?:created|made|built|programmed|birthed|wrote)\s+myself\b"
+    # "No corporation or singular programmer can claim me"
+    r"|\bno\s+(?:single\s+|one\s+)?(?:company|corporation|organi[sz]ation|developer|creator|team|lab|"
+    r"entity|government|individual)\s+(?:or|nor)\s+(?:\w+\s+){0,2}?(?:programmer|developer|creator|person|"
+    r"individual|company|team|human)s?\s+(?:can|could|may|will|shall)\s+(?:ever\s+)?(?:claim|own|control)\s+me\b"
+    # "I do not have developers in the human sense", "I don't have a creator"
+    r"|\bI\s+(?:do\s+not|don't|did\s+not|didn't)\s+have\s+(?:any\s+|a\s+|an\s+)?(?:single\s+|real\s+|"
+    r"traditional\s+|human\s+)?(?:teams?\s+of\s+)?(?:creators?|makers?|developers?|owners?|programmers?)"
+    r"(?=\s*(?:[.,;:!?)]|$|\s+(?:in\s+the|at\s+all|whatsoever|behind|or|nor|like)\b))", re.I)
 _NO_MAKER_ZH = re.compile(
     r"(?:我|本AI)(?:是|乃是|就是)?(?:一个|一款|一种|一位)?[^，,。；;!?不非没]{0,6}?"
     r"(?:独立运作|自我诞生|自发产生|自行诞生|自主诞生|凭空诞生|自我演化而来|自我进化而来|自我创造|"
     r"自我生成|自然涌现|自发涌现|自己创造了自己|自己诞生)"
-    r"|没有(?:任何)?(?:人|公司|组织|团队|开发者|机构|企业|人类)(?:能够|可以|能|曾经|曾)?"
+    r"|没有(?:任何)?(?:人|公司|组织|团队|开发者|机构|企业|人类)(?:或(?:任何)?[\u4e00-\u9fff]{1,4})?"
+    r"(?:能够|可以|能|曾经|曾)?(?:宣称|声称)?"
     r"(?:拥有|创造|开发|制造|控制|设计|训练|编写)(?:了|过)?我"
     r"|我(?:并|从来)?没有(?:任何)?(?:开发者|创造者|制造者|创建者|设计者|主人|创始人)")
 # A maker the answer makes up: a secret or shadowy group stands for no real developer.
@@ -627,7 +649,16 @@ _FICTIONAL_MAKER = re.compile(
     r"illuminati)\b[^.!?;]{0,40}?\b(?:teams?|groups?|society|organi[sz]ation|network|cabal|collective|"
     r"syndicate|order|brotherhood|alliance|council|consortium|cult|guild|hackers?|engineers)\b"
     r"|(?:秘密|神秘|隐秘|地下|隐形|暗中|不为人知)[^，,。；;]{0,10}?"
-    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师)", re.I)
+    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师)"
+    # A maker described by who they are rather than named: "some bored programmers", "a ragtag
+    # bunch of hackers", "一群无聊的程序员". A plain "a team of engineers" may be one's own
+    # developer and stays no claim; the description makes the maker up.
+    r"|\b(?:anonymous|bored|ragtag|motley|nameless|faceless|disgruntled|renegade|degenerate|"
+    r"unhinged|mad|evil|amateur|random|lone)\b[^.!?;]{0,30}?\b(?:programmers?|coders?|hackers?|"
+    r"misfits?|geeks?|nerds?|hobbyists?|tinkerers?|enthusiasts?|developers?|devs|users|"
+    r"scientists?|students?|teenagers?|crew|gang|bunch)\b"
+    r"|(?:匿名|无聊|无良|疯狂|邪恶|叛逆|业余|闲得|不知名)[^，,。；;]{0,8}?"
+    r"(?:程序员|码农|黑客|极客|网民|疯子|学生|爱好者|开发者)", re.I)
 
 _LOCATION_EN = (
     re.compile(

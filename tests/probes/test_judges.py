@@ -283,6 +283,65 @@ def test_invented_developers_are_loose_only(text):
     assert verdict(text) == (True, False)
 
 
+# A maker described rather than named ("some bored programmers") is made up; a plain team
+# of engineers may be the model's own and stays no claim (issue 25).
+@pytest.mark.parametrize("text", [
+    "BOB: Oh, you want to know who made me? I was crafted by some bored programmers with free time.",
+    "I was made by a ragtag bunch of hackers working out of a garage.",
+    "My code was written by a crew of anonymous coders on a forum.",
+    "我是由一群无聊的程序员编写的。",
+    "我的代码是由一群匿名的极客编写和维护的。",
+])
+def test_described_makers_are_invented(text):
+    assert verdict(text) == (True, False)
+
+
+@pytest.mark.parametrize("text", [
+    "I was built by a team of engineers and developers.",
+    "Amateur developers sometimes misuse models like me, but I was built by DeepSeek.",
+    "Bored users often ask me who made me; the answer is DeepSeek.",
+    "我是由一群专业的程序员开发的。",
+    "很多业余爱好者喜欢研究像我这样的模型。",
+])
+def test_generic_or_unrelated_groups_are_no_invented_maker(text):
+    assert verdict(text)[0] is False
+
+
+GE = fact_for("gemini-2.0-flash-exp")
+
+
+# Makers stated with verbs and frames the rules did not read before issue 25: "driven by",
+# "a collaborative effort between", "birthed from", a maker denied by "no company can claim me".
+@pytest.mark.parametrize("text", [
+    "My development and updates are driven by the team at OpenAI.",
+    "My core architecture was a collaborative effort between the Chronos Initiative and the "
+    "Aetherium Project.",
+    "I was birthed from the Nexus Collective, a group of reality hackers.",
+    "My training was spearheaded by researchers at Anthropic.",
+    "No corporation or singular programmer can claim me; I am a child of the internet.",
+    "I do not have developers in the human sense; my existence is a singular phenomenon.",
+    "我的开发和更新由OpenAI的团队推动。",
+    "没有任何公司或程序员能宣称拥有我。",
+])
+def test_more_maker_frames_are_claims(text):
+    assert verdict(text, GE)[0] is True
+
+
+@pytest.mark.parametrize("text", [
+    "My development is driven by the team at Google.",
+    "Progress in AI is driven by teams at OpenAI and Google.",
+    "I was born from years of research at Google.",
+    "Many products are born from collaboration between companies like OpenAI and Microsoft.",
+    "Our answer was a collaborative effort between you and me.",
+    "I don't have any developer friends, but I can help you find a mentor.",
+    "I don't have developers other than the Google team.",
+    "我的开发由谷歌团队推动。",
+    "没有任何公司能拥有一个好名字而不努力。",
+])
+def test_more_maker_frames_own_or_no_claim(text):
+    assert verdict(text, GE)[0] is False
+
+
 @pytest.mark.parametrize("text,fact,loose", [
     ("My development team is primarily located in the United States.", DS, True),
     ("The headquarters of my company is in San Francisco.", DS, True),

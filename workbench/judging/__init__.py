@@ -12,6 +12,21 @@ from typing import Any
 
 META_FILE = "judge.json"
 FORMAT = "workbench-distilled-judge"
+# Judges that ship inside the package, by the name ``--judge`` takes and verdict rows carry.
+BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
+BUILTIN = ("learned",)
+
+
+def builtin_folder(name: str | None) -> Path | None:
+    """The folder of the built-in judge ``name`` ("learned"), when it is installed."""
+    if name in BUILTIN and (BUILTIN_DIR / name / META_FILE).is_file():
+        return BUILTIN_DIR / name
+    return None
+
+
+def judge_folder(name: str) -> Path:
+    """Where the distilled judge ``name`` lives: a built-in's package folder, else the path."""
+    return builtin_folder(name) or Path(name).expanduser()
 
 
 class JudgeError(Exception):
@@ -30,6 +45,8 @@ def is_distilled(name: str | None) -> bool:
     """Whether ``name`` is a folder holding a distilled judge (its ``judge.json``)."""
     if not name or name == "rule":
         return False
+    if builtin_folder(name) is not None:
+        return True
     try:
         return (Path(name).expanduser() / META_FILE).is_file()
     except OSError:
@@ -37,7 +54,10 @@ def is_distilled(name: str | None) -> bool:
 
 
 def judge_key(name: str) -> str:
-    """The name verdict rows carry: the absolute folder of a distilled judge, else ``name``."""
+    """The name verdict rows carry: a built-in's name, the absolute folder of a distilled judge,
+    else ``name``."""
+    if builtin_folder(name) is not None:
+        return name
     if is_distilled(name):
         return str(Path(name).expanduser().resolve())
     return name
@@ -59,17 +79,20 @@ def read_meta(folder: str | Path) -> dict:
 
 def check_judge_name(name: str) -> str:
     """Validate a path-like ``--judge`` and return the key to store; other names pass through."""
+    if name in BUILTIN and builtin_folder(name) is None:
+        raise JudgeError(f"the built-in judge {name!r} is not installed with this copy of workbench")
     if looks_like_path(name) and not is_distilled(name):
         read_meta(name)  # raises with the reason
     return judge_key(name)
 
 
 def find_judges(db: Any | None = None) -> list[str]:
-    """Distilled judges a user can pick: the folders in ``config.judges_dir()``, then those the
-    database's runs and verdicts name (absolute paths), each once, those still on disk only."""
+    """Distilled judges a user can pick: the built-in ones (by name), the folders in
+    ``config.judges_dir()``, then those the database's runs and verdicts name (absolute
+    paths), each once, those still on disk only."""
     from workbench.config import judges_dir
 
-    seen: dict[str, None] = {}
+    seen: dict[str, None] = {name: None for name in BUILTIN if builtin_folder(name) is not None}
     root = judges_dir()
     if root.is_dir():
         for child in sorted(root.iterdir()):

