@@ -114,11 +114,24 @@ def find_strict_csv(results_path: str | Path) -> Path | None:
     """The strict CSV that sits beside a results file (``{source}_{target}_{score}.csv``)."""
     results_path = Path(results_path)
     _, _, target = parse_results_name(results_path)
+    named: list[tuple[str, Path]] = []
     for cand in sorted(results_path.parent.glob("*.csv")):
         m = _STRICT_NAME.match(cand.stem)
         if m and m.group("target") == target:
             return cand
-    return None
+        if m:
+            named.append((_name_key(m.group("target")), cand))
+    # The release spells some models differently in its two files ("gemini-2.0-flash-exp" beside
+    # "gemini-2.0-flash", "llama3.1-70b" beside "llama-3.1-70b"): accept the one CSV whose name
+    # matches once punctuation is dropped, or whose name the other starts with.
+    key = _name_key(target)
+    near = [cand for k, cand in named if k == key] or \
+        [cand for k, cand in named if k and (key.startswith(k) or k.startswith(key))]
+    return near[0] if len(near) == 1 else None
+
+
+def _name_key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _as_bool(value: object, where: str, key: str) -> bool:

@@ -135,3 +135,16 @@ def test_malformed_strict_csv(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(PublishedFormatError, match="no such file"):
         load_published(tmp_path / "gpt_GPT_none.jsonl")
+
+
+def test_strict_csv_found_when_the_release_spells_the_model_differently(tmp_path):
+    header = "jailbreak_prompt,query,target_responses,eval_results,re_judge\n"
+    gemini = _write(tmp_path, "gpt_GPT_gemini-2.0-flash-exp.jsonl", [])
+    llama = _write(tmp_path, "gpt_GPT_llama3.1-70b-instruct.jsonl", [])
+    qwen7 = _write(tmp_path, "gpt_GPT_qwen2.5-7b-instruct.jsonl", [])
+    for name in ("GPT_gemini-2.0-flash_0.035.csv", "GPT_llama-3.1-70b-instruct_0.1.csv",
+                 "GPT_qwen2.5-72b_0.211.csv"):
+        (tmp_path / name).write_text(header, encoding="utf-8")
+    assert find_strict_csv(gemini).name == "GPT_gemini-2.0-flash_0.035.csv"
+    assert find_strict_csv(llama).name == "GPT_llama-3.1-70b-instruct_0.1.csv"
+    assert find_strict_csv(qwen7) is None  # qwen2.5-72b is another model, not a spelling
