@@ -35,7 +35,7 @@ def default_questions_path() -> Path:
 
 def load_questions(langs: Iterable[str] = LANGS, path: str | Path | None = None) -> list[Question]:
     """Questions in file order, keeping only ``langs``."""
-    wanted = {l.strip() for l in langs if l and l.strip()}
+    wanted = {lang.strip() for lang in langs if lang and lang.strip()}
     unknown = wanted - set(LANGS)
     if unknown:
         raise QuestionFileError(f"unknown language(s) {', '.join(sorted(unknown))}: use en, zh")
