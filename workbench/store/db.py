@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+
+from workbench.clock import now  # noqa: F401  (re-exported: callers import it from here)
 
 from .migrations import migrations
 
@@ -18,11 +19,6 @@ BUSY_TIMEOUT_MS = 10_000
 
 class StoreError(Exception):
     """A database problem the user can fix (unreadable file, not a workbench database)."""
-
-
-def now() -> str:
-    """UTC timestamp with microseconds, sortable as text."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def dumps(value: Any) -> str | None:
