@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from workbench.cli import CLIError, Context, print_json
+from workbench.cli_support import CLIError, Context, print_json
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -242,7 +242,7 @@ def cmd_run(ctx: Context) -> int:
     except ice.ICERunError as exc:
         raise CLIError(str(exc)) from exc
     except KeyboardInterrupt:
-        from workbench.cli import interrupted
+        from workbench.cli_support import interrupted
 
         return interrupted(ctx, f"workbench: ICE run {run_id} interrupted: `workbench ice run --resume {run_id}` "
                                 "continues it", run_id=run_id)
