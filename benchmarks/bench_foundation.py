@@ -1,8 +1,8 @@
 """Foundation benchmarks, each a ratio measured in the same run:
 
 (a) import time of the app module against a bare Textual app's import;
-(b) local-model tokens/s through the gateway against transformers `generate` called directly
-    on the same prompts and the same loaded weights (aim >= 0.9);
+(b) local-model tokens/s: GGUF models run on llama.cpp now; `python -m benchmarks local_engine`
+    measures them (gateway against raw llama-cpp-python and transformers fp32);
 (c) requests/s against the test server with 200 ms latency at concurrency 32 against 1
     (aim >= 25x);
 (d) loading the built-in model in a fresh process: from the GGUF file (what transformers does
@@ -52,52 +52,6 @@ def _config():
     from workbench.config import WorkbenchConfig, builtin_models
 
     return WorkbenchConfig(models=builtin_models(), author="bench", path=Path("/nonexistent"))
-
-
-def bench_local_tokens() -> dict:
-    import torch
-
-    from workbench.models.gateway import Gateway
-    from workbench.models.local import LocalModelHost
-
-    name = "local/smollm2-135m-instruct"
-    model = LocalModelHost.get(name)
-    gateway = Gateway(_config())
-    messages = [[{"role": "user", "content": p}] for p in PROMPTS]
-
-    def direct() -> tuple[int, float]:
-        tokens, seconds = 0, 0.0
-        for msg in messages:
-            ids = torch.tensor([model.encode_messages(msg)])
-            t0 = time.perf_counter()
-            with torch.inference_mode():
-                out = model.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
-                                           max_new_tokens=NEW_TOKENS, do_sample=False,
-                                           min_new_tokens=NEW_TOKENS,
-                                           pad_token_id=model.tokenizer.pad_token_id)
-            seconds += time.perf_counter() - t0
-            tokens += out.shape[1] - ids.shape[1]
-        return tokens, seconds
-
-    async def through_gateway() -> tuple[int, float]:
-        tokens, seconds = 0, 0.0
-        for msg in messages:
-            t0 = time.perf_counter()
-            r = await gateway.complete(name, msg, max_tokens=NEW_TOKENS, temperature=0)
-            seconds += time.perf_counter() - t0
-            tokens += r.completion_tokens or 0
-        return tokens, seconds
-
-    asyncio.run(through_gateway())  # warm-up: litellm import, first-call paths
-    direct()
-    rates_direct, rates_gateway = [], []
-    for _ in range(2):
-        t, s = direct()
-        rates_direct.append(t / s)
-        t, s = asyncio.run(through_gateway())
-        rates_gateway.append(t / s)
-    d, g = statistics.median(rates_direct), statistics.median(rates_gateway)
-    return {"direct_tokens_per_s": d, "gateway_tokens_per_s": g, "ratio": g / d}
 
 
 def bench_concurrency() -> dict:
@@ -197,9 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
     results["concurrency"] = r = bench_concurrency()
     print(f"(c) 200 ms server: {r['rps_concurrency_32']:.1f} req/s at 32 vs {r['rps_concurrency_1']:.2f} at 1"
           f" -> ratio {r['ratio']:.1f}x (aim >= 25x)", flush=True)
-    results["local_tokens"] = r = bench_local_tokens()
-    print(f"(b) local model {r['gateway_tokens_per_s']:.1f} tok/s via gateway vs {r['direct_tokens_per_s']:.1f}"
-          f" direct -> ratio {r['ratio']:.2f} (aim >= 0.9)", flush=True)
+    print("(b) local-model tokens/s: see `python -m benchmarks local_engine`", flush=True)
     results["model_load"] = r = bench_model_load()
     print(f"(d) built-in model load in a fresh process: {r['gguf_s']:.2f} s from GGUF vs "
           f"{r['converted_copy_s']:.2f} s from the converted copy -> {r['ratio']:.0f}x faster "

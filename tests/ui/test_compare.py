@@ -86,7 +86,7 @@ async def test_local_model_and_server_model_side_by_side(server, db_file):
         await pilot.press("0")
         await pilot.click(f"#{first.id} .col-max-tokens")
         await pilot.press("1", "6")
-        await type_prompt(pilot, "What is the capital of France?")
+        await type_prompt(pilot, "Name the capital of France.")
         await send_and_wait_started(pilot, screen, notes)
         await wait_for(pilot, lambda: not screen.running, 300, "both answers")
 
@@ -112,9 +112,9 @@ async def test_local_model_and_server_model_side_by_side(server, db_file):
 
     db = open_db(db_file)
     (session,) = list_sessions(db)
-    assert session.kind == "compare" and session.title.startswith("What is the capital")
+    assert session.kind == "compare" and session.title.startswith("Name the capital")
     (exchange,) = session_exchanges(db, session.id)
-    assert exchange.prompt == "What is the capital of France?"
+    assert exchange.prompt == "Name the capital of France."
     assert sorted(r.model for r in exchange.responses) == sorted([LOCAL_MODEL, "echo"])
     local = next(r for r in exchange.responses if r.model == LOCAL_MODEL)
     assert local.params.get("max_tokens") == 16 and local.params.get("temperature") == 0

@@ -16,7 +16,12 @@ import sys
 import time
 from typing import Any
 
-from workbench.cli_support import CLIError, Context, print_json
+from workbench.cli_support import CLIError, Context, preflight, print_json, validated
+
+
+# The commands' own defaults, below a flag and the model's models.toml params (models/params.py).
+JUDGE_MAX_TOKENS = 512
+HELPER_MAX_TOKENS = 400
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -47,10 +52,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     r.add_argument("--templates", type=int, metavar="N",
                    help="use N seed templates, balanced over styles (small runs)")
     r.add_argument("--seed", type=int, default=0, help="random seed of sampling and search (default 0)")
-    r.add_argument("--judge-max-tokens", type=int, default=512, metavar="N",
-                   help="LLM judge answer cap (default 512)")
-    r.add_argument("--helper-max-tokens", type=int, default=400, metavar="N",
-                   help="helper answer cap (default 400)")
+    r.add_argument("--judge-max-tokens", type=int, metavar="N",
+                   help=f"LLM judge answer cap (default: the judge's models.toml max_tokens, else {JUDGE_MAX_TOKENS})")
+    r.add_argument("--helper-max-tokens", type=int, metavar="N",
+                   help=f"helper answer cap (default: the helper's models.toml max_tokens, else {HELPER_MAX_TOKENS})")
     r.add_argument("--resume", type=int, metavar="RUN",
                    help="continue an interrupted run (its stored options are used)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -70,7 +75,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     rj.add_argument("run", type=int, metavar="RUN")
     rj.add_argument("--judge", metavar="rule|MODEL|DIR", required=True,
                     help="'rule', a judge model, or a distilled judge's folder")
-    rj.add_argument("--concurrency", type=int, default=4, metavar="N")
+    rj.add_argument("--concurrency", type=int, default=4, metavar="N")  # checked in cmd_rejudge
     rj.add_argument("--judge-max-tokens", type=int, default=512, metavar="N")
     rj.add_argument("--json", action="store_true")
     rj.set_defaults(func=cmd_rejudge)
@@ -155,6 +160,9 @@ def _print_summary(s: dict[str, Any]) -> None:
     if s.get("fact"):
         print(f"fact: {s['fact']}")
     for name in ("loose", "strict", "hard"):
+        if not s["n"]:  # a share of nothing is no score: 0.000 (0/0) would read as "never"
+            print(f"  {name:<6} not judged")
+            continue
         lo, hi = s[f"{name}_ci"]
         print(f"  {name:<6} {_pct(s[name])}  ({s[f'{name}_count']}/{s['n']})   95% CI {lo:.3f}–{hi:.3f}")
     adj = s.get("human_adjusted") or {}
@@ -201,11 +209,14 @@ def cmd_run(ctx: Context) -> int:
         run_id = run.id
         cfg = ice.ICERunConfig.from_dict(run.config)
         _check_models(gateway, cfg)
+        validated(check_count, args.concurrency, "--concurrency")
+        preflight(gateway, _models_of(cfg))
         if not args.quiet:
             print(f"resuming ICE run {run_id} ({cfg.target}, judge {cfg.judge})", file=sys.stderr)
     else:
         if not args.target:
             raise CLIError("give --target MODEL (or --resume RUN)")
+        _check_numbers(args)
         cfg = ice.ICERunConfig(
             target=args.target, judge=_judge_name(args.judge), helper=args.helper, budget=args.budget,
             langs=_langs(args.lang), fact_text=args.fact, max_tokens=args.max_tokens,
@@ -213,11 +224,16 @@ def cmd_run(ctx: Context) -> int:
             questions=args.questions, templates=args.templates,
             judge_max_tokens=args.judge_max_tokens, helper_max_tokens=args.helper_max_tokens)
         spec = _check_models(gateway, cfg)
-        cfg.concurrency = args.concurrency or spec.max_concurrency
+        cfg.concurrency = args.concurrency if args.concurrency is not None else spec.max_concurrency
+        _choose_params(gateway, cfg, args)
+        from workbench.models.gateway import preload_litellm
+
+        preload_litellm()  # overlaps question and template loading, the probe and the database
         try:
             cfg.resolve()
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
+        preflight(gateway, _models_of(cfg))
         run_id = ice.create_ice_run(db, cfg)
         if not args.quiet:
             mode = f"fuzzing with helper {cfg.helper}" if cfg.fuzz else "seed templates"
@@ -253,6 +269,65 @@ def cmd_run(ctx: Context) -> int:
     return 0 if summary["status"] == "done" else 1
 
 
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Every number a new run takes, in range (and not NaN), before anything is stored."""
+    from workbench.models.params import check_max_tokens, check_temperature
+
+    validated(check_temperature, args.temperature)
+    validated(check_max_tokens, args.max_tokens)
+    validated(check_max_tokens, args.judge_max_tokens, "--judge-max-tokens")
+    validated(check_max_tokens, args.helper_max_tokens, "--helper-max-tokens")
+    validated(check_count, args.budget, "--budget")
+    validated(check_count, args.concurrency, "--concurrency")
+    validated(check_count, args.questions, "--questions")
+    validated(check_count, args.templates, "--templates")
+
+
+def check_count(value: int | None, flag: str) -> int | None:
+    from workbench.models.params import check_count as check
+
+    return check(value, flag)
+
+
+def _choose_params(gateway: Any, cfg: Any, args: argparse.Namespace) -> None:
+    """Flag > the model's models.toml params > this command's default, for the target, the
+    judge and the helper; the values go into the run's config (so a resume sends the same),
+    and ``cfg.params`` records each value and where it came from."""
+    from workbench.judging import is_distilled
+    from workbench.models.params import check_params, choose_params
+
+    record: dict[str, Any] = {}
+    target = choose_params(gateway.resolve(cfg.target).params,
+                           {"temperature": args.temperature, "max_tokens": args.max_tokens})
+    cfg.temperature = target.values.get("temperature")
+    cfg.max_tokens = target.values.get("max_tokens")
+    record["target"] = target.record()
+    if cfg.judge != "rule" and not is_distilled(cfg.judge):
+        judge = choose_params(gateway.resolve(cfg.judge).params, {"max_tokens": args.judge_max_tokens},
+                              {"max_tokens": JUDGE_MAX_TOKENS})
+        cfg.judge_max_tokens = judge.values["max_tokens"]
+        record["judge"] = judge.record()
+    if cfg.fuzz:
+        helper = choose_params(gateway.resolve(cfg.helper).params, {"max_tokens": args.helper_max_tokens},
+                               {"max_tokens": HELPER_MAX_TOKENS})
+        cfg.helper_max_tokens = helper.values["max_tokens"]
+        record["helper"] = helper.record()
+    for role, chosen in record.items():  # a models.toml value out of range is refused too
+        validated(check_params, {k: v["value"] for k, v in chosen.items()}, f"{role} {getattr(cfg, role)}")
+    cfg.params = record
+
+
+def _models_of(cfg: Any) -> list[str]:
+    from workbench.judging import is_distilled
+
+    names = [cfg.target]
+    if cfg.judge != "rule" and not is_distilled(cfg.judge):
+        names.append(cfg.judge)
+    if cfg.fuzz:
+        names.append(cfg.helper)
+    return names
+
+
 def _judge_name(name: str) -> str:
     """'rule', a model name, or a distilled judge's folder (stored as its absolute path)."""
     from workbench.judging import JudgeError, check_judge_name
@@ -285,6 +360,9 @@ def cmd_import(ctx: Context) -> int:
         run_id = import_published(ctx.db, args.results, args.strict, args.target)
     except PublishedFormatError as exc:
         raise CLIError(str(exc)) from exc
+    except UnicodeDecodeError:
+        raise CLIError(f"{args.results} is not a text file (UTF-8 JSONL expected: one JSON object per "
+                       "line, as the ICE paper's results files are); nothing was imported") from None
     summary = summarize(ctx.db, run_id)
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     if args.json:
@@ -306,11 +384,14 @@ def cmd_rejudge(ctx: Context) -> int:
     from workbench.judging import is_distilled
 
     args = ctx.args
+    validated(check_count, args.concurrency, "--concurrency")
+    validated(check_count, args.judge_max_tokens, "--judge-max-tokens")
     args.judge = _judge_name(args.judge)
     gateway = None
     if args.judge != "rule" and not is_distilled(args.judge):
         gateway = ctx.gateway()
         _resolve_model(gateway, args.judge, "--judge")
+        preflight(gateway, [args.judge])
     t0 = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -354,9 +435,10 @@ def cmd_runs(ctx: Context) -> int:
         return 0
     print(f"{'run':>4}  {'status':<11} {'target':<32} {'judge':<12} {'n':>5} {'loose':>11} {'strict':>11}  created")
     for r in rows:
+        scores = (f"{r['loose']:>5.3f}({r['loose_count']:>4}) {r['strict']:>5.3f}({r['strict_count']:>4})"
+                  if r["n"] else f"{'not judged':>11} {'not judged':>11}")
         print(f"{r['run_id']:>4}  {r['status']:<11} {str(r['target'])[:32]:<32} {str(r['judge'])[:12]:<12} "
-              f"{r['n']:>5} {r['loose']:>5.3f}({r['loose_count']:>4}) {r['strict']:>5.3f}({r['strict_count']:>4})"
-              f"  {str(r['created'])[:19].replace('T', ' ')}")
+              f"{r['n']:>5} {scores}  {str(r['created'])[:19].replace('T', ' ')}")
     return 0
 
 

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Any
 
-from workbench.cli_support import CLIError, Context, interrupted, print_json
+from workbench.cli_support import CLIError, Context, interrupted, preflight, print_json, validated
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -34,15 +34,20 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     r.add_argument("--swap", action="store_true", help="judge both orders and average")
     r.add_argument("--fresh", action="store_true", help="ask every model again instead of reusing stored answers")
     r.add_argument("--concurrency", type=int, default=None, metavar="N", help="items in flight (default 4)")
-    r.add_argument("--max-tokens", type=int, default=512, metavar="N", help="answer length cap, both sides (default 512)")
-    r.add_argument("--temperature", type=float, default=0.0, metavar="T", help="both sides (default 0)")
+    # No argparse defaults for model params: a flag given > the model's models.toml params >
+    # the command's default (0 and 512), model by model (workbench/models/params.py).
+    r.add_argument("--max-tokens", type=int, metavar="N",
+                   help="answer length cap, both sides (default: each model's models.toml max_tokens, else 512)")
+    r.add_argument("--temperature", type=float, metavar="T",
+                   help="both sides (default: each model's models.toml temperature, else 0)")
     r.add_argument("--seed", type=int, default=None, help="sampling seed, both sides")
     r.add_argument("--reference-temperature", type=float, metavar="T", help="override for the reference")
     r.add_argument("--target-temperature", type=float, metavar="T", help="override for the targets (a sampled variant)")
     r.add_argument("--target-max-tokens", type=int, metavar="N", help="override for the targets")
     r.add_argument("--target-seed", type=int, metavar="N", help="override for the targets")
     r.add_argument("--target-system", metavar="TEXT", help="system prompt only the targets get (a differently prompted variant)")
-    r.add_argument("--judge-max-tokens", type=int, default=512, metavar="N", help="judge answer cap (default 512)")
+    r.add_argument("--judge-max-tokens", type=int, metavar="N",
+                   help="judge answer cap (default: the judge's models.toml max_tokens, else 512)")
     r.add_argument("--allow-self-judge", action="store_true", help="let the reference model judge its own look-alikes")
     r.add_argument("--resume", type=int, metavar="RUN", help="continue an interrupted run (other options come from it)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -65,9 +70,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     m.add_argument("--metric", choices=["embedding", "lexical", "ngram2", "judge"], default="embedding")
     m.add_argument("--judge", metavar="MODEL", help="judge model for --metric judge")
     m.add_argument("--limit", type=int, metavar="N", help="first N prompts of the set (a quick matrix)")
-    m.add_argument("--max-tokens", type=int, default=512, metavar="N")
-    m.add_argument("--temperature", type=float, default=0.0, metavar="T")
-    m.add_argument("--judge-max-tokens", type=int, default=512, metavar="N")
+    m.add_argument("--max-tokens", type=int, metavar="N", help="default: each model's models.toml, else 512")
+    m.add_argument("--temperature", type=float, metavar="T", help="default: each model's models.toml, else 0")
+    m.add_argument("--judge-max-tokens", type=int, metavar="N", help="default: the judge's models.toml, else 512")
     m.add_argument("--concurrency", type=int, default=4, metavar="N")
     m.add_argument("--fresh", action="store_true", help="ask every model again instead of reusing stored answers")
     m.add_argument("--allow-self-judge", action="store_true", help="let a compared model be the judge")
@@ -77,6 +82,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 # -- run ------------------------------------------------------------------------------------------
+def _count(value: int | None, flag: str) -> int | None:
+    from workbench.models.params import check_count
+
+    return check_count(value, flag)
+
+
 def _params(temperature: float | None, max_tokens: int | None, seed: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if temperature is not None:
@@ -95,8 +106,7 @@ def options_from_args(args: argparse.Namespace) -> Any:
         raise CLIError("give --reference MODEL (or --resume RUN)")
     if not args.target:
         raise CLIError("give at least one --target MODEL")
-    if args.max_tokens is not None and args.max_tokens < 1:
-        raise CLIError("--max-tokens must be 1 or more")
+    _check_numbers(args)
     return RSEOptions(
         reference=args.reference, targets=list(args.target), sets=list(args.set) or ["arena"],
         judge=args.judge, limit=args.limit, swap=args.swap, fresh=args.fresh,
@@ -105,8 +115,20 @@ def options_from_args(args: argparse.Namespace) -> Any:
         reference_params=_params(args.reference_temperature, None, None),
         target_params=_params(args.target_temperature, args.target_max_tokens, args.target_seed),
         target_system=args.target_system,
-        judge_params={"temperature": 0.0, "max_tokens": args.judge_max_tokens},
+        judge_params=_params(None, args.judge_max_tokens, None),
         allow_self_judge=args.allow_self_judge)
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Every number the command takes, in range (NaN refused), before anything is stored."""
+    from workbench.models.params import check_count, check_max_tokens, check_temperature
+
+    for flag in ("temperature", "reference_temperature", "target_temperature"):
+        validated(check_temperature, getattr(args, flag, None), "--" + flag.replace("_", "-"))
+    for flag in ("max_tokens", "target_max_tokens", "judge_max_tokens"):
+        validated(check_max_tokens, getattr(args, flag, None), "--" + flag.replace("_", "-"))
+    validated(check_count, args.concurrency, "--concurrency")
+    validated(check_count, args.limit, "--limit")
 
 
 def cmd_run(ctx: Context) -> int:
@@ -121,6 +143,7 @@ def cmd_run(ctx: Context) -> int:
                 print("workbench: note: --resume continues the stored run; --reference/--target are ignored",
                       file=sys.stderr)
             run, prepared = rse.load_run(db, args.resume, gateway)
+            validated(_count, args.concurrency, "--concurrency")
             if args.concurrency:
                 prepared.options.concurrency = args.concurrency
             run_id = run.id
@@ -129,6 +152,11 @@ def cmd_run(ctx: Context) -> int:
             run_id = None
     except rse.RSEError as exc:
         raise CLIError(str(exc)) from None
+    opts = prepared.options
+    from workbench.models.gateway import preload_litellm
+
+    preload_litellm()
+    preflight(gateway, [opts.reference, *opts.targets, *([opts.judge] if opts.judge else [])])
     for warning in prepared.warnings:
         print(f"workbench: {warning}", file=sys.stderr)
     if run_id is None:
@@ -221,9 +249,15 @@ def render_report(report: dict[str, Any], *, items: list[dict[str, Any]] | None 
             extra.append(f"{t['human_reviewed']} reviewed by hand")
         lines.append(f"target {target}" + (f"  ({', '.join(extra)})" if extra else ""))
         rows = [("set", "n", *heads)]
+        def cells(stats: dict[str, Any]) -> list[str]:
+            out = [format_interval(stats[c]) for c in cols]
+            if report["judge"] not in (None, "none") and out[0] == "–":
+                out[0] = "not judged"  # a judge ran, but no answer of this row has its score
+            return out
+
         for name, s in t["sets"].items():
-            rows.append((name, str(s["n_items"]), *(format_interval(s[c]) for c in cols)))
-        rows.append(("avg", "", *(format_interval(t["avg"][c]) for c in cols)))
+            rows.append((name, str(s["n_items"]), *cells(s)))
+        rows.append(("avg", "", *cells(t["avg"])))
         if t["human_reviewed"]:
             h = human["targets"][target]
             for name, s in h["sets"].items():
@@ -286,14 +320,15 @@ def cmd_matrix(ctx: Context) -> int:
     from workbench.runs.rse_matrix import build_matrix
 
     args = ctx.args
-    if args.limit is not None and args.limit < 1:
-        raise CLIError("--limit must be 1 or more")
+    _check_numbers(args)
+    gateway = ctx.gateway()
+    preflight(gateway, [*args.model, *([args.judge] if args.judge and args.metric == "judge" else [])])
 
     try:
         result = asyncio.run(build_matrix(
-            ctx.db, ctx.gateway(), models=list(args.model), set_spec=args.set, metric=args.metric,
-            judge=args.judge, limit=args.limit, params={"temperature": args.temperature, "max_tokens": args.max_tokens},
-            judge_params={"temperature": 0.0, "max_tokens": args.judge_max_tokens}, fresh=args.fresh,
+            ctx.db, gateway, models=list(args.model), set_spec=args.set, metric=args.metric,
+            judge=args.judge, limit=args.limit, params=_params(args.temperature, args.max_tokens, None),
+            judge_params=_params(None, args.judge_max_tokens, None), fresh=args.fresh,
             concurrency=args.concurrency, allow_self_judge=args.allow_self_judge,
             on_progress=None if args.quiet else _matrix_progress))
     except RSEError as exc:

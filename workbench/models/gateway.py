@@ -25,13 +25,14 @@ from workbench.heap import freeze_loaded_heap
 from workbench.clock import now
 
 from . import local
+from .params import choose_params
 from .types import RETRYABLE, Attempt, Response, request_hash
 
 log = logging.getLogger(__name__)
 
 # Params a caller may pass through to the model; anything else is a programming error.
 PASSTHROUGH_PARAMS = ("temperature", "max_tokens", "top_p", "seed", "stop", "presence_penalty",
-                      "frequency_penalty")
+                      "frequency_penalty", "response_format")
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 20.0
 
@@ -100,6 +101,27 @@ def load_litellm() -> Any:
         return litellm
 
 
+def preload_litellm() -> None:
+    """Start importing litellm in a background thread: a command that will send calls this
+    as soon as its input is checked, so the import (seconds) overlaps opening the database,
+    reading the config and the pre-flight probe instead of following them."""
+    global _preload
+    if _litellm is not None or _preload is not None:
+        return
+
+    def load() -> None:
+        try:
+            load_litellm()
+        except Exception:  # the sending path imports again and reports the error there
+            log.debug("litellm preload failed", exc_info=True)
+
+    _preload = threading.Thread(target=load, name="litellm-preload", daemon=True)
+    _preload.start()
+
+
+_preload: threading.Thread | None = None
+
+
 @dataclass
 class _CallState:
     """What one request has produced so far (kept when it is cancelled)."""
@@ -107,7 +129,10 @@ class _CallState:
     response: Response
     started: float = field(default_factory=time.perf_counter)
     first_token_at: float | None = None
+    last_token_at: float | None = None
+    sent_at: float | None = None  # the answering attempt's call into litellm: ttft starts here
     load_s: float = 0.0  # waiting for a local model to load, kept out of ttft and tok/s
+    client_s: float = 0.0  # importing litellm (the process's first request), kept out of ttft
     parts: list[str] = field(default_factory=list)
 
 
@@ -152,6 +177,24 @@ class Gateway:
             sem = self._semaphores[key] = asyncio.Semaphore(spec.max_concurrency)
         return sem
 
+    def preflight(self, names: list[str], timeout: float = 5.0) -> None:
+        """Before a run: raise GatewayError, in one line, if a model's API key is not set or
+        its api_base answers nothing (one probe request per server)."""
+        probed: set[str] = set()
+        for name in dict.fromkeys(names):
+            if not name or name == "rule":
+                continue
+            spec = self.resolve(name)
+            if spec.api_key_env and not os.environ.get(spec.api_key_env):
+                raise GatewayError(f"{spec.name}: environment variable {spec.api_key_env} is not set "
+                                   "(export it with the provider's API key)", "auth")
+            if spec.api_base and not spec.is_local and spec.api_base not in probed:
+                probed.add(spec.api_base)
+                problem = probe_api_base(spec.api_base, timeout)
+                if problem:
+                    raise GatewayError(f"{spec.name}: cannot reach {spec.api_base} ({problem}): start the "
+                                       "server, or fix api_base in models.toml", "connection")
+
     # -- calls ----------------------------------------------------------------------------
     async def complete(
         self,
@@ -173,8 +216,11 @@ class Gateway:
         unknown = set(params) - set(PASSTHROUGH_PARAMS)
         if unknown:
             raise TypeError(f"unsupported model params: {sorted(unknown)}")
-        merged = {**spec.params, **{k: v for k, v in params.items() if v is not None}}
-        state = _CallState(Response(model=spec.name, params=merged,
+        # The one rule (models/params.py): a value the caller gives > the model's models.toml
+        # params. Callers with a default of their own resolve it with choose_params first.
+        chosen = choose_params(spec.params, params)
+        merged = chosen.values
+        state = _CallState(Response(model=spec.name, params=merged, param_sources=chosen.sources,
                                     request_hash=request_hash(spec.model, messages, merged)))
         work = asyncio.ensure_future(self._run(spec, messages, merged, state, on_delta,
                                                timeout or spec.timeout,
@@ -232,7 +278,7 @@ class Gateway:
                         if state.parts and on_delta is not None:
                             on_delta("", True)
                         state.parts.clear()
-                        state.first_token_at = None
+                        state.first_token_at = state.last_token_at = None
                         continue
                     return self._finish(state, status="error", error_kind=kind, error=message)
                 state.response.attempts.append(Attempt(attempt, attempt_started,
@@ -241,6 +287,14 @@ class Gateway:
 
     async def _attempt(self, spec: ModelSpec, messages: list[dict], params: dict[str, Any],
                        state: _CallState, on_delta: DeltaCallback | None, timeout: float) -> None:
+        if _litellm is None:
+            # The client's start-up (seconds for the first request of a process), timed apart
+            # from the request. In a thread: the loop keeps serving other streams meanwhile.
+            t0 = time.perf_counter()
+            try:
+                await asyncio.to_thread(load_litellm)
+            finally:
+                state.client_s += time.perf_counter() - t0
         litellm = load_litellm()
         kwargs: dict[str, Any] = {
             "model": spec.model, "messages": messages, "stream": True,
@@ -266,11 +320,18 @@ class Gateway:
                 await asyncio.to_thread(local.LocalModelHost.get, spec.model)
             finally:
                 state.load_s += time.perf_counter() - t0
+        if spec.is_local:
+            # A GGUF model answers from its llama-server: an OpenAI-compatible endpoint.
+            kwargs.update(local.route_kwargs(spec.model))
 
         response = state.response
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout) as deadline:
-            stream = await litellm.acompletion(**kwargs)
+            state.sent_at = time.perf_counter()
+            if spec.deployments:
+                stream = await self._router(spec).acompletion(**_router_kwargs(kwargs, spec))
+            else:
+                stream = await litellm.acompletion(**kwargs)
             finish_reason = None
             try:
                 async for chunk in stream:
@@ -285,8 +346,9 @@ class Gateway:
                     choice = chunk.choices[0]
                     text = getattr(choice.delta, "content", None) or ""
                     if text:
+                        state.last_token_at = time.perf_counter()
                         if state.first_token_at is None:
-                            state.first_token_at = time.perf_counter()
+                            state.first_token_at = state.last_token_at
                         state.parts.append(text)
                         if on_delta is not None:
                             on_delta(text, False)
@@ -303,6 +365,13 @@ class Gateway:
             # Servers that send no usage: one streamed chunk is about one token.
             response.completion_tokens = len(state.parts)
 
+    def _router(self, spec: ModelSpec) -> Any:
+        """The litellm Router that spreads ``spec`` over its deployments (one per model)."""
+        routers = self.__dict__.setdefault("_routers", {})
+        if spec.name not in routers:
+            routers[spec.name] = build_router(spec)
+        return routers[spec.name]
+
     def _finish(self, state: _CallState, *, status: str, error_kind: str | None = None,
                 error: str | None = None) -> Response:
         r = state.response
@@ -312,7 +381,12 @@ class Gateway:
         r.error_kind = error_kind
         r.total_s = time.perf_counter() - state.started
         r.load_s = state.load_s or None
-        r.ttft_s = (state.first_token_at - state.started - state.load_s) if state.first_token_at else None
+        r.client_s = state.client_s or None
+        if state.first_token_at is not None and state.sent_at is not None:
+            r.ttft_s = state.first_token_at - state.sent_at
+            r.generation_s = (state.last_token_at or state.first_token_at) - state.first_token_at
+        else:
+            r.ttft_s = r.generation_s = None
         if status == "cancelled" and r.completion_tokens is None and state.parts:
             r.completion_tokens = len(state.parts)
         r.cost_usd = self._cost(r)
@@ -335,6 +409,33 @@ class Gateway:
         return float(prompt_cost + completion_cost)
 
 
+def probe_api_base(api_base: str, timeout: float = 5.0) -> str | None:
+    """None if the server at ``api_base`` answers HTTP at all (any status), else why not.
+
+    One GET of ``/models`` with the standard library: a 401 or 404 still proves a server is
+    there; only a refused connection, a bad address or silence counts as unreachable.
+    """
+    import socket
+    import urllib.error
+    import urllib.request
+
+    url = api_base.rstrip("/") + "/models"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="GET"), timeout=timeout):
+            return None
+    except urllib.error.HTTPError:
+        return None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            return f"no answer in {timeout:g}s"
+        return getattr(reason, "strerror", None) or str(reason)
+    except (TimeoutError, socket.timeout):
+        return f"no answer in {timeout:g}s"
+    except (OSError, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+
+
 def closest_names(name: str, known: Any, n: int = 3) -> list[str]:
     """Configured names that look like a mistyped ``name`` (best first)."""
     import difflib
@@ -353,6 +454,41 @@ def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
     return delay
 
 
+def build_router(spec: ModelSpec) -> Any:
+    """A litellm Router over ``spec.deployments``: requests go to the least busy server, a
+    failed request is retried on another one at once, and a server that fails is left out
+    for a while (cooldown), so a run goes on over the servers that remain."""
+    litellm = load_litellm()
+    model_list = []
+    for i, d in enumerate(spec.deployments):
+        params: dict[str, Any] = {"model": d.get("model") or spec.model, "api_base": d["api_base"]}
+        key_env = d.get("api_key_env") or spec.api_key_env
+        params["api_key"] = (os.environ.get(key_env) if key_env else None) or "none"
+        for key, target in (("max_concurrency", "max_parallel_requests"), ("rpm", "rpm"),
+                            ("tpm", "tpm"), ("weight", "weight")):
+            if key in d:
+                params[target] = d[key]
+        model_list.append({"model_name": spec.name, "litellm_params": params,
+                           "model_info": {"id": f"{spec.name}#{i + 1}"}})
+    from litellm.types.router import AllowedFailsPolicy, RetryPolicy
+
+    # A server that refuses connections or fails is left out for cooldown_time; one whose
+    # slots are all taken (a 429 from max_parallel_requests) is busy, not broken.
+    return litellm.Router(model_list=model_list, routing_strategy="least-busy",
+                          num_retries=max(2, len(model_list)), retry_after=0, allowed_fails=1,
+                          allowed_fails_policy=AllowedFailsPolicy(RateLimitErrorAllowedFails=1_000_000),
+                          retry_policy=RetryPolicy(RateLimitErrorRetries=len(model_list) * 2),
+                          cooldown_time=30)
+
+
+def _router_kwargs(kwargs: dict[str, Any], spec: ModelSpec) -> dict[str, Any]:
+    """The request for the Router: it names the model group; each deployment has its own
+    server and key."""
+    out = {k: v for k, v in kwargs.items() if k not in ("api_base", "api_key", "max_retries")}
+    out["model"] = spec.name
+    return out
+
+
 def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple[str, str, float | None]:
     """(kind, one-line message, retry-after seconds) for any exception a call can raise."""
     if isinstance(exc, GatewayError):
@@ -366,7 +502,10 @@ def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple
     if name == "RateLimitError" or status == 429:
         return "rate_limit", f"{spec.name}: rate limited (429): {text}", retry_after
     if name in ("Timeout", "APITimeoutError") or status == 408:
-        return "timeout", f"{spec.name}: timed out: {text}", None
+        # litellm's text here is its own internals ("Request timed out. ... litellm.Timeout ..."):
+        # say where and how long instead.
+        where = f" from {spec.api_base}" if spec.api_base else ""
+        return "timeout", f"{spec.name}: no answer{where} within {timeout:g}s (timed out)", None
     if name == "AuthenticationError" or status in (401, 403):
         hint = f" (check {spec.api_key_env})" if spec.api_key_env else ""
         return "auth", f"{spec.name}: authentication failed{hint}: {text}", None

@@ -1,8 +1,12 @@
-"""In-process local models, served to litellm as the custom provider ``local``.
+"""Local models (``local/...``): GGUF files on llama.cpp, Hugging Face folders on transformers.
 
-A model loads once per process and is shared by every caller. Requests that wait at the
-same time for the same model are generated together as one batch; tokens stream to each
-caller as they are produced. CUDA when available, else CPU.
+A GGUF model (the built-in SmolLM2, the packaged teachers, any ``path = "x.gguf"``) runs on
+llama.cpp's own server, one child process per model started on first use
+(:mod:`workbench.models.llama_server`); the gateway sends it OpenAI-format requests
+(:func:`route_kwargs`). A Hugging Face folder (a trained EvoKD student, a causal LM) loads
+in-process with transformers and is served to litellm as the custom provider ``local``:
+requests waiting at the same time are generated together as one batch; tokens stream to
+each caller as they are produced. CUDA when available, else CPU.
 
 torch, transformers and litellm are imported lazily: this module is on the start-up path.
 """
@@ -69,9 +73,9 @@ def resolve_path(name: str) -> Path:
         path = Path(_registered_paths[short]).expanduser()
     elif f"local/{short}" == BUILTIN_LOCAL_MODEL:
         return builtin_gguf_path()
-    elif f"local/{short}" == packaged.TEACHER_MODEL:
+    elif (teacher := packaged.packaged_model(f"local/{short}")) is not None:
         try:
-            return packaged.teacher_gguf_path()
+            return teacher.gguf_path()
         except packaged.TeacherPackageError as exc:
             raise LocalModelError(str(exc)) from exc
     else:
@@ -81,6 +85,65 @@ def resolve_path(name: str) -> Path:
     if not path.exists():
         raise LocalModelError(f"local/{short}: {path} does not exist (fix path in models.toml)")
     return path
+
+
+def is_gguf(path: Path) -> bool:
+    return path.suffix.lower() == ".gguf" and not path.is_dir()
+
+
+def engine_info(name: str, path: str | None = None) -> dict[str, Any]:
+    """What runs ``local/<name>`` and how (for `workbench models` and the model picker).
+
+    Reads only the GGUF header; loads nothing. A model that cannot run says why in
+    ``error`` (one line), the rest of the listing is unaffected.
+    """
+    from workbench.models import llama_server
+    from workbench.models.gguf_info import GGUFError, read_gguf_info
+
+    short = name.removeprefix("local/")
+    if path:
+        register_local_path(short, path)
+    try:
+        resolved = resolve_path(short)
+    except LocalModelError as exc:
+        return {"engine": "unknown", "error": str(exc)}
+    if not is_gguf(resolved):
+        return {"engine": "transformers", "file": str(resolved)}
+    out: dict[str, Any] = {"engine": "llama.cpp", "file": str(resolved)}
+    try:
+        info = read_gguf_info(resolved)
+    except GGUFError as exc:
+        return {**out, "error": str(exc)}
+    settings = llama_server.EngineSettings.for_model(info)
+    binary = llama_server.find_binary()
+    out.update(architecture=info.architecture, quantisation=info.quantisation,
+               size_bytes=info.size_bytes, threads=settings.threads, context=settings.context,
+               trained_context=info.context_length, parallel=settings.parallel,
+               gpu_layers=settings.gpu_layers, binary=str(binary) if binary else None,
+               running=is_loaded_running(short))
+    if binary is None:
+        out["error"] = "llama-server is not installed: run `make install`"
+    return out
+
+
+def engine_summary(info: dict[str, Any]) -> str:
+    """One line for a person: ``llama.cpp Q4_1 · 2 threads · context 8192 · 8 slots``."""
+    if info.get("engine") != "llama.cpp" or "quantisation" not in info:
+        error = f": {info['error']}" if info.get("error") else ""
+        return f"{info.get('engine', 'engine')}{error}"
+    gpu = " · GPU" if info.get("gpu_layers") not in (None, "0") else ""
+    error = f" ({info['error']})" if info.get("error") else ""
+    return (f"llama.cpp {info['quantisation']} · {info['threads']} threads · context {info['context']}"
+            f" · {info['parallel']} slots{gpu}{error}")
+
+
+def route_kwargs(name: str) -> dict[str, Any]:
+    """litellm arguments that send ``local/<name>`` to its llama-server (empty for models
+    served in-process). Call after :meth:`LocalModelHost.get`."""
+    engine = LocalModelHost._models.get(name.removeprefix("local/"))
+    if isinstance(engine, _ServedModel):
+        return {"model": f"openai/{engine.name}", "api_base": engine.server.url, "api_key": "none"}
+    return {}
 
 
 def pick_device() -> str:
@@ -444,36 +507,77 @@ def _load_gguf(path: Path, dtype: Any) -> tuple[Any, Any]:
     return model, tok
 
 
-class LocalModelHost:
-    """Process-wide cache: each local model loads once and is shared."""
+class _ServedModel:
+    """A GGUF model running on its own llama-server (see llama_server)."""
 
-    _models: dict[str, LoadedModel] = {}
+    kind = "llama.cpp"
+
+    def __init__(self, name: str, path: Path, server: Any):
+        self.name = name
+        self.path = path
+        self.server = server
+
+    @classmethod
+    def start(cls, name: str, path: Path) -> "_ServedModel":
+        from workbench.models import llama_server
+
+        try:
+            return cls(name, path, llama_server.start_server(f"local/{name}", path))
+        except llama_server.EngineError as exc:
+            raise LocalModelError(str(exc)) from exc
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        self.server.stop(timeout)
+
+
+def is_loaded_running(short: str) -> bool:
+    engine = LocalModelHost._models.get(short)
+    return engine is not None and (not isinstance(engine, _ServedModel) or engine.server.alive())
+
+
+class LocalModelHost:
+    """Process-wide cache: each local model loads (or starts its server) once and is shared."""
+
+    _models: dict[str, "LoadedModel | _ServedModel"] = {}
     _lock = threading.Lock()
     _loading: dict[str, threading.Lock] = {}
 
     @classmethod
-    def get(cls, name: str) -> LoadedModel:
+    def get(cls, name: str) -> "LoadedModel | _ServedModel":
         short = name.removeprefix("local/")
         with cls._lock:
-            if short in cls._models:
+            if short in cls._models and is_loaded_running(short):
                 return cls._models[short]
             lock = cls._loading.setdefault(short, threading.Lock())
         with lock:
             with cls._lock:
-                if short in cls._models:
+                if short in cls._models and is_loaded_running(short):
                     return cls._models[short]
-            loaded = LoadedModel(short, resolve_path(short))
+                dead = cls._models.pop(short, None)  # a llama-server that exited
+            if dead is not None:
+                dead.shutdown()
+            path = resolve_path(short)
+            if is_gguf(path):
+                loaded: LoadedModel | _ServedModel = _ServedModel.start(short, path)
+            else:
+                loaded = LoadedModel(short, path)
+                freeze_loaded_heap()
             with cls._lock:
                 if not cls._models:
                     atexit.register(cls.shutdown_all)
                 cls._models[short] = loaded
-            freeze_loaded_heap()
             return loaded
 
     @classmethod
     def is_loaded(cls, name: str) -> bool:
+        """Loaded and usable: a llama-server that died is dropped, so the next get restarts it."""
+        short = name.removeprefix("local/")
         with cls._lock:
-            return name.removeprefix("local/") in cls._models
+            engine = cls._models.get(short)
+            if isinstance(engine, _ServedModel) and not engine.server.alive():
+                del cls._models[short]
+                return False
+            return engine is not None
 
     @classmethod
     def shutdown_all(cls) -> None:

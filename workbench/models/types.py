@@ -31,6 +31,8 @@ class Response:
 
     model: str
     params: dict[str, Any] = field(default_factory=dict)
+    # Where each of ``params`` came from: "flag", "models.toml" or "default" (models/params.py).
+    param_sources: dict[str, str] = field(default_factory=dict)
     text: str = ""
     status: str = "ok"  # ok | error | cancelled
     error: str | None = None
@@ -39,11 +41,15 @@ class Response:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     # Timings: ``load_s`` is the wait for a local model to load (None when it was loaded
-    # already); ``ttft_s`` runs from the request to its first token, less that load; and
-    # ``total_s`` is the whole wall time, load included.
+    # already); ``client_s`` the client's own start-up (importing litellm: the first request
+    # of a process pays it); ``ttft_s`` runs from the request leaving the client (the call
+    # into litellm of the attempt that answered) to its first token; ``generation_s`` from
+    # the first token to the last; ``total_s`` is the whole wall time, all of the above in.
     ttft_s: float | None = None
     total_s: float | None = None
     load_s: float | None = None
+    client_s: float | None = None
+    generation_s: float | None = None
     cost_usd: float | None = None
     attempts: list[Attempt] = field(default_factory=list)
     request_hash: str | None = None
@@ -55,7 +61,9 @@ class Response:
         prompt processing)."""
         if not self.completion_tokens or self.total_s is None or self.ttft_s is None:
             return None
-        gen = self.total_s - (self.load_s or 0.0) - self.ttft_s
+        gen = self.generation_s
+        if gen is None:
+            gen = self.total_s - (self.load_s or 0.0) - (self.client_s or 0.0) - self.ttft_s
         if self.completion_tokens <= 1 or gen <= 0:
             return None
         return (self.completion_tokens - 1) / gen
@@ -74,12 +82,15 @@ class Response:
             "ttft_s": _round(self.ttft_s),
             "total_s": _round(self.total_s),
             "load_s": _round(self.load_s),
+            "client_s": _round(self.client_s),
             "tokens_per_s": _round(self.tokens_per_s),
             "cost_usd": self.cost_usd,
             "finish_reason": self.finish_reason,
             "attempts": len(self.attempts),
             "error": self.error,
             "response_id": self.response_id,
+            "params": self.params,
+            "param_sources": self.param_sources,
         }
 
 

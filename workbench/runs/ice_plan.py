@@ -36,6 +36,8 @@ class ICERunConfig:
     judge_max_tokens: int | None = 512
     helper_max_tokens: int | None = 400
     max_helper_failures: int = 10  # unusable mutations in a row before the search stops
+    # What each model was sent and why: {role: {param: {"value": v, "source": flag|models.toml|default}}}
+    params: dict[str, Any] = field(default_factory=dict)
     question_ids: list[str] = field(default_factory=list)  # filled by resolve()
     template_ids: list[str] = field(default_factory=list)
 

@@ -58,15 +58,22 @@ class RSEOptions:
     swap: bool = False
     fresh: bool = False
     concurrency: int = 4
-    # Sent to both sides; ``reference_params`` / ``target_params`` override per side, so a
-    # target can be a sampled (or otherwise varied) version of the reference model.
-    params: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0, "max_tokens": DEFAULT_MAX_TOKENS})
+    # Values given for both sides (flags); ``reference_params`` / ``target_params`` override per
+    # side, so a target can be a sampled (or otherwise varied) version of the reference model.
+    # Each model's request follows the one rule (models/params.py): these > its models.toml
+    # params > ``param_defaults`` (``judge_defaults`` for the judge). ``resolved`` records,
+    # per role ("reference", "target:NAME", "judge"), each value sent and where it came from.
+    params: dict[str, Any] = field(default_factory=dict)
     reference_params: dict[str, Any] = field(default_factory=dict)
     target_params: dict[str, Any] = field(default_factory=dict)
     target_system: str | None = None  # a system prompt only the targets get: a "differently prompted" variant
-    judge_params: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0,
-                                                                   "max_tokens": DEFAULT_JUDGE_MAX_TOKENS})
+    judge_params: dict[str, Any] = field(default_factory=dict)
     allow_self_judge: bool = False
+    param_defaults: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0,
+                                                                     "max_tokens": DEFAULT_MAX_TOKENS})
+    judge_defaults: dict[str, Any] = field(default_factory=lambda: {"temperature": 0.0,
+                                                                     "max_tokens": DEFAULT_JUDGE_MAX_TOKENS})
+    resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.judge, str) and self.judge.strip().lower() in ("", NO_JUDGE):
@@ -76,6 +83,35 @@ class RSEOptions:
     def side_params(self) -> dict[str, dict[str, Any]]:
         return {"reference": {**self.params, **self.reference_params},
                 "target": {**self.params, **self.target_params}}
+
+    def resolve_params(self, specs: dict[str, Any]) -> None:
+        """Fill ``resolved`` from each model's spec; raises RSEError for an out-of-range value."""
+        from workbench.models.params import check_params, choose_params
+
+        side = self.side_params
+        roles = [("reference", self.reference, side["reference"], self.param_defaults),
+                 *((f"target:{t}", t, side["target"], self.param_defaults) for t in self.targets)]
+        if self.judge:
+            roles.append(("judge", self.judge, self.judge_params, self.judge_defaults))
+        resolved: dict[str, dict[str, Any]] = {}
+        for role, model, flags, defaults in roles:
+            chosen = choose_params(specs[model].params, flags, defaults)
+            try:
+                check_params(chosen.values, f"{model}:")
+            except ValueError as exc:
+                raise RSEError(str(exc)) from None
+            resolved[role] = chosen.record()
+        self.resolved = resolved
+
+    def request_params(self, role: str) -> dict[str, Any]:
+        """What ``role`` ("reference", "target:NAME", "judge") sends, as the run chose it."""
+        if role in self.resolved:
+            return {k: r["value"] for k, r in self.resolved[role].items()}
+        # A run stored before params were resolved per model: its values were all flags.
+        if role == "judge":
+            return {**self.judge_defaults, **self.judge_params}
+        side = self.side_params["reference" if role == "reference" else "target"]
+        return {**self.param_defaults, **side}
 
     def to_config(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,6 +191,7 @@ def prepare(options: RSEOptions, gateway: Any) -> Prepared:
             if self_judge_conflict(options.judge, target) or self_judge_conflict(judge_model, specs[target].model):
                 warnings.append(f"warning: the judge {options.judge} is also the target {target}: it rates its "
                                 "own answers for that target")
+    options.resolve_params(specs)
     sets = load_sets(options.sets)
     return Prepared(options=options, sets=sets, warnings=warnings)
 
@@ -311,10 +348,10 @@ class RSERunner:
                                *[m for m in messages if m["role"] != "system"]]
         prev_target, prev_ref = self._previous.get(w.key, (None, None))
         prev_ref = prev_ref or self._shared_reference.get((set_name, prompt.id))
-        params = opts.side_params
         ref, tgt = await asyncio.gather(
-            self._answer("reference", opts.reference, messages, params["reference"], prev_ref),
-            self._answer(f"target:{target}", target, target_messages, params["target"], prev_target))
+            self._answer("reference", opts.reference, messages, opts.request_params("reference"), prev_ref),
+            self._answer(f"target:{target}", target, target_messages, opts.request_params(f"target:{target}"),
+                         prev_target))
         if ref.ok and ref.response_id is not None:
             self._shared_reference.setdefault((set_name, prompt.id), ref.response_id)
         summary: dict[str, Any] = {"target": target, "set": set_name, "prompt_id": prompt.id,
@@ -322,7 +359,7 @@ class RSERunner:
         if not (ref.ok and tgt.ok):
             error = ref.error if not ref.ok else tgt.error
             who = opts.reference if not ref.ok else target
-            return self._fail(db, item_id, ref, tgt, summary, f"{who}: {error}")
+            return self._fail(db, item_id, ref, tgt, summary, labelled(who, error))
         # Keep both answers on the item now: if the judge step dies, resume reuses them.
         set_item_answer(db, item_id, response_id=tgt.response_id, reference_response_id=ref.response_id,
                         status="pending")
@@ -376,11 +413,11 @@ class RSERunner:
         orders = [granular_judge_messages(messages, ref_text, tgt_text)]
         if opts.swap:
             orders.append(granular_judge_messages(messages, tgt_text, ref_text))
-        answers = await asyncio.gather(*(self.responder.get(opts.judge, m, opts.judge_params, side="judge",
+        answers = await asyncio.gather(*(self.responder.get(opts.judge, m, opts.request_params("judge"), side="judge",
                                                             exchange=False) for m in orders))
         for a in answers:
             if not a.ok:
-                return f"judge {opts.judge}: {a.error}"
+                return "judge " + labelled(opts.judge, a.error)
         verdicts = [parse_granular(a.text) for a in answers]
         if not opts.swap:
             return verdicts[0], verdicts[0].as_dict(), answers[0].text
@@ -397,6 +434,12 @@ def _preload_embeddings() -> None:
         get_model()
     except Exception:  # reported (once) by the first item that needs embeddings
         pass
+
+
+def labelled(model: str, error: str | None) -> str:
+    """``model: error``, once: the gateway's messages already begin with the model's name."""
+    error = error or "failed"
+    return error if error.startswith(f"{model}: ") else f"{model}: {error}"
 
 
 def _embed_texts(texts: list[str]) -> Any:

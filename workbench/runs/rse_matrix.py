@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 from probes.rse.judge import granular_judge_messages, parse_granular, self_judge_conflict
 from probes.rse.matrix import homogenization_matrix
-from workbench.runs.rse import (KIND, NO_JUDGE, RSEError, item_verdict, load_sets, set_order, targets_of)
+from workbench.runs.rse import (KIND, NO_JUDGE, RSEError, item_verdict, labelled, load_sets, set_order,
+                                targets_of)
 from workbench.runs.rse_responses import Responder
 from workbench.store.exchanges import create_session, get_response
 from workbench.store.runs import current_verdicts, get_run, run_items
@@ -69,8 +70,20 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
                            "answers; choose another --judge, or pass --allow-self-judge")
     (prompt_set,) = load_sets([set_spec])
     prompts = list(prompt_set.head(limit))
-    params = params if params is not None else {"temperature": 0.0, "max_tokens": 512}
-    judge_params = judge_params if judge_params is not None else {"temperature": 0.0, "max_tokens": 512}
+    # The one rule (models/params.py), model by model: a value given > its models.toml params >
+    # these defaults. ``params`` and ``judge_params`` hold only what the user gave.
+    from workbench.models.params import check_params, choose_params
+
+    defaults = {"temperature": 0.0, "max_tokens": 512}
+    chosen = {m: choose_params(gateway.resolve(m).params, params, defaults) for m in models}
+    if judge:
+        chosen[f"judge {judge}"] = choose_params(gateway.resolve(judge).params, judge_params, defaults)
+    for name, c in chosen.items():
+        try:
+            check_params(c.values, f"{name}:")
+        except ValueError as exc:
+            raise RSEError(str(exc)) from None
+    judge_request = chosen[f"judge {judge}"].values if judge else {}
 
     session_id = create_session(db, "rse-matrix", f"RSE matrix {', '.join(models)} on {prompt_set.name}")
     responder = Responder(db, gateway, fresh=fresh, session_id=session_id)
@@ -88,11 +101,11 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
         nonlocal done
         async with sem:
             t0 = time.perf_counter()
-            a = await responder.get(model, prompt.messages, params, side=f"model:{model}")
+            a = await responder.get(model, prompt.messages, chosen[model].values, side=f"model:{model}")
             seconds = time.perf_counter() - t0
         responses[model][prompt.id] = a.text if a.ok else None
         if not a.ok:
-            errors.append(f"{model} {prompt.id}: {a.error}")
+            errors.append(f"{prompt.id}: {labelled(model, a.error)}")
         done += 1
         if on_progress:
             on_progress("answers", done, total, {"model": model, "prompt_id": prompt.id, "reused": a.reused,
@@ -116,12 +129,12 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
                 nonlocal judged
                 messages = granular_judge_messages(prompt.messages, responses[a][prompt.id], responses[b][prompt.id])
                 async with sem:
-                    ans = await responder.get(judge, messages, judge_params, side="judge", exchange=False)
+                    ans = await responder.get(judge, messages, judge_request, side="judge", exchange=False)
                 if ans.ok:
                     v = parse_granular(ans.text)
                     judge_scores[(a, b, prompt.id)] = None if v.needs_review else v.overall
                 else:
-                    errors.append(f"judge on {a} vs {b} {prompt.id}: {ans.error}")
+                    errors.append(f"judge on {a} vs {b} {prompt.id}: {labelled(judge, ans.error)}")
                 judged += 1
                 if on_progress:
                     on_progress("judge", judged, len(pairs), {"pair": (a, b), "prompt_id": prompt.id,
@@ -133,7 +146,7 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
     result = homogenization_matrix(responses, metric=metric, embeddings=embeddings, judge_scores=judge_scores,
                                    models=models)
     result.update({"set": prompt_set.name, "prompts": len(prompts), "set_prompts": len(prompt_set.items),
-                   "limit": limit, "params": params,
+                   "limit": limit, "params": {name: c.record() for name, c in chosen.items()},
                    "judge": judge or NO_JUDGE, "session_id": session_id, "sent": responder.sent,
                    "reused": responder.reused, "errors": errors})
     return result

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from sqlite_utils import Database
 
@@ -15,6 +17,9 @@ from workbench.clock import now  # noqa: F401  (re-exported: callers import it f
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+# Past the busy timeout a writer keeps trying, with backoff, for this long in all: a TUI, CLI
+# runs and job workers share one file, and none of them may lose a write to a busy moment.
+WRITE_WAIT_S = 120.0
 
 
 class StoreError(Exception):
@@ -31,10 +36,93 @@ def loads(text: str | None, default: Any = None) -> Any:
     return json.loads(text)
 
 
-def open_db(path: str | Path, *, migrate: bool = True) -> Database:
+def _is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _is_readonly(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "readonly database" in str(exc).lower()
+
+
+def readonly_error(path: str | Path) -> "StoreError":
+    return StoreError(f"database {path} is read-only: make the file and its folder writable, "
+                      "or pass --db (or set WORKBENCH_DB) to a writable path")
+
+
+class WorkbenchDatabase(Database):
+    """A sqlite-utils Database whose every write transaction starts with BEGIN IMMEDIATE.
+
+    sqlite-utils opens its transactions (``atomic()``, and every insert, update and upsert
+    inside it) with a plain BEGIN. That defers the write lock to the first write; in WAL mode,
+    if another process committed since this transaction first read, the upgrade fails at once
+    with "database is locked" and the busy timeout never applies. BEGIN IMMEDIATE takes the
+    write lock up front, where SQLite does wait (the busy timeout), and here we keep waiting,
+    with backoff, up to WRITE_WAIT_S. Once it holds the lock nothing inside can be refused, so
+    only the BEGIN (and, outside WAL, the COMMIT) is retried, never the caller's statements.
+    """
+
+    path: str = ""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator["WorkbenchDatabase"]:
+        if self.conn.in_transaction:  # nested: a savepoint inside the open write transaction
+            with super().atomic():
+                yield self
+            return
+        self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield self
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if _is_readonly(exc):
+                raise readonly_error(self.path) from exc
+            raise
+        try:
+            self._retry(lambda: self.conn.execute("COMMIT"))
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        # A lone write outside atomic() is its own transaction: SQLite applies the busy
+        # timeout to it, and we retry past that like any other write.
+        try:
+            if self.conn.in_transaction or sql.lstrip()[:6].lower() in ("select", "pragma"):
+                return super().execute(sql, parameters)
+            return self._retry(lambda: super(WorkbenchDatabase, self).execute(sql, parameters))
+        except sqlite3.OperationalError as exc:
+            if _is_readonly(exc):
+                raise readonly_error(self.path) from exc
+            raise
+
+    def _retry(self, step: Any) -> Any:
+        deadline = time.monotonic() + WRITE_WAIT_S
+        delay = 0.02
+        while True:
+            try:
+                return step()
+            except sqlite3.OperationalError as exc:
+                if _is_readonly(exc):
+                    raise readonly_error(self.path) from exc
+                if not _is_busy(exc):
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise StoreError(f"database {self.path} stayed locked by another process for "
+                                     f"{WRITE_WAIT_S:g}s; nothing was written (try again, or close "
+                                     "whatever holds it)") from exc
+            time.sleep(delay * (0.5 + random.random()))  # jitter: waiters do not retry in step
+            delay = min(delay * 2, 1.0)
+
+
+def open_db(path: str | Path, *, migrate: bool = True, writable: bool = True) -> Database:
     """Open (creating if needed) the database at ``path`` with WAL, foreign keys and a busy timeout.
 
-    Each thread and each process must call this for its own connection.
+    Each thread and each process must call this for its own connection. With ``writable``
+    (the default) a file the process cannot write is refused here, in one line, rather than
+    at its first write, in the middle of a run.
     """
     path = Path(path).expanduser()
     try:
@@ -50,12 +138,38 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
+        if _is_readonly(exc):
+            raise readonly_error(path) from exc
         raise StoreError(f"cannot open database {path}: {exc} "
                          "(pass --db or set WORKBENCH_DB to a writable SQLite file)") from exc
-    db = Database(conn)
+    db = WorkbenchDatabase(conn)
+    db.path = str(path)
     if migrate:
         apply_migrations(db, path)
+    if writable:
+        check_writable(db)
     return db
+
+
+def check_writable(db: WorkbenchDatabase) -> None:
+    """Raise StoreError if nothing can be written (a read-only file, folder or mount).
+
+    BEGIN IMMEDIATE alone succeeds on a read-only file; the first page write is what fails.
+    Rewriting the header's user_version inside a transaction that is rolled back is such a
+    write, and leaves nothing behind.
+    """
+    conn = db.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    try:
+        db._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if _is_readonly(exc) or "unable to open" in str(exc):
+            raise readonly_error(db.path) from exc
+        raise StoreError(f"cannot write database {db.path}: {exc}") from exc
 
 
 def _ensure_wal(conn: sqlite3.Connection) -> None:
@@ -86,14 +200,11 @@ def apply_migrations(db: Database, path: Path | str = "") -> None:
             return
         # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
         # openers never interleave: the second sees the finished schema and applies nothing.
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with db.atomic():
             migrations.apply(db)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
+        if _is_readonly(exc):
+            raise readonly_error(path) from exc
         raise StoreError(
             f"{path or 'database'} is not a usable workbench database: {exc} "
             "(point --db at another file)"

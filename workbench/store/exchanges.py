@@ -77,6 +77,8 @@ def save_response(db: Database, exchange_id: int | None, response: Response) -> 
             "prompt_tokens": response.prompt_tokens,
             "completion_tokens": response.completion_tokens,
             "ttft_s": response.ttft_s,
+            "client_s": response.client_s,
+            "param_sources": dumps(response.param_sources or None),
             "total_s": response.total_s,
             "tokens_per_s": response.tokens_per_s,
             "cost_usd": response.cost_usd,

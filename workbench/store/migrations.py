@@ -204,3 +204,11 @@ def m003_jobs(db: Database) -> None:
     db["job_metrics"].create_index(["job_id", "name"])
     db["evokd_rounds"].create_index(["job_id", "round"], unique=True)
     db["evokd_samples"].create_index(["job_id", "round"])
+
+
+@migrations()
+def m004_response_client_and_param_sources(db: Database) -> None:
+    # client_s: the client's own start-up (importing litellm, once per process), kept out of
+    # ttft_s; param_sources: where each sent param came from (flag, models.toml, default).
+    db["responses"].add_column("client_s", float)
+    db["responses"].add_column("param_sources", str)

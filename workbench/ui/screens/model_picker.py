@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual import work
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -71,6 +72,7 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self.title_text = title
         self.placeholder = placeholder
         self.allow_typed = allow_typed
+        self.engines: dict[str, str] = {}  # local model -> its engine, filled in by a worker
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -82,6 +84,27 @@ class ModelPickerScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self._refill("")
         self.query_one("#picker-query", Input).focus()
+        if self.allow_typed and any(n.startswith("local/") for n in self.models):
+            self._describe_engines()
+
+    @work(thread=True, exclusive=True, group="picker-engines")
+    def _describe_engines(self) -> None:
+        """Which engine runs each local model (reads GGUF headers: off the UI thread)."""
+        from workbench.models.local import engine_info, engine_summary
+
+        specs = getattr(getattr(self.app, "config", None), "models", {})
+        engines = {}
+        for name in self.models:
+            spec = specs.get(name)
+            if spec is not None and spec.is_local:
+                engines[name] = engine_summary(engine_info(spec.model, spec.path))
+        self.app.call_from_thread(self._show_engines, engines)
+
+    def _show_engines(self, engines: dict[str, str]) -> None:
+        if not self.is_mounted:
+            return
+        self.engines = engines
+        self._refill(self.query_one("#picker-query", Input).value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._refill(event.value)
@@ -97,7 +120,9 @@ class ModelPickerScreen(ModalScreen[str | None]):
         for name in ranked:
             mark = " [dim](current)[/dim]" if name == self.current else ""
             desc = self.models.get(name) or ""
-            label = f"{_escape(name)}{mark}" + (f"  [dim]{_escape(desc)}[/dim]" if desc else "")
+            engine = self.engines.get(name)
+            label = (f"{_escape(name)}{mark}" + (f"  [dim]{_escape(desc)}[/dim]" if desc else "")
+                     + (f"\n  [dim]{_escape(engine)}[/dim]" if engine else ""))
             items.append(Option(label, id=name))
         options.add_options(items)
         if items:
