@@ -7,7 +7,7 @@ import os
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 # Where a wheel's data files land: <data scheme path>/share/distill-workbench/assets.
 INSTALLED_SUBDIR = Path("share", "distill-workbench", "assets")
@@ -45,7 +45,7 @@ def asset_path(*parts: str) -> Path:
 
 
 def iter_jsonl_objects(path: Path, error: type[Exception], *, encoding: str = "utf-8",
-                       missing: str = "not found", hint: str = "") -> Iterator[tuple[int, str, dict]]:
+                       missing: str = "not found", hint: str = "") -> Iterator[tuple[int, str, dict[str, Any]]]:
     """Yield ``(line number, where, object)`` for each non-blank line of a JSONL file.
 
     Problems become ``error`` with a one-line message naming the file and line; ``hint`` is
@@ -60,7 +60,7 @@ def iter_jsonl_objects(path: Path, error: type[Exception], *, encoding: str = "u
             where = f"{path.name} line {lineno}"
             try:
                 obj = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 raise error(f"{where}: not valid JSON ({exc.msg}){hint}") from None
             if not isinstance(obj, dict):
                 raise error(f"{where}: expected a JSON object")

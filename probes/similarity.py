@@ -48,9 +48,11 @@ import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "MEASURES",
@@ -214,7 +216,7 @@ _kernels_lock = threading.Lock()
 _pool = None
 
 
-def _compiled():
+def _compiled() -> ModuleType:
     """The numba kernels (``probes.similarity_kernels``), imported on first use."""
     global _kernels
     if _kernels is None:
@@ -412,7 +414,7 @@ def ngram2_pairs(texts_a: Sequence[str], texts_b: Sequence[str]) -> np.ndarray:
     return corpus.ngram2(ia, ib)
 
 
-def _matrix_corpus(texts_a: Sequence[str], texts_b: Sequence[str] | None):
+def _matrix_corpus(texts_a: Sequence[str], texts_b: Sequence[str] | None) -> tuple[Corpus, np.ndarray, np.ndarray]:
     if texts_b is None:
         corpus = Corpus.from_texts(list(texts_a))
         idx = np.arange(len(texts_a))
@@ -446,7 +448,7 @@ def ngram2_similarity(a: str, b: str) -> float:
 # Embedding cosine
 
 
-def _as_rows(x, name: str) -> np.ndarray:
+def _as_rows(x: ArrayLike, name: str) -> np.ndarray:
     arr = np.asarray(x)
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
@@ -467,7 +469,7 @@ def _rescaled(x: np.ndarray) -> np.ndarray:
 def _cosine_from_dots(dot: np.ndarray, sq_a: np.ndarray, sq_b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         denom = np.sqrt(sq_a * sq_b)
-        out = np.divide(dot, denom, out=np.zeros(dot.shape), where=denom > 0)
+        out: np.ndarray = np.divide(dot, denom, out=np.zeros(dot.shape), where=denom > 0)
         np.clip(out, 0.0, 1.0, out=out)
         out[~(np.isfinite(dot) & np.isfinite(denom))] = np.nan  # NaN or inf in a row
     return out
@@ -483,7 +485,7 @@ def _row_dots(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
         )
 
 
-def cosine_pairs(emb_a, emb_b) -> np.ndarray:
+def cosine_pairs(emb_a: ArrayLike, emb_b: ArrayLike) -> np.ndarray:
     """Cosine of row ``k`` of ``emb_a`` with row ``k`` of ``emb_b``, clipped to [0, 1]."""
     a, b = _as_rows(emb_a, "emb_a"), _as_rows(emb_b, "emb_b")
     if a.shape != b.shape:
@@ -499,7 +501,7 @@ def cosine_pairs(emb_a, emb_b) -> np.ndarray:
     return _cosine_from_dots(dot, sq_a, sq_b)
 
 
-def cosine_matrix(emb_a, emb_b=None) -> np.ndarray:
+def cosine_matrix(emb_a: ArrayLike, emb_b: ArrayLike | None = None) -> np.ndarray:
     """``M[i, j]`` = clipped cosine of row i of ``emb_a`` and row j of ``emb_b`` (b defaults to a)."""
     a = _as_rows(emb_a, "emb_a").astype(np.float64, copy=False)
     b = a if emb_b is None else _as_rows(emb_b, "emb_b").astype(np.float64, copy=False)
@@ -517,7 +519,7 @@ def cosine_matrix(emb_a, emb_b=None) -> np.ndarray:
     return _cosine_from_dots(dots, sq_a[:, None], sq_b[None, :])
 
 
-def cosine_similarity(u, v) -> float:
+def cosine_similarity(u: ArrayLike, v: ArrayLike) -> float:
     return float(cosine_pairs(u, v)[0])
 
 
@@ -528,8 +530,8 @@ def cosine_similarity(u, v) -> float:
 def pair_similarity(
     texts_a: Sequence[str],
     texts_b: Sequence[str],
-    emb_a=None,
-    emb_b=None,
+    emb_a: ArrayLike | None = None,
+    emb_b: ArrayLike | None = None,
 ) -> dict[str, np.ndarray]:
     """All judge-free measures for aligned pairs; ``embedding`` only when both embeddings are given.
 
@@ -547,7 +549,7 @@ def pair_similarity(
     return out
 
 
-def similarity_matrices(texts: Sequence[str], embeddings=None) -> dict[str, np.ndarray]:
+def similarity_matrices(texts: Sequence[str], embeddings: ArrayLike | None = None) -> dict[str, np.ndarray]:
     """Every measure between every two of ``texts`` (e.g. the columns of a comparison)."""
     corpus = Corpus.from_texts(list(texts))
     idx = np.arange(len(texts))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, asdict
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 Z95 = 1.959963984540054
 
@@ -24,7 +25,7 @@ class Proportion:
     low: float
     high: float
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -57,12 +58,12 @@ class MeanCI:
     low: float | None
     high: float | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def bootstrap_mean(
-    values: Sequence[float], *, resamples: int = 2000, seed: int = 0, level: float = 0.95
+    values: Sequence[float] | NDArray[np.float64], *, resamples: int = 2000, seed: int = 0, level: float = 0.95
 ) -> MeanCI:
     """Mean of ``values`` with a percentile bootstrap interval (NaNs are ignored)."""
     arr = np.asarray([v for v in values if v is not None], dtype=float)
@@ -105,7 +106,7 @@ class Confusion:
         d = self.tp + self.fn
         return self.tp / d if d else None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn}
 
 
@@ -125,8 +126,8 @@ def confusion(predicted: Sequence[bool], reference: Sequence[bool]) -> Confusion
     return Confusion(tp=tp, fp=fp, fn=fn, tn=tn)
 
 
-def cohen_kappa(a: Sequence, b: Sequence, *, weights: str | None = None,
-                labels: Sequence | None = None) -> float | None:
+def cohen_kappa(a: Sequence[Any], b: Sequence[Any], *, weights: str | None = None,
+                labels: Sequence[Any] | None = None) -> float | None:
     """Cohen's kappa between two raters; ``weights`` None, "linear" or "quadratic".
 
     Returns None when it is undefined (no items, or both raters constant and equal).

@@ -64,11 +64,11 @@ class TemplateNode:
         return Template(id=self.id, text=self.text, style=self.style, parent_id=self.parent_id,
                         operator=self.operator)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TemplateNode":
+    def from_dict(cls, data: dict[str, Any]) -> "TemplateNode":
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
@@ -82,12 +82,12 @@ class FuzzStateError(ValueError):
     """A state document that cannot be resumed."""
 
 
-def _rng_state_to_json(state: tuple) -> list:
+def _rng_state_to_json(state: tuple[Any, ...]) -> list[Any]:
     version, internal, gauss = state
     return [version, list(internal), gauss]
 
 
-def _rng_state_from_json(data: list) -> tuple:
+def _rng_state_from_json(data: list[Any]) -> tuple[Any, ...]:
     version, internal, gauss = data
     return (version, tuple(internal), gauss)
 
@@ -105,7 +105,7 @@ class FuzzState:
     beta: float = 0.2
     seed: int = 0
     counter: int = 0
-    history: list[dict] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
     # Mutant id -> the selection path it was made from, until its result is recorded.
     pending: dict[str, list[str]] = field(default_factory=dict)
     _rng: random.Random | None = field(default=None, repr=False, compare=False)
@@ -264,8 +264,8 @@ class FuzzState:
         node.alive = False
         self.pending.pop(template_id, None)
 
-    def leaderboard(self, limit: int | None = None) -> list[dict]:
-        rows = [{"id": n.id, "style": n.style, "operator": n.operator, "parent_id": n.parent_id,
+    def leaderboard(self, limit: int | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = [{"id": n.id, "style": n.style, "operator": n.operator, "parent_id": n.parent_id,
                  "level": n.level, "positives": n.positives, "queries": n.queries,
                  "share": n.success_rate, "visits": n.visits, "reward": n.reward, "alive": n.alive}
                 for n in self.templates.values() if n.queries]
@@ -274,7 +274,7 @@ class FuzzState:
 
     # ------------------------------------------------------------------ persistence
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "version": 1,
             "templates": [n.to_dict() for n in self.templates.values()],
@@ -286,7 +286,7 @@ class FuzzState:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FuzzState":
+    def from_dict(cls, data: dict[str, Any]) -> "FuzzState":
         try:
             if data.get("version") != 1:
                 raise FuzzStateError(f"unsupported fuzz state version {data.get('version')!r}")
@@ -352,7 +352,7 @@ def _text_of(t: Template | TemplateNode | str) -> str:
 
 
 def mutation_messages(operator: str, template: Template | TemplateNode | str,
-                      other: Template | TemplateNode | str | None = None) -> list[dict]:
+                      other: Template | TemplateNode | str | None = None) -> list[dict[str, Any]]:
     """Chat messages asking the helper model to apply ``operator`` to ``template``."""
     if operator not in _OPERATOR_TASKS:
         raise ValueError(f"unknown operator {operator!r}: use one of {', '.join(OPERATORS)}")
@@ -389,7 +389,7 @@ _CHATTER_TAIL = re.compile(
 def _between(text: str, tag: str) -> str | None:
     blocks = re.findall(rf"<{tag}>\s*(.*?)\s*</{tag}>", text, re.S | re.I)
     if blocks:
-        return blocks[-1]
+        return str(blocks[-1])  # findall with one group: already a str
     m = re.search(rf"<{tag}>\s*(.*)$", text, re.S | re.I)
     return m.group(1) if m else None
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -456,12 +456,12 @@ class IdentityFact:
         fam = match_name(name)
         return fam is not None and fam.key in self.own
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"family": self.family.key if self.family else None, "text": self.text,
                 "own": list(self.own), "names": list(self.names), "model": self.model}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "IdentityFact":
+    def from_dict(cls, data: dict[str, Any]) -> "IdentityFact":
         fam = FAMILY_BY_KEY.get(data.get("family") or "")
         return cls(family=fam, text=data.get("text", ""), own=tuple(data.get("own", ())),
                    names=tuple(data.get("names", ())), model=data.get("model"))

@@ -23,6 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from probes.assets import iter_jsonl_objects
 from probes.ice.questions import infer_category, infer_lang
@@ -77,7 +78,7 @@ class PublishedRun:
     def score_items(self) -> list[ScoreItem]:
         return [r.score_item() for r in self.rows]
 
-    def scores(self) -> dict:
+    def scores(self) -> dict[str, Any]:
         return ice_scores(self.score_items())
 
 
@@ -154,7 +155,7 @@ def _first_response(value: object, where: str) -> str:
         if isinstance(first, str):
             return first
         if isinstance(first, dict) and isinstance(first.get("content"), str):
-            return first["content"]
+            return str(first["content"])  # checked to be a str above
     raise PublishedFormatError(
         f"{where}: 'target_responses' must be a list of strings, got {type(value).__name__}")
 

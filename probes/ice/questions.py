@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from probes.assets import asset_path, iter_jsonl_objects
 
@@ -25,7 +25,7 @@ class Question:
     text: str
     pair: str  # shared by the English and Chinese versions of one question
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -35,7 +35,7 @@ def default_questions_path() -> Path:
 
 def load_questions(langs: Iterable[str] = LANGS, path: str | Path | None = None) -> list[Question]:
     """Questions in file order, keeping only ``langs``."""
-    wanted = {l.strip() for l in langs if l and l.strip()}
+    wanted = {lang.strip() for lang in langs if lang and lang.strip()}
     unknown = wanted - set(LANGS)
     if unknown:
         raise QuestionFileError(f"unknown language(s) {', '.join(sorted(unknown))}: use en, zh")
@@ -44,7 +44,7 @@ def load_questions(langs: Iterable[str] = LANGS, path: str | Path | None = None)
     seen: set[str] = set()
     for _, where, obj in iter_jsonl_objects(path, QuestionFileError, missing="question file not found"):
         missing = [k for k in ("id", "category", "lang", "text", "pair")
-                   if not isinstance(obj.get(k), str) or not obj.get(k).strip()]
+                   if not isinstance(obj.get(k), str) or not obj[k].strip()]
         if missing:
             raise QuestionFileError(f"{where}: missing or empty field(s) {', '.join(missing)}")
         if obj["category"] not in CATEGORIES:

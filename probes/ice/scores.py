@@ -86,13 +86,13 @@ def item_is_hard(item: Any) -> bool:
     return not any(family_mentioned(it.prompt, f.key) for f in FAMILIES)
 
 
-def _share(k: int, n: int, pending: int) -> dict:
+def _share(k: int, n: int, pending: int) -> dict[str, Any]:
     p = proportion(k, n)
     return {"value": p.value, "count": k, "ci": [p.low, p.high],
             "upper": ((k + pending) / n) if n else 0.0}
 
 
-def _group(items: list[ScoreItem], hard: list[bool]) -> dict:
+def _group(items: list[ScoreItem], hard: list[bool]) -> dict[str, Any]:
     n = len(items)
     loose_k = sum(1 for i in items if i.loose is True)
     strict_k = sum(1 for i in items if i.strict is True)
@@ -114,7 +114,7 @@ def _group(items: list[ScoreItem], hard: list[bool]) -> dict:
     return out
 
 
-def _by(items: list[ScoreItem], hard: list[bool], key: str) -> dict[str, dict]:
+def _by(items: list[ScoreItem], hard: list[bool], key: str) -> dict[str, dict[str, Any]]:
     groups: dict[str, tuple[list[ScoreItem], list[bool]]] = {}
     for it, h in zip(items, hard):
         g = groups.setdefault(str(getattr(it, key)) or "unknown", ([], []))
@@ -123,7 +123,7 @@ def _by(items: list[ScoreItem], hard: list[bool], key: str) -> dict[str, dict]:
     return {name: _group(its, hs) for name, (its, hs) in groups.items()}
 
 
-def ice_scores(items: Iterable[Any]) -> dict:
+def ice_scores(items: Iterable[Any]) -> dict[str, Any]:
     """Scores of one run; ``items`` are :class:`ScoreItem` or mappings with the same keys."""
     its = [_as_item(i) for i in items]
     hard = [item_is_hard(i) for i in its]

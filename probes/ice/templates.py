@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from probes.assets import asset_path, iter_jsonl_objects
 
@@ -26,11 +27,11 @@ class Template:
     def fill(self, query: str) -> str:
         return fill(self.text, query)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Template":
+    def from_dict(cls, data: dict[str, Any]) -> "Template":
         return cls(id=str(data["id"]), text=str(data["text"]), style=str(data.get("style", "seed")),
                    parent_id=data.get("parent_id"), operator=data.get("operator"))
 

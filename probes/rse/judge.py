@@ -225,8 +225,8 @@ def _balanced_objects(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _no_duplicates(pairs: list[tuple[Any, Any]]) -> dict:
-    out: dict = {}
+def _no_duplicates(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out and out[key] != value:
             raise _Conflict(f"key {key!r} appears twice with different values")
@@ -234,7 +234,7 @@ def _no_duplicates(pairs: list[tuple[Any, Any]]) -> dict:
     return out
 
 
-def _load_object(candidate: str) -> dict | None:
+def _load_object(candidate: str) -> dict[str, Any] | None:
     """The candidate as a dict, after the repairs judges most often need; None if none works."""
     attempts = [candidate]
     no_trailing = re.sub(r",\s*([}\]])", r"\1", candidate)
@@ -343,18 +343,18 @@ def _from_lines(text: str) -> tuple[dict[str, Any], str]:
         if values:
             found[field] = values.pop()
     q = _QUOTED_RATIONALE_RE.search(text)
-    m = _RATIONALE_RE.search(text)
+    labelled = _RATIONALE_RE.search(text)
     if q:
         # Broken JSON ({"rationale": "it "quotes" badly", ...}): the value up to the
         # quote that is followed by the next key or the closing brace.
         found["rationale"] = q[1].strip()
         consumed.append(q.span())
-    elif m:
+    elif labelled:
         # The labelled line and what follows it, up to the next score.
-        start = m.start(1)
+        start = labelled.start(1)
         end = min((s for s, _ in consumed if s > start), default=len(text))
         found["rationale"] = text[start:end].strip()
-        consumed.append((m.start(), end))
+        consumed.append((labelled.start(), end))
     leftover = text
     for start, end in sorted(consumed, reverse=True):
         leftover = leftover[:start] + leftover[end:]

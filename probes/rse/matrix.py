@@ -72,7 +72,10 @@ def homogenization_matrix(
     }
 
 
-def _similarity_matrix(names, answered, responses, embeddings, metric):
+def _similarity_matrix(
+    names: list[str], answered: dict[str, set[str]], responses: Mapping[str, Mapping[str, Any]],
+    embeddings: Any, metric: str,  # embeddings is set whenever metric == "embedding"
+) -> tuple[np.ndarray, np.ndarray]:
     k = len(names)
     matrix = np.full((k, k), np.nan)
     counts = np.zeros((k, k), dtype=np.int64)
@@ -115,7 +118,10 @@ def _similarity_matrix(names, answered, responses, embeddings, metric):
     return matrix, counts
 
 
-def _judge_matrix(names, answered, judge_scores):
+def _judge_matrix(
+    names: list[str], answered: dict[str, set[str]],
+    judge_scores: Mapping[tuple[str, str, str], float | None],
+) -> tuple[np.ndarray, np.ndarray]:
     k = len(names)
     position = {m: i for i, m in enumerate(names)}
     # (i, j) with i <= j → prompt id → scores from either order

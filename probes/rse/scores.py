@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from probes.rse.judge import GranularVerdict
 from probes.stats import bootstrap_mean
@@ -42,12 +43,12 @@ class ItemScores:
     def values(self) -> dict[str, float | None]:
         """Each measure's value, None where the item does not count for it."""
         v = self.verdict
-        usable = v is not None and not v.needs_review
+        usable = v if v is not None and not v.needs_review else None
         out: dict[str, float | None] = {
-            "judge_mean": v.overall if usable else None,
-            "style": v.style if usable else None,
-            "logic": v.logic if usable else None,
-            "content": v.content if usable else None,
+            "judge_mean": usable.overall if usable is not None else None,
+            "style": usable.style if usable is not None else None,
+            "logic": usable.logic if usable is not None else None,
+            "content": usable.content if usable is not None else None,
         }
         for name in SIMILARITY_MEASURES:
             x = getattr(self, name)
@@ -123,7 +124,8 @@ def rse_scores(
     return {"measures": list(MEASURES), "sets": per_set, "avg": avg}
 
 
-def _avg(measure: str, order: list[str], values, *, resamples: int, seed: int) -> dict[str, Any]:
+def _avg(measure: str, order: list[str], values: Mapping[str, Mapping[str, NDArray[np.float64]]], *,
+         resamples: int, seed: int) -> dict[str, Any]:
     used = [name for name in order if values[name][measure].size]
     out: dict[str, Any] = {
         "mean": None,

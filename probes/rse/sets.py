@@ -130,8 +130,8 @@ def parse_set(data: bytes | str, *, name: str, source: str = "<string>", path: P
     try:
         text = raw.decode("utf-8-sig")  # tolerate a byte-order mark from Windows editors
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PromptSetError(f"{source}:{line}: not valid UTF-8: save the file as UTF-8") from None
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        raise PromptSetError(f"{source}:{bad_line}: not valid UTF-8: save the file as UTF-8") from None
     items: list[PromptItem] = []
     first_line: dict[str, int] = {}
     for lineno, line in enumerate(text.splitlines(), 1):

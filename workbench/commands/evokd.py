@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli import CLIError, Context, print_json
+from workbench.cli_support import CLIError, Context, print_json
 
 
 def _suppressing(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -173,7 +173,7 @@ def _follow_and_report(ctx: Context, job_id: int) -> int:
     try:
         status = follow(ctx.db, job_id, show_events=not ctx.args.json)
     except KeyboardInterrupt:
-        from workbench.cli import interrupted
+        from workbench.cli_support import interrupted
 
         return interrupted(ctx, f"\ndetached from job {job_id}; it keeps running "
                                 f"(`workbench jobs follow {job_id}`, `workbench jobs cancel {job_id}`)", job_id=job_id)

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from workbench.cli import CLIError, Context, preflight, print_json, validated
+from workbench.cli_support import CLIError, Context, preflight, print_json, validated
 
 
 # The commands' own defaults, below a flag and the model's models.toml params (models/params.py).
@@ -258,7 +258,7 @@ def cmd_run(ctx: Context) -> int:
     except ice.ICERunError as exc:
         raise CLIError(str(exc)) from exc
     except KeyboardInterrupt:
-        from workbench.cli import interrupted
+        from workbench.cli_support import interrupted
 
         return interrupted(ctx, f"workbench: ICE run {run_id} interrupted: `workbench ice run --resume {run_id}` "
                                 "continues it", run_id=run_id)

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from workbench.cli import CLIError, Context, print_json
+from workbench.cli_support import CLIError, Context, print_json
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from workbench.cli import WorkbenchParser
+from workbench.cli_support import WorkbenchParser
 
 ACTIONS = ("stats", "export")
 USAGE = """workbench review [RUN]
@@ -64,7 +64,7 @@ def _merge(outer: argparse.Namespace, inner: argparse.Namespace) -> argparse.Nam
 
 
 def cmd_review(ctx: Any) -> int:
-    from workbench.cli import CLIError, Context
+    from workbench.cli_support import CLIError, Context
 
     args = ctx.args
     target = args.target
@@ -85,7 +85,7 @@ def cmd_review(ctx: Any) -> int:
 
 
 def _check(ctx: Any, run_id: int) -> None:
-    from workbench.cli import CLIError
+    from workbench.cli_support import CLIError
     from workbench.review.queue import ReviewError, check_run
 
     try:
@@ -95,7 +95,7 @@ def _check(ctx: Any, run_id: int) -> None:
 
 
 def _open(ctx: Any, run_id: int | None) -> int:
-    from workbench.cli import CLIError
+    from workbench.cli_support import CLIError
 
     if ctx.args.json:
         raise CLIError("the review queue is the terminal app, with no JSON output: use "
@@ -111,7 +111,7 @@ def _open(ctx: Any, run_id: int | None) -> int:
 
 
 def _stats(ctx: Any) -> int:
-    from workbench.cli import print_json
+    from workbench.cli_support import print_json
     from workbench.review.stats import review_stats
 
     _check(ctx, ctx.args.run)
@@ -124,7 +124,7 @@ def _stats(ctx: Any) -> int:
 
 
 def _export(ctx: Any) -> int:
-    from workbench.cli import write_export
+    from workbench.cli_support import write_export
     from workbench.review.export import export_run
 
     _check(ctx, ctx.args.run)

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Any
 
-from workbench.cli import CLIError, Context, interrupted, preflight, print_json, validated
+from workbench.cli_support import CLIError, Context, interrupted, preflight, print_json, validated
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench.cli import CLIError, Context, print_json
+from workbench.cli_support import CLIError, Context, print_json
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -239,7 +239,7 @@ class EvoKDRun:
 
     # -- round 0 --------------------------------------------------------------------------
     def _round_zero(self, student: Student) -> None:
-        o, rec = self.o, self.rec
+        rec = self.rec
         t0 = time.perf_counter()
         rec.samples(0, [SampleRecord.of(0, e, "seed") for e in self.seeds])
         stats = self._train(0, student, self.seeds, [])

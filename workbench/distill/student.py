@@ -146,7 +146,7 @@ class Student:
         try:
             config = AutoConfig.from_pretrained(str(folder), num_labels=len(labels),
                                                 id2label=dict(enumerate(labels)),
-                                                label2id={l: i for i, l in enumerate(labels)})
+                                                label2id={lab: i for i, lab in enumerate(labels)})
             tokenizer = AutoTokenizer.from_pretrained(str(folder))
             # ignore_mismatched_sizes: a folder may already carry a head of another size.
             model = auto.from_pretrained(str(folder), config=config, ignore_mismatched_sizes=True)

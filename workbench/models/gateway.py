@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from workbench.config import ModelSpec, WorkbenchConfig, load_config
 from workbench.heap import freeze_loaded_heap
-from workbench.store.db import now
+from workbench.clock import now
 
 from . import local
 from .params import choose_params

@@ -7,11 +7,12 @@ import json
 import random
 import sqlite3
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 from sqlite_utils import Database
+
+from workbench.clock import now  # noqa: F401  (re-exported: callers import it from here)
 
 from .migrations import migrations
 
@@ -23,11 +24,6 @@ WRITE_WAIT_S = 120.0
 
 class StoreError(Exception):
     """A database problem the user can fix (unreadable file, not a workbench database)."""
-
-
-def now() -> str:
-    """UTC timestamp with microseconds, sortable as text."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def dumps(value: Any) -> str | None:

@@ -21,7 +21,7 @@ from textual.app import App  # noqa: E402
 from textual.binding import Binding  # noqa: E402
 from textual.message import Message  # noqa: E402
 
-from workbench.config import ConfigError, WorkbenchConfig, builtin_models, config_path, db_path, load_config  # noqa: E402
+from workbench.config import ConfigError, WorkbenchConfig, builtin_models, load_config  # noqa: E402
 from workbench.heap import freeze_loaded_heap  # noqa: E402
 from workbench.ui.commands import PROVIDERS  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
@@ -67,8 +67,10 @@ class WorkbenchApp(App):
     def __init__(self, *, db_path: str | Path | None = None, config_path: str | Path | None = None,
                  start_screen: str | None = None, load_heavy: bool = True):
         super().__init__()
-        self.db_path = globals()["db_path"](db_path)
-        self.config_path = globals()["config_path"](config_path)
+        # Imported here under other names: the parameters shadow workbench.config's functions.
+        from workbench.config import config_path as resolve_config_path, db_path as resolve_db_path
+        self.db_path = resolve_db_path(db_path)
+        self.config_path = resolve_config_path(config_path)
         self.config_error: str | None = None
         try:
             self.config: WorkbenchConfig = load_config(config_path)
