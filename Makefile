@@ -81,7 +81,8 @@ install-teacher: $(TEACHER_STAMP)
 run: install
 	$(BIN)/workbench
 
-test: install-dev
+# The house's checks first (ruff, import contracts, mypy), then the whole suite.
+test: lint
 	$(BIN)/python -m pytest -q
 
 # Static checks (config in pyproject.toml; docs/architecture.md says what the import contracts keep).

@@ -38,7 +38,7 @@ from typing import Any, Awaitable, Callable
 from . import parsers
 from .data import Dataset, Example, kshot, load_dataset
 from .dedupe import NearDuplicateFilter
-from .options import EvoKDOptions, OptionsError
+from .options import EvoKDOptions
 from .prompts import Mistake, RoundNote, TaskInfo
 from .recorder import ACCOUNTING, Recorder, RoundResult, SampleRecord
 from .student import Cancelled, Student, configure_threads, resolve_device
