@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.conftest import write_models_toml
+from tests.support.ui import wait_for
 from workbench.devtools.openai_server import Behavior
 from workbench.store import open_db
 from workbench.store.runs import get_run, list_runs
@@ -138,7 +139,8 @@ async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tm
         run_id = list_runs(open_db(db_file), "ice")[0].id
         assert get_run(open_db(db_file), run_id).status == "done"
         await pilot.press("f4")
-        await pilot.pause(0.7)
+        # The screen refreshes from the store on a timer: wait for it rather than guess a tick.
+        await wait_for(pilot, lambda: screen.query_one(ICEAnswers).row_count == 6, what="6 answers shown")
         assert app.screen is screen and screen.query_one(ICEAnswers).row_count == 6
 
         # A slow run, stopped: it is stored as interrupted and resumes from the Runs tab.
@@ -168,6 +170,8 @@ async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tm
         await pilot.press("ctrl+r")  # resume the open run
         await _wait_run(pilot, app, screen)
         assert get_run(open_db(db_file), second.id).status == "done"
+        await wait_for(pilot, lambda: screen.summary["n"] == 8 and screen.query_one(ICEAnswers).row_count == 8,
+                       what="the resumed run's 8 answers shown")
         assert screen.summary["n"] == 8 and screen.query_one(ICEAnswers).row_count == 8
 
 
