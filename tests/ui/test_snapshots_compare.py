@@ -18,7 +18,8 @@ SIZE = (180, 44)
 FIXED_STATUS = "models load on first use  ·  db workbench.db"
 
 
-async def _wait(pilot, predicate, timeout: float = 15.0) -> None:
+# A bound on waiting for a state, not a speed check: a loaded 2-core CI run needed more than 15 s.
+async def _wait(pilot, predicate, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "snapshot set-up timed out"
