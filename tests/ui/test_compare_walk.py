@@ -134,7 +134,11 @@ async def test_loading_a_local_model_says_so(db_file, monkeypatch):
         release.set()
         await wait_for(pilot, lambda: not screen.running, 240, "the local answers")
         column = screen.columns[0]
-        assert "Paris" in column.text
+        # What the 135M model says is not this test's subject (llama.cpp's batched greedy
+        # decode of three equal requests is not bit-identical): that a real answer came is.
+        for each in screen.columns:
+            assert each.response.status == "ok" and each.response.error is None
+            assert each.text.strip() and each.response.completion_tokens
         # The ttft the column showed live (what its ticker prints) is the stored one: the
         # load is in neither.
         live = column._first_token_at - column._started
