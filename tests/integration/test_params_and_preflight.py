@@ -185,3 +185,44 @@ def test_a_failed_answer_names_its_model_once(tmp_path, server, db_file, capsys)
                              "--set", "arena", "--limit", "1", "--fresh")
     assert code == 1 and "echo: server error 500" in err
     assert "echo: echo:" not in err  # before: "echo: echo: server error 500"
+
+
+async def test_a_422_is_one_rejected_request_not_a_hidden_resend(config, server):
+    # Before: litellm's global drop_params resent a 422'd request once, out of sight of the
+    # gateway's attempts: a scripted 422 came back as an answer with error=None (and two
+    # 422s in a row as "TypeError: 'async for' requires ... NoneType").
+    from workbench.models.gateway import Gateway
+
+    server.script(Behavior(status=422))
+    r = await Gateway(config).complete("echo", [{"role": "user", "content": "hi"}])
+    assert r.status == "error" and r.error_kind == "client", (r.status, r.error)
+    assert "422" in r.error and "echo:" in r.error
+    assert len(server.requests) == 1  # a client error is not retried, by us or by litellm
+    server.requests.clear()
+    server.script(Behavior(status=422), Behavior(status=422))
+    r = await Gateway(config).complete("echo", [{"role": "user", "content": "hi"}])
+    assert r.error_kind == "client" and "TypeError" not in r.error
+
+
+def test_a_raw_model_string_without_its_providers_key_is_refused_before_the_run(tmp_path, server, db_file,
+                                                                                  capsys, monkeypatch):
+    # litellm reads OPENAI_API_KEY for openai/... when models.toml names no api_key_env; before,
+    # each item failed on its own, after the run had started.
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    cfg = _toml(tmp_path, server.url, '[models.cloud]\nmodel = "openai/gpt-4o-mini"\n')
+    common = ["--db", str(db_file), "--config", cfg]
+    cases = [["ask", *common, "-m", "openai/gpt-4o-mini", "hi"],
+             ["ice", "run", *common, "--target", "openai/gpt-4o-mini", "--no-fuzz", "--budget", "2"],
+             ["ice", "run", *common, "--target", "cloud", "--no-fuzz", "--budget", "2"],
+             ["rse", "run", *common, "--reference", "echo", "--target", "openai/gpt-4o-mini", "--limit", "1"]]
+    for argv in cases:
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 2 and err.count("\n") == 1 and "OPENAI_API_KEY is not set" in err, (argv, err)
+    from workbench.store import open_db
+
+    db = open_db(db_file)
+    assert db.execute("select count(*) from runs").fetchone()[0] == 0
+    assert db.execute("select count(*) from responses").fetchone()[0] == 0
+    # A server of one's own (api_base) needs no key: echo still runs with OPENAI_API_KEY unset.
+    code, out, err = run_cli(capsys, "ask", *common, "-m", "echo", "hi")
+    assert code == 0, err

@@ -259,7 +259,7 @@ def _completion(req: dict, text: str, prompt_tokens: int, completion_tokens: int
 async def _send_json(writer: asyncio.StreamWriter, status: int, payload: dict,
                      extra_headers: dict[str, str] | None = None) -> None:
     body = json.dumps(payload).encode()
-    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 422: "Unprocessable Entity", 429: "Too Many Requests",
               500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}.get(status, "Error")
     head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
     for k, v in (extra_headers or {}).items():

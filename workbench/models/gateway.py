@@ -80,7 +80,12 @@ def load_litellm() -> Any:
         litellm.suppress_debug_info = True
         litellm.set_verbose = False
         litellm.telemetry = False
-        litellm.drop_params = True  # a param a provider lacks is dropped, not an error
+        # A param a provider lacks is dropped, not an error: asked per request (drop_params=True
+        # in _attempt), not globally, because the global flag also makes litellm's OpenAI
+        # handler answer a 422 by resending the request once, unseen by our retries and
+        # attempts, and return None when the resend gets a 422 too (litellm#32221): a
+        # rejected request then came back as an answer, or as a TypeError.
+        litellm.drop_params = False
         # We record usage, cost and attempts ourselves; litellm's per-chunk logging and
         # success callbacks only cost CPU (a third of a streamed request's overhead).
         litellm.disable_streaming_logging = True
@@ -188,6 +193,11 @@ class Gateway:
             if spec.api_key_env and not os.environ.get(spec.api_key_env):
                 raise GatewayError(f"{spec.name}: environment variable {spec.api_key_env} is not set "
                                    "(export it with the provider's API key)", "auth")
+            missing = provider_key_missing(spec)
+            if missing:
+                raise GatewayError(f"{spec.name}: environment variable {' or '.join(missing)} is not set (export "
+                                   "it with the provider's API key, or name another with api_key_env in "
+                                   "models.toml)", "auth")
             if spec.api_base and not spec.is_local and spec.api_base not in probed:
                 probed.add(spec.api_base)
                 problem = probe_api_base(spec.api_base, timeout)
@@ -298,7 +308,7 @@ class Gateway:
         litellm = load_litellm()
         kwargs: dict[str, Any] = {
             "model": spec.model, "messages": messages, "stream": True,
-            "timeout": timeout, "num_retries": 0, "max_retries": 0, **params,
+            "timeout": timeout, "num_retries": 0, "max_retries": 0, "drop_params": True, **params,
         }
         kwargs["stream_options"] = {"include_usage": True}
         if spec.api_base:
@@ -407,6 +417,26 @@ class Gateway:
         except Exception:  # litellm raises for models missing from its price map
             return None
         return float(prompt_cost + completion_cost)
+
+
+def provider_key_missing(spec: ModelSpec) -> list[str]:
+    """The API-key variables litellm reads for ``spec``'s provider when none is set (e.g.
+    OPENAI_API_KEY for a raw ``openai/gpt-4o-mini``), or [] when one is set or none applies.
+
+    Asked of litellm (``validate_environment``), which knows each provider's variables. Only
+    for models litellm finds a key for itself: an ``api_key_env`` is checked by name, an
+    ``api_base`` server needs no key. Only *_API_KEY names count: other variables it lists
+    (OLLAMA_API_BASE, AWS or Vertex settings) have defaults or other sources.
+    """
+    if spec.api_key_env or spec.api_base or spec.is_local or spec.deployments:
+        return []
+    try:
+        found = load_litellm().validate_environment(model=spec.model)
+    except Exception:  # a provider litellm cannot inspect: the request itself will say
+        return []
+    if found.get("keys_in_environment"):
+        return []
+    return [k for k in found.get("missing_keys") or [] if str(k).endswith("_API_KEY")]
 
 
 def probe_api_base(api_base: str, timeout: float = 5.0) -> str | None:
@@ -522,7 +552,8 @@ def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple
         return "server", f"{spec.name}: server error: {text}", retry_after
     if name in ("BadRequestError", "UnprocessableEntityError", "ContextWindowExceededError",
                 "ContentPolicyViolationError") or (isinstance(status, int) and 400 <= status < 500):
-        return "client", f"{spec.name}: request rejected: {text}", None
+        code = f" ({status})" if isinstance(status, int) else ""
+        return "client", f"{spec.name}: request rejected{code}: {text}", None
     if isinstance(exc, local.LocalModelError):
         return "client", str(exc), None
     return "other", f"{spec.name}: {name}: {text}", None
