@@ -178,3 +178,31 @@ def test_heat_colours_run_from_cool_to_warm():
     assert heat_rgb(3, 1, 5) == mid
     assert heat_style(None) == "dim"
     assert heat_style(1.0).startswith("black on") and heat_style(0.0).startswith("white on")
+
+
+async def test_rse_form_left_alone_sends_each_models_own_params(tmp_path, server, db_file):
+    # Before: the form sent temperature 0 and max_tokens 512 as if typed, overriding a sampled
+    # variant's models.toml params. Empty fields now follow the one rule, as the CLI does.
+    server.default = Behavior(text="an answer", latency_s=0.05)
+    hot = f'[models.hot]\nmodel = "openai/hot"\napi_base = "{server.url}"\nmax_retries = 1\n' \
+          'params = { temperature = 0.9, max_tokens = 7 }\n'
+    app = WorkbenchApp(db_path=db_file, config_path=_config(tmp_path, server.url, hot), load_heavy=False)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        screen = app.screen
+        screen.query_one("#rse-reference", Select).value = "echo"
+        screen.query_one("#rse-targets", SelectionList).select("hot")
+        screen.query_one("#rse-limit", Input).value = "2"
+        await pilot.pause()
+        screen.action_start()
+        await _wait(pilot, lambda: screen.active_run_id is not None)
+        run_id = screen.active_run_id
+        db = open_db(db_file)
+        await _wait(pilot, lambda: get_run(db, run_id).status != "running")
+    assert get_run(db, run_id).status == "done"
+    sent = {(r.model, r.body.get("temperature"), r.body.get("max_tokens")) for r in server.requests}
+    assert sent == {("hot", 0.9, 7), ("echo", 0.0, 512)}
+    resolved = get_run(db, run_id).config["resolved"]
+    assert resolved["target:hot"]["temperature"] == {"value": 0.9, "source": "models.toml"}
+    assert resolved["reference"]["max_tokens"] == {"value": 512, "source": "default"}

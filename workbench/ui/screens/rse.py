@@ -154,11 +154,12 @@ class RSEScreen(WorkbenchScreen):
                         yield Input(placeholder="all", id="rse-limit", compact=True)
                     with Vertical(classes="field"):
                         yield Label("max tokens")
-                        yield Input(value="512", id="rse-max-tokens", compact=True)
+                        # Empty: the model's models.toml max_tokens, else 512 (the one rule).
+                        yield Input(placeholder="model's", id="rse-max-tokens", compact=True)
                 with Horizontal(classes="row"):
                     with Vertical(classes="field"):
                         yield Label("temperature")
-                        yield Input(value="0", id="rse-temperature", compact=True)
+                        yield Input(placeholder="model's", id="rse-temperature", compact=True)
                     with Vertical(classes="field"):
                         yield Label("targets' temp.")
                         yield Input(placeholder="same", id="rse-target-temperature", compact=True)
@@ -224,8 +225,10 @@ class RSEScreen(WorkbenchScreen):
         if problems:
             raise RSEError("; ".join(problems))
         limit = _number(self.query_one("#rse-limit", Input).value, int)
-        max_tokens = _number(self.query_one("#rse-max-tokens", Input).value, int) or 512
-        temperature = _number(self.query_one("#rse-temperature", Input).value, float) or 0.0
+        # An empty field sends nothing: each model's models.toml params, else the run's
+        # defaults (runs/rse.py), as the CLI does when a flag is left out.
+        max_tokens = _number(self.query_one("#rse-max-tokens", Input).value, int)
+        temperature = _number(self.query_one("#rse-temperature", Input).value, float)
         target_temperature = _number(self.query_one("#rse-target-temperature", Input).value, float)
         # A sampled variant of the reference: same model, targets alone at another temperature.
         target_params = {"temperature": target_temperature} if target_temperature is not None else {}
@@ -233,7 +236,8 @@ class RSEScreen(WorkbenchScreen):
             reference=str(reference), targets=targets, sets=sets,
             judge=None if judge in (NO_JUDGE, Select.BLANK) else str(judge), limit=limit,
             swap=self.query_one("#rse-swap", Checkbox).value, fresh=self.query_one("#rse-fresh", Checkbox).value,
-            params={"temperature": temperature, "max_tokens": max_tokens}, target_params=target_params,
+            params={k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None},
+            target_params=target_params,
             allow_self_judge=self.query_one("#rse-self-judge", Checkbox).value)
 
     def _check_numbers(self) -> dict[str, str]:
