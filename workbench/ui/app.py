@@ -9,6 +9,7 @@ to fix, whichever screen met it first.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from workbench.config import ConfigError, WorkbenchConfig, builtin_models, load_
 from workbench.heap import freeze_loaded_heap  # noqa: E402
 from workbench.ui.commands import PROVIDERS  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
+from workbench.ui.store_writer import StoreWriter  # noqa: E402
 
 log = logging.getLogger("workbench.ui")
 FIRST_FRAME_GRACE_S = 0.1
@@ -83,22 +85,21 @@ class WorkbenchApp(App):
         self.loaded: dict[str, float] = {}
         self.startup_s: float | None = None
         self.fatal_message: str | None = None  # why the app closed itself, printed on exit
-        self._db: Any = None
         self._gateway: Any = None
+        # Every store write of the UI goes through this thread, never the event loop.
+        self.writer = StoreWriter(self.open_db)
         self._config_stamp: tuple[float, int] | None = None
         self.loading_models: list[str] = []  # local models loading in this process now
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 
     # -- shared state ------------------------------------------------------------------------
-    @property
-    def db(self) -> Any:
-        """The main thread's connection. Worker threads call open_db() for their own."""
-        if self._db is None:
-            self._db = self.open_db()
-        return self._db
-
     def open_db(self) -> Any:
+        """A new connection, for the calling worker thread alone.
+
+        Never on the event loop: opening checks that the file can be written, which waits
+        while another process holds the write lock. Writes go through ``self.writer``.
+        """
         from workbench.store import open_db
 
         return open_db(self.db_path)
@@ -120,6 +121,11 @@ class WorkbenchApp(App):
         self._config_stamp = _stamp(self.config_path)
         self.set_interval(CONFIG_POLL_S, self._check_config_file)
         self.set_interval(LOADING_POLL_S, self._check_loading_models)
+
+    async def on_unmount(self) -> None:
+        # Screens are closed by now (their last writes queued); run whatever is still queued,
+        # in a thread: a write waiting for another process's lock must not be lost on quit.
+        await asyncio.to_thread(self.writer.close)
 
     # -- config errors -----------------------------------------------------------------------
     def _check_config_file(self) -> None:
