@@ -26,7 +26,7 @@ from workbench.config import ConfigError, WorkbenchConfig, builtin_models, load_
 from workbench.heap import freeze_loaded_heap  # noqa: E402
 from workbench.ui.commands import PROVIDERS  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
-from workbench.ui.store_writer import StoreWriter  # noqa: E402
+from workbench.ui.store_writer import StoreWriter, WriteFailed  # noqa: E402
 
 log = logging.getLogger("workbench.ui")
 FIRST_FRAME_GRACE_S = 0.1
@@ -121,6 +121,9 @@ class WorkbenchApp(App):
         self._config_stamp = _stamp(self.config_path)
         self.set_interval(CONFIG_POLL_S, self._check_config_file)
         self.set_interval(LOADING_POLL_S, self._check_loading_models)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.notify(message.text, severity="error", timeout=10)
 
     async def on_unmount(self) -> None:
         # Screens are closed by now (their last writes queued); run whatever is still queued,

@@ -20,6 +20,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, TypeVar
 
+from textual.message import Message
+
 log = logging.getLogger("workbench.ui.store_writer")
 
 T = TypeVar("T")
@@ -30,6 +32,24 @@ class _Job(Generic[T]):
     run: Callable[[Any], T]
     future: Future[T]
     name: str
+
+
+@dataclass
+class WriteFailed(Message):
+    """A write that did not happen, said in one line (the app shows it as an error)."""
+
+    text: str
+
+
+def report_failure(future: Future[Any], target: Any, what: str) -> None:
+    """When ``future`` fails, post WriteFailed("could not <what>: <why>") to ``target``."""
+
+    def done(f: Future[Any]) -> None:
+        exc = f.exception()
+        if exc is not None:
+            target.post_message(WriteFailed(f"could not {what}: {exc}"))
+
+    future.add_done_callback(done)
 
 
 class WriterClosed(RuntimeError):
