@@ -32,6 +32,9 @@ log = logging.getLogger("workbench.ui")
 FIRST_FRAME_GRACE_S = 0.1
 CONFIG_POLL_S = 2.0
 LOADING_POLL_S = 0.5
+# On quit, how long a probe run gets to stop and record its status (an item in flight is
+# cancelled; a store write waits for the lock at most the store's WRITE_WAIT_S).
+RUN_STOP_WAIT_S = 30.0
 
 
 class BackgroundLoad(Message):
@@ -88,6 +91,7 @@ class WorkbenchApp(App):
         self._gateway: Any = None
         # Every store write of the UI goes through this thread, never the event loop.
         self.writer = StoreWriter(self.open_db)
+        self.run_threads: set[Any] = set()  # probe runs on their own loops (ui/run_thread.py)
         self._config_stamp: tuple[float, int] | None = None
         self.loading_models: list[str] = []  # local models loading in this process now
         if self.config.keymap:
@@ -126,9 +130,19 @@ class WorkbenchApp(App):
         self.notify(message.text, severity="error", timeout=10)
 
     async def on_unmount(self) -> None:
-        # Screens are closed by now (their last writes queued); run whatever is still queued,
-        # in a thread: a write waiting for another process's lock must not be lost on quit.
-        await asyncio.to_thread(self.writer.close)
+        # Screens are closed by now (their last writes queued). Stop the probe runs still going
+        # (each records "interrupted", resumable) and run every write still queued, in threads:
+        # a write waiting for another process's lock must not be lost on quit.
+        await asyncio.to_thread(self._close_store_work)
+
+    def _close_store_work(self) -> None:
+        runs = list(self.run_threads)
+        for run in runs:
+            run.stop()
+        for run in runs:
+            if not run.join(RUN_STOP_WAIT_S):
+                log.warning("run %s did not stop within %ss", run.name, RUN_STOP_WAIT_S)
+        self.writer.close()
 
     # -- config errors -----------------------------------------------------------------------
     def _check_config_file(self) -> None:
