@@ -32,3 +32,12 @@ async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "conditi
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await pilot.pause(0.05)
+
+
+async def writes_landed(app: Any, pilot: Any, timeout: float = 150.0) -> None:
+    """Wait until the app's store writer has run every write queued so far (it is a thread:
+    see workbench/ui/store_writer.py) and the screens have handled what it posted back."""
+    import asyncio
+
+    assert await asyncio.to_thread(app.writer.flush, timeout), "store writes still queued"
+    await pilot.pause()

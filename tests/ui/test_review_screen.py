@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.review.fixtures import ICE_DISAGREE, ICE_N, make_ice_run, make_rse_run
+from tests.support.ui import writes_landed
 from workbench.store import open_db
 from workbench.store.runs import HUMAN, item_verdicts, run_verdicts
 from workbench.ui.app import WorkbenchApp
@@ -64,6 +65,7 @@ async def test_ice_review_undo_filter_and_live_stats(db_file, cfg):
             reviewed.append(screen.current().id)
             await pilot.press(key)
             assert screen.current().id not in reviewed
+        await writes_landed(app, pilot)
         assert screen.stats["reviewed"] == 4
         assert screen.stats["agreement"]["published"]["n"] == 4
         assert screen.stats["agreement"]["rule"]["kappa"] is not None
@@ -77,7 +79,7 @@ async def test_ice_review_undo_filter_and_live_stats(db_file, cfg):
 
         # Undo the last one: a retraction row, the item comes back, the stats move back.
         await pilot.press("u")
-        await pilot.pause()
+        await writes_landed(app, pilot)
         assert screen.current().id == reviewed[-1]
         assert screen.stats["reviewed"] == 3 and screen.stats["retractions"] == 1
         rows = _humans(db_file, run_id)
@@ -137,6 +139,7 @@ async def test_comment_skip_and_wrong_keys(db_file, cfg):
         target = screen.current().id
         assert screen.pending_reason[target] == "quoted speech"
         await pilot.press("n")
+        await writes_landed(app, pilot)
         row = _humans(db_file, run_id)[-1]
         assert (row.item_id, row.value, row.reason) == (target, 0.0, "quoted speech")
 
@@ -147,12 +150,13 @@ async def test_comment_skip_and_wrong_keys(db_file, cfg):
         await pilot.pause()
         await pilot.press(*"on second look")
         await pilot.press("enter")
-        await pilot.pause()
+        await writes_landed(app, pilot)
         rows = _humans(db_file, run_id)
         assert [(r.value, r.reason) for r in rows] == [(0.0, "quoted speech"), (0.0, "on second look")]
 
         # RSE keys do nothing on an ICE run.
         await pilot.press("3")
+        await writes_landed(app, pilot)
         assert len(_humans(db_file, run_id)) == 2
 
         # Skipped items come back once everything else is reviewed.
@@ -178,6 +182,7 @@ async def test_rse_scores_reference_and_weighted_kappa(db_file, cfg):
         for key in "5341":
             await pilot.press(key)
         await pilot.press("y")  # ICE key on an RSE run: ignored
+        await writes_landed(app, pilot)
         rows = _humans(db_file, run_id)
         assert [r.value for r in rows] == [5.0, 3.0, 4.0, 1.0] and all(r.kind == "rse" for r in rows)
         a = screen.stats["agreement"]["gpt-judge"]
@@ -230,12 +235,14 @@ async def test_undo_without_session_history_retracts_own_latest(db_file, cfg):
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(app, pilot)
         await pilot.press("u")
+        await writes_landed(app, pilot)
         assert screen.current().id == ids[11]
         db = open_db(db_file)
         rows = item_verdicts(db, ids[11])
         db.close()
         assert rows[-1].retracts == mine
         await pilot.press("u")  # nothing more of mine: someone else's review stays
+        await writes_landed(app, pilot)
         assert screen.stats["reviewed"] == 1
         await pilot.press("ctrl+q")
 

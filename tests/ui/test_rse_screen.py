@@ -137,6 +137,10 @@ async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_fi
         screen.query_one("#rse-fresh").value = True
         await pilot.pause()
         screen.action_start()
+        # The run's row is created by the app's store writer, off the UI loop: wait for it.
+        from workbench.ui.screens.rse import STARTING
+
+        await _wait(pilot, lambda: screen.active_run_id not in (None, STARTING))
         run_id = screen.active_run_id
         assert run_id is not None
         db = open_db(db_file)

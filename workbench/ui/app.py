@@ -9,6 +9,7 @@ to fix, whichever screen met it first.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -25,11 +26,15 @@ from workbench.config import ConfigError, WorkbenchConfig, builtin_models, load_
 from workbench.heap import freeze_loaded_heap  # noqa: E402
 from workbench.ui.commands import PROVIDERS  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
+from workbench.ui.store_writer import StoreWriter, WriteFailed  # noqa: E402
 
 log = logging.getLogger("workbench.ui")
 FIRST_FRAME_GRACE_S = 0.1
 CONFIG_POLL_S = 2.0
 LOADING_POLL_S = 0.5
+# On quit, how long a probe run gets to stop and record its status (an item in flight is
+# cancelled; a store write waits for the lock at most the store's WRITE_WAIT_S).
+RUN_STOP_WAIT_S = 30.0
 
 
 class BackgroundLoad(Message):
@@ -83,22 +88,22 @@ class WorkbenchApp(App):
         self.loaded: dict[str, float] = {}
         self.startup_s: float | None = None
         self.fatal_message: str | None = None  # why the app closed itself, printed on exit
-        self._db: Any = None
         self._gateway: Any = None
+        # Every store write of the UI goes through this thread, never the event loop.
+        self.writer = StoreWriter(self.open_db)
+        self.run_threads: set[Any] = set()  # probe runs on their own loops (ui/run_thread.py)
         self._config_stamp: tuple[float, int] | None = None
         self.loading_models: list[str] = []  # local models loading in this process now
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 
     # -- shared state ------------------------------------------------------------------------
-    @property
-    def db(self) -> Any:
-        """The main thread's connection. Worker threads call open_db() for their own."""
-        if self._db is None:
-            self._db = self.open_db()
-        return self._db
-
     def open_db(self) -> Any:
+        """A new connection, for the calling worker thread alone.
+
+        Never on the event loop: opening checks that the file can be written, which waits
+        while another process holds the write lock. Writes go through ``self.writer``.
+        """
         from workbench.store import open_db
 
         return open_db(self.db_path)
@@ -120,6 +125,24 @@ class WorkbenchApp(App):
         self._config_stamp = _stamp(self.config_path)
         self.set_interval(CONFIG_POLL_S, self._check_config_file)
         self.set_interval(LOADING_POLL_S, self._check_loading_models)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.notify(message.text, severity="error", timeout=10)
+
+    async def on_unmount(self) -> None:
+        # Screens are closed by now (their last writes queued). Stop the probe runs still going
+        # (each records "interrupted", resumable) and run every write still queued, in threads:
+        # a write waiting for another process's lock must not be lost on quit.
+        await asyncio.to_thread(self._close_store_work)
+
+    def _close_store_work(self) -> None:
+        runs = list(self.run_threads)
+        for run in runs:
+            run.stop()
+        for run in runs:
+            if not run.join(RUN_STOP_WAIT_S):
+                log.warning("run %s did not stop within %ss", run.name, RUN_STOP_WAIT_S)
+        self.writer.close()
 
     # -- config errors -----------------------------------------------------------------------
     def _check_config_file(self) -> None:

@@ -2,8 +2,9 @@
 
 Screens are imported only when first opened, so adding one costs nothing at start-up.
 A screen class takes keyword arguments only and reaches shared state through
-``self.app`` (a WorkbenchApp): ``app.db`` (main-thread connection), ``app.open_db()``
-(a new connection for a worker thread), ``app.gateway``, ``app.config``, ``app.db_path``.
+``self.app`` (a WorkbenchApp): ``app.writer`` (the store writer: every write, off the
+event loop), ``app.open_db()`` (a new connection for a worker thread's reads), ``app.gateway``,
+``app.config``, ``app.db_path``.
 """
 
 from __future__ import annotations

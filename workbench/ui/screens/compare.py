@@ -2,7 +2,8 @@
 
 Streams run as async workers on the app's loop (the gateway is asyncio), so their delta
 callbacks may touch the columns directly; litellm's first import and the similarity scores
-run in threads. The first send opens a ``compare`` session; later sends add exchanges to it
+run in threads. Every store write (the exchange, each answer) and the usage totals go
+through the app's store writer (``ui/compare_store.py``), never the loop. The first send opens a ``compare`` session; later sends add exchanges to it
 until ctrl+n starts a new one. Sending clears the prompt box; up on its first line brings
 earlier prompts back (from the store, so they survive restarts).
 """
@@ -10,6 +11,7 @@ earlier prompts back (from the store, so they survive restarts).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 from typing import Any
 
 from textual.actions import SkipAction
@@ -20,12 +22,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static, TextArea
 
 from workbench.models.types import Response
+from workbench.ui.compare_store import UsageRead, save_response_job, store_exchange_job, usage_job
 from workbench.ui.hints import bound_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets import compare_gc
 from workbench.ui.widgets.prompt_editor import PromptEditor
 from workbench.ui.widgets.response_column import ParamError, ResponseColumn
 from workbench.ui.widgets.screen_base import WorkbenchScreen
+from workbench.ui.store_writer import WriterClosed, report_failure
 from workbench.ui.widgets.similarity_strip import SimilarityStrip
 
 MIN_COLUMNS = 2
@@ -53,6 +57,18 @@ def local_model_to_load(config: Any, model: str) -> str | None:
     from workbench.models.local import LocalModelHost
 
     return None if LocalModelHost.is_loaded(spec.model) else spec.model
+
+
+def _read_session(db_path: Any, session_id: int) -> Any:
+    """A session row, read on a worker thread with its own read connection."""
+    from workbench.store import open_db
+    from workbench.store.exchanges import get_session
+
+    db = open_db(db_path, writable=False)
+    try:
+        return get_session(db, session_id)
+    finally:
+        db.close()
 
 
 def _load_local_model(name: str) -> None:
@@ -211,16 +227,27 @@ class CompareScreen(WorkbenchScreen):
         self.query_one("#session-line", Static).update(text)
 
     def _refresh_usage(self) -> None:
-        from workbench.store.exchanges import session_usage
-
-        if self.session_id is None:
+        """Ask the store writer for the session's totals (read after the writes queued before)."""
+        session_id = self.session_id
+        if session_id is None:
             self.usage = None
-        else:
-            try:
-                self.usage = session_usage(self.app.db, self.session_id)
-            except Exception:  # the totals are a courtesy: never let them block an answer
-                self.usage = None
-        self._update_session_line()
+            self._update_session_line()
+            return
+
+        def done(future: Future) -> None:
+            # The totals are a courtesy: a failed read shows none rather than an error.
+            usage = None if future.exception() is not None else future.result()
+            self.post_message(UsageRead(session_id, usage))
+
+        try:
+            self.app.writer.submit(usage_job(session_id), name="session usage").add_done_callback(done)
+        except WriterClosed:
+            pass
+
+    def on_usage_read(self, message: UsageRead) -> None:
+        if message.session_id == self.session_id:
+            self.usage = message.usage
+            self._update_session_line()
 
     def _pick_key(self) -> str:
         return self._key("compare.pick_model", "pick_model")
@@ -302,44 +329,64 @@ class CompareScreen(WorkbenchScreen):
                 return
         system = self.query_one("#system", Input).value.strip() or None
         messages = build_messages(system, prompt)
-        try:
-            exchange_id = self._store_exchange(prompt, system, messages)
-        except Exception as exc:  # a locked or unwritable database: say so, send nothing
-            self.notify(f"could not store the exchange: {exc}", severity="error")
-            return
-        self.exchange_id, self.messages = exchange_id, messages
+        # Stored by the store writer (another process may hold the lock for seconds); the
+        # columns start now and wait for it, and nothing is sent if it fails.
+        stored = self.app.writer.submit(
+            store_exchange_job(self.session_id, SESSION_KIND, prompt, messages, system), name="store exchange")
+        self.messages = messages
         # The prompt is sent: clear the box for the next one; up brings this one back.
         self.prompt_box.remember(prompt)
         self.prompt_box.clear()
-        self._refresh_usage()
         self.strip.reset()
+        self.run_worker(self._exchange_stored(stored, prompt), group="compare-store", exit_on_error=False)
         for column, column_params in zip(columns, params):
-            self._start(column, exchange_id, messages, column_params)
+            self._start(column, stored, messages, column_params)
 
-    def _store_exchange(self, prompt: str, system: str | None, messages: list[dict]) -> int:
-        from workbench.store.exchanges import create_exchange, create_session
+    async def _exchange_stored(self, stored: Future, prompt: str) -> None:
+        try:
+            result = await asyncio.wrap_future(stored)
+        except Exception as exc:  # a locked or unwritable database: say so; nothing was sent
+            self.notify(f"could not store the exchange: {exc}", severity="error")
+            if not self.prompt_box.text:
+                self.prompt_box.load_text(prompt)
+            return
+        self.session_id, self.exchange_id = result.session_id, result.exchange_id
+        self._refresh_usage()
 
-        db = self.app.db
-        if self.session_id is None:
-            title = " ".join(prompt.split())[:80]
-            self.session_id = create_session(db, SESSION_KIND, title)
-        return create_exchange(db, self.session_id, prompt, messages, system)
-
-    def _start(self, column: ResponseColumn, exchange_id: int, messages: list[dict], params: dict) -> None:
+    def _start(self, column: ResponseColumn, exchange: "int | Future", messages: list[dict],
+               params: dict) -> None:
+        """Stream into ``column``; ``exchange`` is the stored exchange's id, or the store
+        writer's future for it (a new send)."""
         cancel = column.begin()
-        self.run_worker(self._stream(column, column.model, exchange_id, messages, params, cancel),
+        self.run_worker(self._stream(column, column.model, exchange, messages, params, cancel),
                         group="compare-streams", name=f"stream {column.id}", exit_on_error=False)
 
-    async def _stream(self, column: ResponseColumn, model: str, exchange_id: int, messages: list[dict],
-                      params: dict, cancel: asyncio.Event) -> None:
+    async def _stream(self, column: ResponseColumn, model: str, exchange: "int | Future",
+                      messages: list[dict], params: dict, cancel: asyncio.Event) -> None:
         compare_gc.streams_started()
         try:
-            await self._stream_to_column(column, model, exchange_id, messages, params, cancel)
+            await self._stream_to_column(column, model, exchange, messages, params, cancel)
         finally:
             compare_gc.streams_finished()
 
-    async def _stream_to_column(self, column: ResponseColumn, model: str, exchange_id: int,
+    async def _stream_to_column(self, column: ResponseColumn, model: str, exchange: "int | Future",
                                 messages: list[dict], params: dict, cancel: asyncio.Event) -> None:
+        if isinstance(exchange, Future):
+            column.set_phase("storing the prompt")
+            try:
+                exchange_id = (await asyncio.wrap_future(exchange)).exchange_id
+            except asyncio.CancelledError:  # the app is closing: the empty answer is kept too
+                self._save(exchange, Response(model=model, params=params, text="", status="cancelled",
+                                              error="cancelled", error_kind="cancelled"))
+                column.running = False
+                raise
+            except Exception as exc:  # said once by _exchange_stored; the column says why it is empty
+                await column.finish(Response(model=model, params=params, status="error",
+                                             error=f"not sent: could not store the exchange ({exc})",
+                                             error_kind="other"))
+                return
+        else:
+            exchange_id = exchange
         try:
             # litellm's first import takes seconds: do it in a thread, never on the loop.
             column.set_phase("starting")
@@ -390,13 +437,14 @@ class CompareScreen(WorkbenchScreen):
         except Exception:
             return
 
-    def _save(self, exchange_id: int, response: Response) -> None:
-        from workbench.store.exchanges import save_response
-
+    def _save(self, exchange: "int | Future", response: Response) -> None:
+        """Queue the answer's insert on the store writer (flushed before the app exits);
+        ``exchange`` may be the future of its exchange's insert, queued before this."""
         try:
-            save_response(self.app.db, exchange_id, response)
-        except Exception as exc:
-            self.notify(f"could not store the answer of {response.model}: {exc}", severity="error")
+            saved = self.app.writer.submit(save_response_job(exchange, response), name="save answer")
+        except WriterClosed:  # only while the app closes, after the writer's last flush
+            return
+        report_failure(saved, self.app, f"store the answer of {response.model}")
 
     def _all_done(self) -> None:
         self._refresh_similarity()
@@ -566,13 +614,11 @@ class CompareScreen(WorkbenchScreen):
         if self.running:
             self.notify(f"answers are still streaming: {self._stop_key()} stops them first", severity="warning")
             return
-        from workbench.store.exchanges import get_session
-
         responses = list(exchange.responses)
         if len(responses) > MAX_COLUMNS:
             self.notify(f"showing the first {MAX_COLUMNS} of {len(responses)} answers", severity="warning")
             responses = responses[:MAX_COLUMNS]
-        session = get_session(self.app.db, exchange.session_id)
+        session = await asyncio.to_thread(_read_session, self.app.db_path, exchange.session_id)
         self.session_id = exchange.session_id if session is not None and session.kind == SESSION_KIND else None
         self.exchange_id = exchange.id if self.session_id is not None else None
         self.messages = exchange.messages or build_messages(exchange.system, exchange.prompt)

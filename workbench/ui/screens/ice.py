@@ -1,14 +1,17 @@
 """ICE screen: start identity-consistency runs and watch them; browse and reopen past runs.
 
-The run itself is an async worker on the app's loop (model calls are awaited; the local
-model generates in its own thread), so it keeps going while another screen is shown. Its
-events arrive as messages; scores are recomputed from the store in a thread worker at most
-twice a second, and widgets change only in message handlers on the UI thread.
+The run itself goes on its own event loop in its own thread (``ui/run_thread.py``): it
+writes each item to the store as it finishes, and a write may wait for seconds while another
+process holds the lock, which must never stall the UI loop. It keeps going while another
+screen is shown. Its events arrive as messages; the new run's row is created by the app's
+store writer; scores are recomputed from the store in a thread worker at most twice a
+second, and widgets change only in message handlers on the UI thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 from typing import Any
 
 from textual import on, work
@@ -20,6 +23,7 @@ from textual.widgets import Button, DataTable, TabbedContent, TabPane
 
 from workbench.ui.hints import bound_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
+from workbench.ui.run_thread import RunThread, start_run_thread
 from workbench.ui.widgets.ice_form import ICERunForm
 from workbench.ui.widgets.ice_scores import ICEScores
 from workbench.ui.widgets.ice_tables import ICEAnswers, ICELeaderboard, ICERuns
@@ -28,6 +32,7 @@ from workbench.ui.widgets.run_progress import RunProgress
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 REFRESH_S = 0.5
+STARTING = -1  # active_run_id while the new run's row is being stored or checked
 ANSWERS_SHOWN = 300
 
 
@@ -79,7 +84,7 @@ class ICEScreen(WorkbenchScreen):
         self.active_run_id: int | None = None  # the run this screen is driving, if any
         self.live: dict[str, Any] = {}
         self.summary: dict[str, Any] | None = None
-        self.cancel: asyncio.Event | None = None
+        self.cancel: RunThread | None = None  # the run this screen drives; stop() stops it
         self._dirty = False
         # Live answers held back while the stored ones load (see _reload_answers).
         self._pending_answers: list[dict[str, Any]] | None = None
@@ -109,7 +114,7 @@ class ICEScreen(WorkbenchScreen):
     def action_start(self) -> None:
         if self.active_run_id is not None:
             stop = bound_key(self.app, "ice.stop", ACTION_KEYS["stop"])
-            self.notify(f"run {self.active_run_id} is still going: stop it first ({stop})", severity="warning")
+            self.notify(f"{self._active_name()} is still going: stop it first ({stop})", severity="warning")
             return
         from workbench.runs.ice import ICERunConfig, create_ice_run
 
@@ -122,12 +127,24 @@ class ICEScreen(WorkbenchScreen):
         except Exception as exc:  # a form mistake or an unknown model: say so, start nothing
             self.notify(str(exc), title="ICE", severity="error")
             return
-        run_id = create_ice_run(self.app.db, cfg)
+        self.active_run_id = STARTING  # a second start waits for this one
+        self.query_one(ICERunForm).set_running(True)
+        created = self.app.writer.submit(lambda db: create_ice_run(db, cfg), name="create ICE run")
+        self.run_worker(self._launch_created(created), group="ice-create", exit_on_error=False)
+
+    async def _launch_created(self, created: Future) -> None:
+        try:
+            run_id = await asyncio.wrap_future(created)
+        except Exception as exc:  # the store could not take the run: say so, start nothing
+            self.active_run_id = None
+            self.query_one(ICERunForm).set_running(False)
+            self.notify(f"could not create the run: {exc}", title="ICE", severity="error")
+            return
         self._launch(run_id)
 
     def action_resume(self) -> None:
         if self.active_run_id is not None:
-            self.notify(f"run {self.active_run_id} is still going", severity="warning")
+            self.notify(f"{self._active_name()} is still going", severity="warning")
             return
         tabs = self.query_one("#ice-tabs", TabbedContent)
         run_id = self.query_one(ICERuns).selected_run_id() if tabs.active == "ice-tab-runs" else None
@@ -135,46 +152,69 @@ class ICEScreen(WorkbenchScreen):
         if run_id is None:
             self.notify("open a run first (Runs tab, Enter)", severity="warning")
             return
-        from workbench.runs.engine import resumable
+        self.active_run_id = STARTING
+        self._check_resumable(run_id)
 
+    @work(thread=True, exclusive=True, group="ice-resume")
+    def _check_resumable(self, run_id: int) -> None:
+        from workbench.runs.engine import resumable
+        from workbench.store import open_db
+
+        db = open_db(self.app.db_path, writable=False)
         try:
-            run = resumable(self.app.db, run_id, "ice")
+            run = resumable(db, run_id, "ice")
             if run.config.get("source") == "import":
                 raise LookupError(f"run {run_id} is an import: nothing to ask")
         except LookupError as exc:
-            self.notify(str(exc), severity="warning")
+            self.app.call_from_thread(self._not_resumable, str(exc))
             return
-        self._launch(run_id)
+        finally:
+            db.close()
+        self.app.call_from_thread(self._launch, run_id)
+
+    def _not_resumable(self, reason: str) -> None:
+        self.active_run_id = None
+        self.notify(reason, severity="warning")
+
+    def _active_name(self) -> str:
+        return "a run" if self.active_run_id == STARTING else f"run {self.active_run_id}"
 
     def action_stop(self) -> None:
-        if self.cancel is not None and self.active_run_id is not None:
-            self.cancel.set()
+        if self.cancel is not None and self.active_run_id not in (None, STARTING):
+            self.cancel.stop()
             self.notify(f"stopping run {self.active_run_id}…")
 
     def _launch(self, run_id: int) -> None:
         self.active_run_id = run_id
         self.view_run_id = run_id
         self.live = {"run_id": run_id, "status": "running", "done": 0, "total": 0}
-        self.cancel = asyncio.Event()
         self.query_one(ICERunForm).set_running(True)
         self.query_one("#ice-tabs", TabbedContent).active = "ice-tab-answers"
         self._reload_answers(run_id)
+        db_path, gateway = self.app.db_path, self.app.gateway
+        on_event = lambda e: self.post_message(IceRunEvent(e))  # noqa: E731  (thread-safe)
+
+        async def main(cancel: asyncio.Event) -> dict[str, Any]:
+            from workbench.models.gateway import load_litellm
+            from workbench.runs.ice import ICERunner
+
+            # In the run's thread: litellm's first import, claiming the run (which may wait
+            # out another reader's lock probe), every store read and write of every item.
+            load_litellm()
+            runner = ICERunner(db_path, run_id, gateway, on_event=on_event, cancel=cancel)
+            return await runner.run()
+
+        self.cancel = start_run_thread(self.app, f"ICE run {run_id}", main)
         self.run_worker(self._drive(run_id, self.cancel), group="ice-run", name=f"ICE run {run_id}",
                         exit_on_error=False)
 
-    async def _drive(self, run_id: int, cancel: asyncio.Event) -> None:
-        from workbench.models.gateway import load_litellm
-        from workbench.runs.ice import ICERunError, ICERunner
+    async def _drive(self, run_id: int, run: RunThread) -> None:
+        from workbench.runs.ice import ICERunError
 
         try:
-            # litellm's first import takes seconds: keep it off the UI loop.
-            await asyncio.to_thread(load_litellm)
-            # Claiming the run may wait out another reader's lock probe, and loading reads the
-            # store: both off the UI loop.
-            runner = await asyncio.to_thread(
-                ICERunner, self.app.db_path, run_id, self.app.gateway,
-                on_event=lambda e: self.post_message(IceRunEvent(e)), cancel=cancel)
-            summary = await runner.run()
+            summary = await asyncio.wrap_future(run.future)
+        except asyncio.CancelledError:  # the app is closing: it stops the run and waits for it
+            raise
         except ICERunError as exc:  # a one-line reason (e.g. the run is busy elsewhere)
             self.post_message(IceRunDone(run_id, None, str(exc)))
             return

@@ -1,28 +1,34 @@
 """Judge review: a keyboard-fast queue for checking judge verdicts by hand.
 
 The whole run (texts and verdict rows) is read once, in a worker thread; after that a key
-press is one SQLite insert on the main thread, one indexed read of that item's verdicts,
-and a re-render from memory, so the next item is on screen at once. Nothing is overwritten:
-a review is a new human verdict row, an undo a retraction row (``workbench.review.actions``).
+press adds a provisional row in memory, queues the insert on the app's store writer (a thread:
+another process may hold the write lock for seconds) and re-renders from memory, so the next
+item is on screen at once. ``ReviewSaved`` brings the stored rows back (``ui/review_saving``).
+Nothing is overwritten: a review is a new human verdict row, an undo a retraction row
+(``workbench.review.actions``).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import Future
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 
-from workbench.review.actions import ReviewActionError, last_review, record_review, retract_review
+from workbench.review.actions import UNDO_REASON
 from workbench.review.filters import FilterError, ReviewFilter, parse_filter
 from workbench.review.order import GROUP_NAMES, ORDER_LABELS, ORDERS, next_order, order_items, triage_group
-from workbench.review.queue import ReviewError, ReviewItem, ReviewRun, load_review_run, reload_item
+from workbench.review.queue import ReviewError, ReviewItem, ReviewRun, load_review_run
 from workbench.review.stats import compute_stats
 from workbench.ui.hints import bound_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
+from workbench.ui.review_saving import (PendingReview, ReviewSaved, is_provisional, provisional_verdict,
+                                        undo_job, verdict_job)
 from workbench.ui.widgets.review_bar import BarState, ReviewBar
 from workbench.ui.widgets.review_input import ReviewInput
 from workbench.ui.widgets.review_item import ReviewItemView
@@ -79,7 +85,9 @@ class ReviewScreen(WorkbenchScreen):
         self.position: int = 0
         self.skipped: set[int] = set()
         self.pending_reason: dict[int, str] = {}
-        self.undo_stack: list[tuple[int, int]] = []  # (verdict id, item id) written this session
+        self.undo_stack: list[PendingReview] = []  # reviews written this session, oldest first
+        self.saving: dict[int, int] = {}  # item id -> its writes still queued on the store writer
+        self.stored_rows: dict[int, list] = {}  # item id -> its rows after its latest landed write
         self.session_reviews = 0
         self.session_started: float | None = None
         self.loading_run: int | None = None
@@ -235,17 +243,98 @@ class ReviewScreen(WorkbenchScreen):
             self.notify(f"nothing to review here: press {self._runs_key()} to pick a run, "
                         f"{bound_key(self.app, 'review.filter', '/')} to change the filter")
             return
-        db = self.app.db
-        verdict_id = record_review(db, item.id, kind=rr.verdict_kind, value=value,
-                                   author=self.app.config.author, reason=self.pending_reason.pop(item.id, None))
-        self.undo_stack.append((verdict_id, item.id))
-        reload_item(db, rr, item.id)
+        self._save_verdict(rr, item, value, self.pending_reason.pop(item.id, None))
         if self.session_started is None:
             self.session_started = time.monotonic()
         self.session_reviews += 1
         self._advance()
         self._refresh_stats()
         self._render_all()
+
+    def _save_verdict(self, rr: ReviewRun, item: ReviewItem, value: float, reason: str | None) -> None:
+        """Show the verdict now (a provisional row) and queue its insert on the store writer."""
+        author = self.app.config.author
+        row = provisional_verdict(item.id, kind=rr.verdict_kind, value=value, author=author,
+                                  reason=(reason or "").strip() or None)
+        entry = PendingReview(item.id, row.id)
+        item.set_rows([*item.rows, row])
+        self.undo_stack.append(entry)
+        self._write("verdict", rr.id, item.id,
+                    verdict_job(entry, kind=rr.verdict_kind, value=value, author=author, reason=reason),
+                    entry=entry)
+
+    def _write(self, op: str, run_id: int, item_id: int | None, job: Any,
+               entry: PendingReview | None = None) -> None:
+        """Queue ``job`` on the app's store writer; ReviewSaved comes back when it is done."""
+
+        def done(future: Future) -> None:
+            try:
+                result = future.result()
+            except Exception as exc:  # said on screen; the provisional row is taken back
+                self.post_message(ReviewSaved(op, run_id, item_id, None, entry, error=str(exc)))
+                return
+            if op == "undo":
+                undone, rows, used = result
+                self.post_message(ReviewSaved(op, run_id, undone, rows, entry, consumed=used))
+            else:
+                self.post_message(ReviewSaved(op, run_id, item_id, result, entry))
+
+        if item_id is not None:
+            self.saving[item_id] = self.saving.get(item_id, 0) + 1
+        self.app.writer.submit(job, name=f"review {op}").add_done_callback(done)
+
+    def on_review_saved(self, message: ReviewSaved) -> None:
+        rr = self.review_run
+        item_id = message.item_id
+        if message.op == "undo" and message.entry is not None and message.entry.item_id != item_id:
+            # The undo took back another review than the one shown as undone (that one was
+            # retracted elsewhere): the shown one's provisional retraction settles too.
+            self._settle(rr, message.entry.item_id, None)
+        if message.error:
+            if message.op == "undo" and message.entry is not None:
+                self.undo_stack.append(message.entry)  # nothing was undone: it can be tried again
+            elif message.entry in self.undo_stack:
+                self.undo_stack.remove(message.entry)
+            what = "undo" if message.op == "undo" else "review"
+            self.notify(f"could not save the {what} of item #{item_id}: {message.error}", title="review",
+                        severity="error", timeout=10)
+        for used in message.consumed[1:]:  # older session reviews an undo had to pass over
+            if used in self.undo_stack:
+                self.undo_stack.remove(used)
+        if message.op == "undo" and message.entry is None:
+            self._after_lookup_undo(rr, message)
+            return
+        self._settle(rr, item_id, message.rows)
+        self._refresh_stats()
+        self._render_side(item_id)
+
+    def _settle(self, rr: ReviewRun | None, item_id: int | None, rows: list | None) -> None:
+        """One write for ``item_id`` landed: once none is left, show its rows as stored."""
+        if item_id is None:
+            return
+        if rows is not None:
+            self.stored_rows[item_id] = rows
+        left = self.saving.get(item_id, 1) - 1
+        if left > 0:
+            self.saving[item_id] = left
+            return  # a later write for it is queued: its rows will include this one
+        self.saving.pop(item_id, None)
+        rows = self.stored_rows.pop(item_id, None)
+        if rr is None or item_id not in rr.by_id:
+            return
+        item = rr.by_id[item_id]
+        if rows is None:  # its writes failed: nothing provisional is kept
+            rows = [r for r in item.rows if not is_provisional(r)]
+        item.set_rows(rows)
+
+    def _render_side(self, item_id: int | None) -> None:
+        """Re-render after a write landed, without moving the reviewer's place in the item."""
+        current = self.current()
+        if current is not None and current.id == item_id:
+            self.query_one(ReviewVerdicts).show(current, self.review_run.kind if self.review_run else "ice",
+                                                pending_reason=self.pending_reason.get(current.id))
+        self.query_one(ReviewBar).show(self._bar_state())
+        self.query_one(ReviewStatsPanel).show(self.stats)
 
     def action_verdict(self, value: int) -> None:
         if self.review_run is not None and self.review_run.kind != "ice":
@@ -276,25 +365,38 @@ class ReviewScreen(WorkbenchScreen):
         rr = self.review_run
         if rr is None:
             return
-        db = self.app.db
         author = self.app.config.author
-        undone: int | None = None
-        while self.undo_stack and undone is None:
-            verdict_id, item_id = self.undo_stack.pop()
-            try:
-                retract_review(db, verdict_id, author=author)
-                undone = item_id
-            except ReviewActionError:
-                continue  # already undone (from another window, say): try the one before
-        if undone is None:
-            # Nothing from this session: undo this author's latest standing review in the run.
-            row = last_review(db, rr.id, author=author, kind=rr.verdict_kind)
-            if row is None:
-                self.notify("nothing to undo", title="review")
-                return
-            retract_review(db, row.id, author=author)
-            undone = row.item_id
-        reload_item(db, rr, undone)
+        if not self.undo_stack:
+            # Nothing from this session: undo this author's latest standing review in the run,
+            # which only the store knows (another window may have added one): wait for it.
+            self._write("undo", rr.id, None, undo_job([], run_id=rr.id, author=author, kind=rr.verdict_kind))
+            return
+        entry = self.undo_stack.pop()
+        candidates = [entry, *reversed(self.undo_stack)]
+        item = rr.by_id.get(entry.item_id)
+        if item is not None:
+            # The row as this screen holds it: provisional until its write's message arrives.
+            target = entry.row_id if any(r.id == entry.row_id for r in item.rows) else entry.verdict_id
+            item.set_rows([*item.rows, provisional_verdict(item.id, kind=rr.verdict_kind, value=None,
+                                                           author=author, reason=UNDO_REASON,
+                                                           retracts=target)])
+        self._write("undo", rr.id, entry.item_id,
+                    undo_job(candidates, run_id=rr.id, author=author, kind=rr.verdict_kind), entry=entry)
+        self._show_undone(entry.item_id)
+
+    def _after_lookup_undo(self, rr: ReviewRun | None, message: ReviewSaved) -> None:
+        if message.error:
+            return
+        if message.item_id is None:
+            self.notify("nothing to undo", title="review")
+            return
+        if rr is None or rr.id != message.run_id or message.rows is None:
+            return
+        if message.item_id in rr.by_id and message.item_id not in self.saving:
+            rr.by_id[message.item_id].set_rows(message.rows)
+        self._show_undone(message.item_id)
+
+    def _show_undone(self, undone: int) -> None:
         self.session_reviews = max(0, self.session_reviews - 1)
         if undone in self.queue:
             self.position = self.queue.index(undone)
@@ -325,11 +427,7 @@ class ReviewScreen(WorkbenchScreen):
         if not text:
             self.pending_reason.pop(item_id, None)
         elif item.human is not None and item.human.value is not None:
-            db = self.app.db
-            verdict_id = record_review(db, item_id, kind=rr.verdict_kind, value=item.human.value,
-                                       author=self.app.config.author, reason=text)
-            self.undo_stack.append((verdict_id, item_id))
-            reload_item(db, rr, item_id)
+            self._save_verdict(rr, item, item.human.value, text)
             self._refresh_stats()
             self.notify("comment saved with your verdict", title="review")
         else:

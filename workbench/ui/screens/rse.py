@@ -1,13 +1,17 @@
 """The RSE screen: set up a response-similarity run, follow it live, read its results.
 
-The run itself is an async worker owned by the app (not this screen), so it keeps going
-while you look at other screens. It reports through messages; the screen re-reads the
-store (in thread workers) to draw progress, results, items and the matrix.
+The run itself goes on its own event loop in its own thread (``ui/run_thread.py``: each
+item's store writes may wait for another process's lock, never on the UI loop), followed by
+an async worker owned by the app (not this screen), so it keeps going while you look at
+other screens. The new run's row is created by the app's store writer. It reports through
+messages; the screen re-reads the store (in thread workers) to draw progress, results,
+items and the matrix.
 """
 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 from typing import Any
 
 from rich.text import Text
@@ -23,6 +27,7 @@ from textual.worker import get_current_worker
 from workbench.models.types import MAX_TEMPERATURE
 from workbench.ui.hints import bound_key, in_form_words, with_resume_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
+from workbench.ui.run_thread import RunThread, start_run_thread
 from workbench.ui.widgets.heatmap import Heatmap
 from workbench.ui.widgets.marked_toggles import MarkedCheckbox, MarkedSelectionList
 from workbench.ui.widgets.rse_results import RSEResultsTable
@@ -32,6 +37,7 @@ from workbench.ui.widgets.screen_base import WorkbenchScreen
 
 NO_JUDGE = "none"
 REFRESH_S = 0.5  # at most two store reloads a second while items stream in
+STARTING = -1  # active_run_id while the new run's row is being stored or checked
 # The CLI flags that prepare()'s messages name, as this form labels them.
 FORM_LABELS = {"allow-self-judge": "allow the reference to judge", "judge": "judge", "target": "target",
                "set": "prompt set", "reference": "reference model", "limit": "limit"}
@@ -121,7 +127,7 @@ class RSEScreen(WorkbenchScreen):
         self.active_run_id: int | None = None  # the run going now, if any
         self.report: dict[str, Any] | None = None
         self.human = False
-        self._cancel: asyncio.Event | None = None
+        self._cancel: RunThread | None = None  # the run going now; stop() stops it
         self._refresh_pending = False
         self._item_ids: list[int] = []
 
@@ -267,7 +273,7 @@ class RSEScreen(WorkbenchScreen):
 
         if self.active_run_id is not None:
             stop = bound_key(self.app, "rse.cancel", ACTION_KEYS["stop"])
-            self.notify(f"run {self.active_run_id} is still going: stop it ({stop}) or wait", severity="warning")
+            self.notify(f"{self._active_name()} is still going: stop it ({stop}) or wait", severity="warning")
             return
         try:
             prepared = prepare(self._form_options(), self.app.gateway)
@@ -276,14 +282,36 @@ class RSEScreen(WorkbenchScreen):
             return
         for warning in prepared.warnings:
             self.notify(warning, severity="warning", timeout=8)
-        run_id = start_run(self.app.db, prepared)
+        self.active_run_id = STARTING  # a second start waits for this one
+        self.query_one("#rse-start", Button).disabled = True
+        created = self.app.writer.submit(lambda db: start_run(db, prepared), name="create RSE run")
+        self.run_worker(self._start_created(created, prepared), group="rse-create", exit_on_error=False)
+
+    async def _start_created(self, created: Future, prepared: Any) -> None:
+        try:
+            run_id = await asyncio.wrap_future(created)
+        except Exception as exc:  # the store could not take the run: say so, start nothing
+            self.active_run_id = None
+            self.query_one("#rse-start", Button).disabled = False
+            self.notify(f"could not create the run: {exc}", title="RSE", severity="error")
+            return
         self.start_prepared(run_id, prepared)
 
     def start_prepared(self, run_id: int, prepared: Any) -> None:
         """Run (or resume) a stored run in an app-owned worker."""
         self.active_run_id = run_id
         self.run_id = run_id
-        self._cancel = asyncio.Event()
+        db_path, gateway = self.app.db_path, self.app.gateway
+        on_event = lambda e: self.post_message(RSERunEvent(e))  # noqa: E731  (thread-safe)
+
+        async def main(cancel: asyncio.Event) -> str:
+            from workbench.runs.rse import RSERunner
+
+            # In the run's thread, on its own loop: every store read and write of every item.
+            runner = RSERunner(db_path, run_id, prepared, gateway, on_event=on_event, cancel=cancel)
+            return await runner.run()
+
+        self._cancel = start_run_thread(self.app, f"RSE run {run_id}", main)
         self.query_one("#rse-start", Button).disabled = True
         self.query_one("#rse-cancel", Button).disabled = False
         self.query_one(RunProgress).show(0, prepared.total, running=True)
@@ -294,15 +322,13 @@ class RSEScreen(WorkbenchScreen):
                             group="rse-run", exit_on_error=False)
         self.action_reload()
 
-    async def _execute(self, run_id: int, prepared: Any, cancel: asyncio.Event) -> None:
-        from workbench.runs.rse import RSEError, RSERunner
+    async def _execute(self, run_id: int, prepared: Any, run: RunThread) -> None:
+        from workbench.runs.rse import RSEError
 
-        runner = RSERunner(self.app.db_path, run_id, prepared, self.app.gateway,
-                           on_event=lambda e: self.post_message(RSERunEvent(e)), cancel=cancel)
         status, error = "failed", None
         try:
-            status = await runner.run()
-        except asyncio.CancelledError:
+            status = await asyncio.wrap_future(run.future)
+        except asyncio.CancelledError:  # the app is closing: it stops the run and waits for it
             status = "interrupted"
             raise
         except RSEError as exc:  # a one-line reason (e.g. the run is busy elsewhere)
@@ -313,28 +339,44 @@ class RSEScreen(WorkbenchScreen):
             self.post_message(RSERunEnded(run_id, status, error))
 
     def action_cancel_run(self) -> None:
-        if self._cancel is None or self.active_run_id is None:
+        if self._cancel is None or self.active_run_id in (None, STARTING):
             self.notify("no run is going", severity="information")
             return
-        self._cancel.set()
+        self._cancel.stop()
         self._set_status(f"run {self.active_run_id}: cancelling…")
 
     def action_resume(self) -> None:
         """Continue the shown run if it was interrupted (palette / runs table)."""
-        from workbench.runs.rse import RSEError, load_run
-
         if self.active_run_id is not None:
-            self.notify(f"run {self.active_run_id} is still going", severity="warning")
+            self.notify(f"{self._active_name()} is still going", severity="warning")
             return
         if self.run_id is None:
             self.notify("open a run first (Runs tab, Enter)", severity="warning")
             return
+        self.active_run_id = STARTING
+        self._load_for_resume(self.run_id)
+
+    @work(thread=True, exclusive=True, group="rse-resume")
+    def _load_for_resume(self, run_id: int) -> None:
+        from workbench.runs.rse import RSEError, load_run
+        from workbench.store import open_db
+
+        db = open_db(self.app.db_path, writable=False)
         try:
-            run, prepared = load_run(self.app.db, self.run_id, self.app.gateway)
+            run, prepared = load_run(db, run_id, self.app.gateway)
         except RSEError as exc:
-            self.notify(str(exc), severity="warning")
+            self.app.call_from_thread(self._not_resumable, str(exc))
             return
-        self.start_prepared(run.id, prepared)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.start_prepared, run.id, prepared)
+
+    def _not_resumable(self, reason: str) -> None:
+        self.active_run_id = None
+        self.notify(reason, severity="warning")
+
+    def _active_name(self) -> str:
+        return "a run" if self.active_run_id == STARTING else f"run {self.active_run_id}"
 
     # -- run events -------------------------------------------------------------------------
     def _resume_key(self) -> str:

@@ -1,0 +1,125 @@
+"""The TUI never writes SQLite on its event loop: with another process holding the write
+lock, keys are handled at once and the writes land once the lock is free, in order; quitting
+with writes still queued loses none of them."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.review.fixtures import make_ice_run
+from tests.support.lock import HeldLock
+from tests.support.ui import writes_landed
+from workbench.store import open_db
+from workbench.store.runs import HUMAN, run_verdicts
+from workbench.ui.app import WorkbenchApp
+from workbench.ui.review_saving import is_provisional
+
+SIZE = (170, 48)
+
+
+@pytest.fixture()
+def cfg(tmp_path):
+    path = tmp_path / "models.toml"
+    path.write_text('[workbench]\nauthor = "pilot"\n', encoding="utf-8")
+    return path
+
+
+def _humans(db_file, run_id):
+    # A reader in WAL mode is never blocked by the writer's lock.
+    db = open_db(db_file, writable=False)
+    try:
+        return [v for v in run_verdicts(db, run_id) if v.judge == HUMAN]
+    finally:
+        db.close()
+
+
+async def _review_app(db_file, cfg, pilot_size=SIZE):
+    db = open_db(db_file)
+    run_id, ids = make_ice_run(db)
+    db.close()
+    app = WorkbenchApp(db_path=db_file, config_path=cfg, load_heavy=False, start_screen="review")
+    app.review_run_id = run_id
+    return app, run_id
+
+
+async def _loaded(app, pilot):
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert type(screen).__name__ == "ReviewScreen" and screen.review_run is not None
+    return screen
+
+
+async def test_review_key_is_handled_while_another_process_holds_the_lock(db_file, cfg):
+    app, run_id = await _review_app(db_file, cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _loaded(app, pilot)
+        first = screen.current()
+        with HeldLock(db_file) as lock:
+            await pilot.press("y")
+            # Handled now: the next item is shown and the verdict stands (provisionally)...
+            assert screen.current().id != first.id
+            assert first.reviewed and first.human.value == 1.0 and is_provisional(first.human)
+            assert screen.stats["reviewed"] == 1
+            # ...while its insert still waits for the lock, on the writer thread.
+            assert screen.saving == {first.id: 1} and app.writer.pending == 1
+            assert _humans(db_file, run_id) == []
+            second = screen.current()
+            await pilot.press("n")
+            assert screen.current().id not in (first.id, second.id) and app.writer.pending == 2
+            lock.release()
+        await writes_landed(app, pilot)
+        rows = _humans(db_file, run_id)
+        assert [(r.item_id, r.value, r.author) for r in rows] == [(first.id, 1.0, "pilot"),
+                                                                  (second.id, 0.0, "pilot")]
+        # The stored rows replaced the provisional ones.
+        assert screen.saving == {} and first.human.id == rows[0].id and not is_provisional(first.human)
+        assert screen.stats["reviewed"] == 2
+        await pilot.press("ctrl+q")
+
+
+async def test_verdict_then_undo_land_in_order(db_file, cfg):
+    app, run_id = await _review_app(db_file, cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _loaded(app, pilot)
+        first = screen.current()
+        with HeldLock(db_file) as lock:
+            await pilot.press("y")
+            await pilot.press("u")  # undoes the verdict whose insert has not run yet
+            assert screen.current().id == first.id and not first.reviewed
+            assert screen.stats["reviewed"] == 0 and app.writer.pending == 2
+            await pilot.press("n")  # and reviews it again
+            assert first.reviewed and first.human.value == 0.0
+            lock.release()
+        await writes_landed(app, pilot)
+        rows = _humans(db_file, run_id)
+        assert [(r.value, r.retracts) for r in rows] == [(1.0, None), (None, rows[0].id), (0.0, None)]
+        assert all(r.item_id == first.id for r in rows)
+        assert first.human.id == rows[2].id and screen.stats["reviewed"] == 1
+        assert screen.undo_stack and screen.undo_stack[-1].verdict_id == rows[2].id
+        await pilot.press("ctrl+q")
+
+
+async def test_quitting_with_queued_writes_loses_none(db_file, cfg):
+    app, run_id = await _review_app(db_file, cfg)
+    lock: HeldLock | None = None
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _loaded(app, pilot)
+            lock = HeldLock(db_file)
+            reviewed = []
+            for key in "yny":
+                reviewed.append(screen.current().id)
+                await pilot.press(key)
+            assert app.writer.pending == 3 and _humans(db_file, run_id) == []
+            # Let the lock go a moment after the quit key: the app must wait for its writes.
+            threading.Timer(1.0, lock.release).start()
+            await pilot.press("ctrl+q")
+        assert app.writer.pending == 0
+        rows = _humans(db_file, run_id)
+        assert [(r.item_id, r.value) for r in rows] == list(zip(reviewed, (1.0, 0.0, 1.0)))
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
