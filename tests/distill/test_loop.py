@@ -223,6 +223,62 @@ def test_fresh_ablation_analyses_data_the_student_trained_on(run_loop, tiny_stud
     assert f"labelled {len(seeds)} new texts" in analysis
 
 
+def _without_history(prompt: str) -> str:
+    """A prompt with its "Earlier rounds" block (and blank lines) taken out."""
+    out, skipping = [], False
+    for line in prompt.splitlines():
+        if line.startswith("Earlier rounds"):
+            skipping = True
+            continue
+        if skipping and line.startswith("- round "):
+            continue
+        skipping = False
+        if line.strip():
+            out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("fix", ["fresh", "history", "recipe"])
+def test_each_fix_ablation_turns_off_that_fix_and_nothing_else(run_loop, tiny_student, toy_data, teacher, fix):
+    """The bench's evokd-fresh/-history/-recipe runs measure one fix each: against the full
+    loop (same seed), everything outside the ablated fix is the same."""
+    opts = dict(dataset=str(toy_data), student=str(tiny_student), rounds=2, per_round=4)
+    full = run_loop(**opts)
+    full_prompts = [r.messages[-1]["content"] for r in teacher.requests]
+    teacher.requests.clear()
+    ablated = run_loop(**opts, ablate=[fix])
+    prompts = [r.messages[-1]["content"] for r in teacher.requests]
+    db = run_loop.db
+    f_rows, a_rows = store.rounds(db, full), store.rounds(db, ablated)
+    # Round 0 is the same K-shot student in every method and ablation.
+    assert (f_rows[0].accuracy, f_rows[0].loss) == (a_rows[0].accuracy, a_rows[0].loss)
+    steps = {j: {m.round: m.value for m in store.metrics(db, j, ["round_train_steps"])} for j in (full, ablated)}
+    assert steps[full][0] == steps[ablated][0]
+    first_analysis = next(i for i, p in enumerate(full_prompts) if "two or three sentences" in p)
+    if fix == "recipe":
+        # The teacher is asked exactly the same; only the training of rounds 1..R changes.
+        assert prompts == full_prompts
+        assert all(steps[ablated][r] >= 20 for r in (1, 2)) and steps[full][1] < 20
+    else:
+        # The same student trains on the same round-1 data ...
+        assert (f_rows[1].accuracy, f_rows[1].train_size) == (a_rows[1].accuracy, a_rows[1].train_size)
+        assert steps[full][1] == steps[ablated][1]
+    if fix == "history":
+        # ... and the teacher is asked the same, less the history of earlier rounds.
+        assert any("Earlier rounds" in p for p in full_prompts)
+        assert not any("Earlier rounds" in p for p in prompts)
+        # (Up to the first prompt with a history: the teacher's answers to it differ, and so
+        # does what comes after.)
+        first = next(i for i, p in enumerate(full_prompts) if "Earlier rounds" in p)
+        assert prompts[:first] == full_prompts[:first]
+        assert prompts[first] == _without_history(full_prompts[first])
+    if fix == "fresh":
+        # ... the round's generation and labelling are the same; the analysis reads other data.
+        assert prompts[:first_analysis] == full_prompts[:first_analysis]
+        assert "two or three sentences" in prompts[first_analysis]
+        assert prompts[first_analysis] != full_prompts[first_analysis]
+
+
 def test_recipe_trains_on_everything_kept_with_steps_growing_with_the_data(run_loop, tiny_student, toy_data,
                                                                         teacher):
     job = run_loop(dataset=str(toy_data), student=str(tiny_student), rounds=2, per_round=4, epochs=2,

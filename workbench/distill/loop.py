@@ -387,7 +387,7 @@ class EvoKDRun:
 
     def _with_replay(self, r: int, earlier: list[Example]) -> list[Example]:
         """Seeds plus the earlier kept samples: all of them, or a sample of ``replay``."""
-        replay = self.o.recipe()["replay"]
+        replay = self.o.recipe(r)["replay"]
         if replay is not None and replay < len(earlier):
             earlier = self._rng(r, "replay").sample(earlier, replay)
         return self.seeds + earlier
@@ -581,7 +581,7 @@ class EvoKDRun:
     # -- training and evaluation ----------------------------------------------------------
     def _train(self, r: int, student: Student, examples: list[Example], new: list[Example]) -> Any:
         o, rec = self.o, self.rec
-        recipe = o.recipe()
+        recipe = o.recipe(r)
         if "recipe" in o.ablate and r > 0:
             # The old loop trained the newest batch + seeds + 10 replayed earlier samples.
             earlier = [e for e in examples if e not in self.seeds and e not in new]

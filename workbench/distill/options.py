@@ -20,8 +20,8 @@ ABLATION_HELP = {
     "fresh": "analyse predictions on data the student already trained on (the last round's kept "
              "samples, the seeds in round 1) instead of the round's fresh samples",
     "history": "the teacher sees no history of earlier rounds",
-    "recipe": "the old training recipe: newest batch + seeds + 10 replayed, at least 20 steps, "
-              "lr 1e-4, no class balance",
+    "recipe": "the old training recipe in rounds 1..R: newest batch + seeds + 10 replayed, 3 epochs "
+              "but at least 20 steps, lr 1e-4, no class balance (round 0 as in every method)",
 }
 # What the "recipe" ablation restores (the loop before issue 23).
 OLD_RECIPE = {"lr": 1e-4, "epochs": 3, "min_steps": 20, "replay": 10, "balanced": False}
@@ -128,9 +128,12 @@ class EvoKDOptions:
         out += [message for bad, message in checks if bad]
         return out
 
-    def recipe(self) -> dict[str, Any]:
-        """The student-training settings this job uses (the "recipe" ablation: the old ones)."""
-        if "recipe" in self.ablate:
+    def recipe(self, round: int = 1) -> dict[str, Any]:
+        """The student-training settings of ``round`` (the "recipe" ablation: the old ones).
+
+        Round 0 always trains the K-shot student the same way, so the ablation shares the
+        K-shot baseline with every other method and changes only the teacher rounds' training."""
+        if "recipe" in self.ablate and round > 0:
             return dict(OLD_RECIPE)
         return {"lr": self.lr, "epochs": self.epochs, "min_steps": 0, "replay": self.replay,
                 "balanced": self.balanced}
