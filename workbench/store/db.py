@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlite_utils import Database
+from sqlite_utils.db import Table
 
 from workbench.clock import now  # noqa: F401  (re-exported: callers import it from here)
 
@@ -24,6 +25,14 @@ WRITE_WAIT_S = 120.0
 
 class StoreError(Exception):
     """A database problem the user can fix (unreadable file, not a workbench database)."""
+
+
+def inserted_id(table: Table) -> int:
+    """The id of the row ``table`` just inserted (sqlite-utils types ``last_pk`` as optional)."""
+    pk = table.last_pk
+    if not isinstance(pk, int):
+        raise TypeError(f"insert into {table.name} gave no integer id: {pk!r}")
+    return pk
 
 
 def dumps(value: Any) -> str | None:

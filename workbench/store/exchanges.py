@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from workbench.models.types import Response
 
-from .db import dumps, loads, now
+from .db import dumps, inserted_id, loads, now
 
 
 @dataclass
@@ -51,21 +51,21 @@ class ExchangeRow:
 
 
 def create_session(db: Database, kind: str, title: str) -> int:
-    return db["sessions"].insert({"kind": kind, "title": title[:200], "created": now()}).last_pk
+    return inserted_id(db.table("sessions").insert({"kind": kind, "title": title[:200], "created": now()}))
 
 
 def create_exchange(db: Database, session_id: int, prompt: str, messages: list[dict],
                     system: str | None = None) -> int:
-    return db["exchanges"].insert({
+    return inserted_id(db.table("exchanges").insert({
         "session_id": session_id, "prompt": prompt, "system": system,
         "messages": dumps(messages), "created": now(),
-    }).last_pk
+    }))
 
 
 def save_response(db: Database, exchange_id: int | None, response: Response) -> int:
     """Store a finished response with every attempt; sets ``response.response_id``."""
     with db.atomic():
-        rid = db["responses"].insert({
+        rid = inserted_id(db.table("responses").insert({
             "exchange_id": exchange_id,
             "model": response.model,
             "params": dumps(response.params),
@@ -84,9 +84,9 @@ def save_response(db: Database, exchange_id: int | None, response: Response) -> 
             "cost_usd": response.cost_usd,
             "attempts": len(response.attempts),
             "created": now(),
-        }).last_pk
+        }))
         if response.attempts:
-            db["attempts"].insert_all(
+            db.table("attempts").insert_all(
                 {"response_id": rid, "attempt": a.attempt, "started": a.started, "seconds": a.seconds,
                  "status": a.status, "error_kind": a.error_kind, "error": a.error}
                 for a in response.attempts

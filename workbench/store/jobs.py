@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from .db import dumps, loads, now
+from .db import dumps, inserted_id, loads, now
 
 TERMINAL = ("done", "failed", "cancelled")
 
@@ -84,8 +84,8 @@ class SampleRow:
 
 # -- jobs -----------------------------------------------------------------------------------
 def create_job(db: Database, kind: str, config: dict[str, Any]) -> int:
-    return db["jobs"].insert({"kind": kind, "config": dumps(config), "status": "queued",
-                              "progress": dumps({}), "created": now()}).last_pk
+    return inserted_id(db.table("jobs").insert({"kind": kind, "config": dumps(config), "status": "queued",
+                                                "progress": dumps({}), "created": now()}))
 
 
 def _job(r: dict) -> JobRow:
@@ -137,8 +137,8 @@ def beat(db: Database, job_id: int, load: dict[str, Any] | None = None) -> None:
 # -- events and metrics ---------------------------------------------------------------------
 def add_event(db: Database, job_id: int, level: str, message: str,
               data: dict[str, Any] | None = None) -> int:
-    return db["job_events"].insert({"job_id": job_id, "ts": now(), "level": level,
-                                    "message": message, "data": dumps(data)}).last_pk
+    return inserted_id(db.table("job_events").insert({"job_id": job_id, "ts": now(), "level": level,
+                                                      "message": message, "data": dumps(data)}))
 
 
 def events(db: Database, job_id: int, after_id: int = 0, limit: int = 1000) -> list[EventRow]:
@@ -157,8 +157,8 @@ def last_events(db: Database, job_id: int, limit: int = 50) -> list[EventRow]:
 
 def add_metric(db: Database, job_id: int, name: str, value: float, round: int | None = None,
                step: int | None = None) -> int:
-    return db["job_metrics"].insert({"job_id": job_id, "round": round, "step": step, "name": name,
-                                     "value": float(value), "ts": now()}).last_pk
+    return inserted_id(db.table("job_metrics").insert({"job_id": job_id, "round": round, "step": step,
+                                                       "name": name, "value": float(value), "ts": now()}))
 
 
 def metrics(db: Database, job_id: int, names: Iterable[str] | None = None,
@@ -191,7 +191,7 @@ def save_round(db: Database, job_id: int, row: dict[str, Any]) -> None:
                                       "analysis", "checkpoint")}
     record.update(job_id=job_id, created=now())
     db.execute("delete from evokd_rounds where job_id = ? and round = ?", [job_id, record["round"]])
-    db["evokd_rounds"].insert(record)
+    db.table("evokd_rounds").insert(record)
 
 
 def rounds(db: Database, job_id: int) -> list[RoundRow]:
@@ -213,7 +213,7 @@ def add_samples(db: Database, job_id: int, records: Iterable[dict[str, Any]]) ->
              "intended": r.get("intended"), "predicted": r.get("predicted")}
             for r in records]
     if rows:
-        db["evokd_samples"].insert_all(rows)
+        db.table("evokd_samples").insert_all(rows)
 
 
 def samples(db: Database, job_id: int, *, round: int | None = None, kept: bool | None = None,

@@ -13,11 +13,11 @@ migrations = Migrations("distill-workbench")
 
 @migrations()
 def m001_core(db: Database) -> None:
-    db["sessions"].create(
+    db.table("sessions").create(
         {"id": int, "kind": str, "title": str, "created": str},
         pk="id",
     )
-    db["exchanges"].create(
+    db.table("exchanges").create(
         {
             "id": int,
             "session_id": int,
@@ -29,7 +29,7 @@ def m001_core(db: Database) -> None:
         pk="id",
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["responses"].create(
+    db.table("responses").create(
         {
             "id": int,
             "exchange_id": int,
@@ -52,7 +52,7 @@ def m001_core(db: Database) -> None:
         pk="id",
         foreign_keys=[("exchange_id", "exchanges", "id")],
     )
-    db["attempts"].create(
+    db.table("attempts").create(
         {
             "id": int,
             "response_id": int,
@@ -66,16 +66,16 @@ def m001_core(db: Database) -> None:
         pk="id",
         foreign_keys=[("response_id", "responses", "id")],
     )
-    db["exchanges"].create_index(["session_id"])
-    db["responses"].create_index(["exchange_id"])
-    db["responses"].create_index(["request_hash"])
-    db["attempts"].create_index(["response_id"])
-    db["responses"].enable_fts(["text"], create_triggers=True, tokenize="unicode61")
+    db.table("exchanges").create_index(["session_id"])
+    db.table("responses").create_index(["exchange_id"])
+    db.table("responses").create_index(["request_hash"])
+    db.table("attempts").create_index(["response_id"])
+    db.table("responses").enable_fts(["text"], create_triggers=True, tokenize="unicode61")
 
 
 @migrations()
 def m002_probe_runs(db: Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "session_id": int,
@@ -94,7 +94,7 @@ def m002_probe_runs(db: Database) -> None:
         pk="id",
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["run_items"].create(
+    db.table("run_items").create(
         {
             "id": int,
             "run_id": int,
@@ -114,9 +114,9 @@ def m002_probe_runs(db: Database) -> None:
             ("reference_response_id", "responses", "id"),
         ],
     )
-    db["run_items"].create_index(["run_id", "key"], unique=True)
+    db.table("run_items").create_index(["run_id", "key"], unique=True)
     # Verdict rows are append-only: a human review or an undo is a new row.
-    db["verdicts"].create(
+    db.table("verdicts").create(
         {
             "id": int,
             "item_id": int,
@@ -134,12 +134,12 @@ def m002_probe_runs(db: Database) -> None:
         pk="id",
         foreign_keys=[("item_id", "run_items", "id"), ("retracts", "verdicts", "id")],
     )
-    db["verdicts"].create_index(["item_id", "kind"])
+    db.table("verdicts").create_index(["item_id", "kind"])
 
 
 @migrations()
 def m003_jobs(db: Database) -> None:
-    db["jobs"].create(
+    db.table("jobs").create(
         {
             "id": int,
             "kind": str,  # evokd
@@ -155,17 +155,17 @@ def m003_jobs(db: Database) -> None:
         },
         pk="id",
     )
-    db["job_events"].create(
+    db.table("job_events").create(
         {"id": int, "job_id": int, "ts": str, "level": str, "message": str, "data": str},
         pk="id",
         foreign_keys=[("job_id", "jobs", "id")],
     )
-    db["job_metrics"].create(
+    db.table("job_metrics").create(
         {"id": int, "job_id": int, "round": int, "step": int, "name": str, "value": float, "ts": str},
         pk="id",
         foreign_keys=[("job_id", "jobs", "id")],
     )
-    db["evokd_rounds"].create(
+    db.table("evokd_rounds").create(
         {
             "id": int,
             "job_id": int,
@@ -186,7 +186,7 @@ def m003_jobs(db: Database) -> None:
         pk="id",
         foreign_keys=[("job_id", "jobs", "id")],
     )
-    db["evokd_samples"].create(
+    db.table("evokd_samples").create(
         {
             "id": int,
             "job_id": int,
@@ -200,23 +200,23 @@ def m003_jobs(db: Database) -> None:
         pk="id",
         foreign_keys=[("job_id", "jobs", "id")],
     )
-    db["job_events"].create_index(["job_id"])
-    db["job_metrics"].create_index(["job_id", "name"])
-    db["evokd_rounds"].create_index(["job_id", "round"], unique=True)
-    db["evokd_samples"].create_index(["job_id", "round"])
+    db.table("job_events").create_index(["job_id"])
+    db.table("job_metrics").create_index(["job_id", "name"])
+    db.table("evokd_rounds").create_index(["job_id", "round"], unique=True)
+    db.table("evokd_samples").create_index(["job_id", "round"])
 
 
 @migrations()
 def m004_response_client_and_param_sources(db: Database) -> None:
     # client_s: the client's own start-up (importing litellm, once per process), kept out of
     # ttft_s; param_sources: where each sent param came from (flag, models.toml, default).
-    db["responses"].add_column("client_s", float)
-    db["responses"].add_column("param_sources", str)
+    db.table("responses").add_column("client_s", float)
+    db.table("responses").add_column("param_sources", str)
 
 
 @migrations()
 def m005_evokd_sample_labels(db: Database) -> None:
     # Issue 23: each generated sample keeps the label the teacher intended when writing it
     # (beside the separate label it is trained on) and the student's prediction before training.
-    db["evokd_samples"].add_column("intended", str)
-    db["evokd_samples"].add_column("predicted", str)
+    db.table("evokd_samples").add_column("intended", str)
+    db.table("evokd_samples").add_column("predicted", str)

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from .db import dumps, loads, now
+from .db import dumps, inserted_id, loads, now
 
 HUMAN = "human"
 
@@ -80,11 +80,11 @@ def create_run(db: Database, kind: str, *, target: str | None = None, reference:
                judge: str | None = None, config: dict[str, Any] | None = None,
                session_id: int | None = None, status: str = "running") -> int:
     stamp = now()
-    return db["runs"].insert({
+    return inserted_id(db.table("runs").insert({
         "session_id": session_id, "kind": kind, "target": target, "reference": reference,
         "judge": judge, "config": dumps(config or {}), "state": dumps({}), "status": status,
         "error": None, "created": stamp, "updated": stamp, "finished": None,
-    }).last_pk
+    }))
 
 
 def update_run(db: Database, run_id: int, **fields: Any) -> None:
@@ -96,7 +96,7 @@ def update_run(db: Database, run_id: int, **fields: Any) -> None:
     row["updated"] = now()
     if fields.get("status") in ("done", "failed", "imported", "interrupted", "cancelled") and "finished" not in fields:
         row["finished"] = row["updated"]
-    db["runs"].update(run_id, row)
+    db.table("runs").update(run_id, row)
 
 
 def get_run(db: Database, run_id: int) -> RunRow | None:
@@ -118,10 +118,10 @@ def ensure_item(db: Database, run_id: int, key: str, prompt: str, meta: dict[str
     rows = list(db.query("select id from run_items where run_id = ? and key = ?", [run_id, key]))
     if rows:
         return rows[0]["id"]
-    return db["run_items"].insert({
+    return inserted_id(db.table("run_items").insert({
         "run_id": run_id, "key": key, "prompt": prompt, "meta": dumps(meta), "response_id": None,
         "reference_response_id": None, "metrics": dumps({}), "status": "pending", "created": now(),
-    }).last_pk
+    }))
 
 
 def set_item_answer(db: Database, item_id: int, *, response_id: int | None,
@@ -129,11 +129,11 @@ def set_item_answer(db: Database, item_id: int, *, response_id: int | None,
     row: dict[str, Any] = {"response_id": response_id, "status": status}
     if reference_response_id is not None:
         row["reference_response_id"] = reference_response_id
-    db["run_items"].update(item_id, row)
+    db.table("run_items").update(item_id, row)
 
 
 def set_item_metrics(db: Database, item_id: int, metrics: dict[str, Any]) -> None:
-    db["run_items"].update(item_id, {"metrics": dumps(metrics)})
+    db.table("run_items").update(item_id, {"metrics": dumps(metrics)})
 
 
 def answered_keys(db: Database, run_id: int) -> set[str]:
@@ -155,17 +155,17 @@ def add_verdict(db: Database, item_id: int, *, judge: str, kind: str, value: flo
                 detail: dict[str, Any] | None = None, raw: str | None = None,
                 rationale: str | None = None, author: str | None = None, reason: str | None = None,
                 retracts: int | None = None) -> int:
-    return db["verdicts"].insert({
+    return inserted_id(db.table("verdicts").insert({
         "item_id": item_id, "judge": judge, "kind": kind, "value": value, "detail": dumps(detail or {}),
         "raw": raw, "rationale": rationale, "author": author, "reason": reason, "retracts": retracts,
         "created": now(),
-    }).last_pk
+    }))
 
 
 def add_verdicts(db: Database, rows: Iterable[dict[str, Any]]) -> None:
     """Bulk insert (imports): each row has the keyword arguments of add_verdict."""
     stamp = now()
-    db["verdicts"].insert_all(
+    db.table("verdicts").insert_all(
         {"item_id": r["item_id"], "judge": r["judge"], "kind": r["kind"], "value": r.get("value"),
          "detail": dumps(r.get("detail") or {}), "raw": r.get("raw"), "rationale": r.get("rationale"),
          "author": r.get("author"), "reason": r.get("reason"), "retracts": r.get("retracts"),
