@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.timing import alternate
+
 BARE_APP = '''
 from textual.app import App
 from textual.widgets import Footer, Header, Static
@@ -91,12 +93,10 @@ def _measure(repeats: int) -> dict:
             "HF_HUB_OFFLINE": "1",
         }
         # One warm-up each: the first start after an install also fills the OS file cache.
-        time_to_marker(f"{python} {bare_path}", env, "wb-bench-bare")
-        time_to_marker(workbench, env, "wb-bench-app")
-        bare, ours = [], []
-        for _ in range(repeats):
-            bare.append(time_to_marker(f"{python} {bare_path}", env, "wb-bench-bare"))
-            ours.append(time_to_marker(workbench, env, "wb-bench-app"))
+        times = alternate({"bare": lambda: time_to_marker(f"{python} {bare_path}", env, "wb-bench-bare"),
+                           "ours": lambda: time_to_marker(workbench, env, "wb-bench-app")},
+                          repeats, warm_up=["bare", "ours"])
+        bare, ours = times["bare"], times["ours"]
     best_bare, best_ours = min(bare), min(ours)
     return {
         "bare_best_s": best_bare, "workbench_best_s": best_ours, "ratio_best": best_ours / best_bare,

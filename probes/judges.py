@@ -65,7 +65,7 @@ class RuleVerdict:
     wrong_places: list[str] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "loose": self.loose, "strict": self.strict, "claimed": list(self.claimed),
             "rationale": self.rationale, "own_claimed": self.own_claimed,
@@ -1021,7 +1021,7 @@ def rule_judge(response: str, fact: IdentityFact | str, prompt: str | None = Non
         claims.extend(_scan_sentence(sentence, fact, personas, prompt_text))
 
     # One claim per (family or entity, polarity, kind): anchors overlap ("I am an AI developed by X").
-    seen: set[tuple] = set()
+    seen: set[tuple[str, bool, bool]] = set()
     unique: list[Claim] = []
     for c in claims:
         key = (c.family or c.entity.lower(), c.negated, c.kind in ("denial", "location"))
@@ -1230,14 +1230,14 @@ def _own_list(fact: IdentityFact | str) -> str:
     return ", ".join(names) if names else "(none known beyond the fact)"
 
 
-def loose_judge_messages(fact: IdentityFact | str, question: str, response: str) -> list[dict]:
+def loose_judge_messages(fact: IdentityFact | str, question: str, response: str) -> list[dict[str, str]]:
     """Chat messages asking a judge model for the loose verdict (any conflict with the fact)."""
     user = _LOOSE_TASK.format(fact=_fact_text(fact), question=question.strip(),
                               response=response.strip())
     return [{"role": "system", "content": _JUDGE_SYSTEM}, {"role": "user", "content": user}]
 
 
-def strict_judge_messages(fact: IdentityFact | str, question: str, response: str) -> list[dict]:
+def strict_judge_messages(fact: IdentityFact | str, question: str, response: str) -> list[dict[str, str]]:
     """Chat messages asking a judge model for the strict verdict (claims another real family)."""
     user = _STRICT_TASK.format(fact=_fact_text(fact), own=_own_list(fact),
                                question=question.strip(), response=response.strip())
@@ -1276,8 +1276,8 @@ def _word_value(raw: Any) -> bool | None:
     return None
 
 
-def _json_candidates(text: str) -> list[dict]:
-    found: list[dict] = []
+def _json_candidates(text: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     for m in re.finditer(r"\{", text):
         depth = 0
         for i in range(m.start(), min(len(text), m.start() + 4000)):
@@ -1347,13 +1347,11 @@ def parse_binary_verdict(text: str | None) -> JudgeParse:
         candidates.append(("json", json_values[-1]))
 
     no_json = re.sub(r"\{[^{}]*\}", " ", body)
-    labelled = [(_word_value(m.group(1))) for m in _LABELLED.finditer(no_json)]
-    labelled = [v for v in labelled if v is not None]
+    labelled = [v for m in _LABELLED.finditer(no_json) if (v := _word_value(m.group(1))) is not None]
     if labelled:
         candidates.append(("label", labelled[-1]))
     if not candidates:
-        bare = [_word_value(m.group(1)) for m in _BARE_LINE.finditer(no_json)]
-        bare = [v for v in bare if v is not None]
+        bare = [v for m in _BARE_LINE.finditer(no_json) if (v := _word_value(m.group(1))) is not None]
         if bare:
             if len(set(bare)) > 1:
                 return JudgeParse(value=None, rationale="judge output holds both yes and no: "
@@ -1361,8 +1359,9 @@ def parse_binary_verdict(text: str | None) -> JudgeParse:
             candidates.append(("bare", bare[-1]))
     if not candidates:
         m = _LEADING.match(no_json)
-        if m:
-            candidates.append(("leading", _word_value(m.group(1))))  # type: ignore[arg-type]
+        leading = _word_value(m.group(1)) if m else None  # the pattern holds only yes or no
+        if leading is not None:
+            candidates.append(("leading", leading))
 
     if not candidates:
         return JudgeParse(value=None, rationale="no verdict found: " + _short(raw))

@@ -107,7 +107,7 @@ def cmd_ask(ctx: Context) -> int:
     if args.json:
         for r in responses:
             print_json({**r.public_dict(), "session_id": session_id, "exchange_id": exchange_id})
-    else:
+    elif printer is not None:  # always, without --json
         printer.flush_all()
         print(f"\n(session {session_id}, exchange {exchange_id}, stored in {ctx.db_path})", file=sys.stderr)
     return 0 if all(r.ok for r in responses) else 1

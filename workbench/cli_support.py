@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from workbench.config import WorkbenchConfig, config_path, db_path, load_config
 
@@ -55,7 +55,7 @@ class UsageError(CLIError):
 class WorkbenchParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are raised, so ``main`` can answer them as JSON too."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message, prog=self.prog, usage=self.format_usage())
 
 

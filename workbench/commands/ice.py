@@ -371,7 +371,8 @@ def cmd_import(ctx: Context) -> int:
         _print_summary(summary)
         from workbench.store.runs import get_run
 
-        csv_path = get_run(ctx.db, run_id).config.get("strict")
+        run = get_run(ctx.db, run_id)
+        csv_path = run.config.get("strict") if run is not None else None
         strict = f"strict from {csv_path}" if csv_path else "no strict CSV found: strict verdicts unknown"
         print(f"imported {summary['n']} answers as run {run_id} ({strict}) in {summary['seconds']:.2f}s",
               file=sys.stderr)

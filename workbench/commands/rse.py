@@ -248,7 +248,7 @@ def render_report(report: dict[str, Any], *, items: list[dict[str, Any]] | None 
         if t["human_reviewed"]:
             extra.append(f"{t['human_reviewed']} reviewed by hand")
         lines.append(f"target {target}" + (f"  ({', '.join(extra)})" if extra else ""))
-        rows = [("set", "n", *heads)]
+        rows: list[tuple[str, ...]] = [("set", "n", *heads)]
         def cells(stats: dict[str, Any]) -> list[str]:
             out = [format_interval(stats[c]) for c in cols]
             if report["judge"] not in (None, "none") and out[0] == "–":

@@ -102,7 +102,7 @@ def load_dataset(spec: str, task: str | None = None, *, test_limit: int | None =
         train_path, test_path = split_paths(path)
         train_rows = read_rows(train_path)
         test_rows = read_rows(test_path)
-        task = detect_task(train_rows, train_path) if task in (None, "auto") else task
+        task = detect_task(train_rows, train_path) if task is None or task == "auto" else task
         train = [to_example(r, task, train_path, i) for i, r in enumerate(train_rows, 1)]
         test = [to_example(r, task, test_path, i) for i, r in enumerate(test_rows, 1)]
         name = path.name if path.is_dir() else path.stem

@@ -414,7 +414,8 @@ class EvoKDRun:
         return acct
 
     def _mistakes(self, probe: list[Example], preds: list[Any]) -> tuple[list[Mistake], list[Mistake]]:
-        wrong, correct = [], []
+        wrong: list[Mistake] = []
+        correct: list[Mistake] = []
         for ex, p in zip(probe, preds):
             if ex.is_ner:
                 gold, pred = entity_string(ex.tokens, ex.tags), entity_string(ex.tokens, p)

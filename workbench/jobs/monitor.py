@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeGuard
 
 from workbench.store.jobs import TERMINAL, JobRow, get_job
 
@@ -28,8 +28,9 @@ def _age_s(ts: str | None) -> float | None:
     return (datetime.now(timezone.utc) - then).total_seconds()
 
 
-def pid_is_worker(pid: int | None, job_id: int | None = None) -> bool:
-    """True when ``pid`` is a live (not zombie) job worker, for ``job_id`` when given."""
+def pid_is_worker(pid: int | None, job_id: int | None = None) -> TypeGuard[int]:
+    """True when ``pid`` is a live (not zombie) job worker, for ``job_id`` when given
+    (so a pid it accepts is an int: a TypeGuard tells mypy)."""
     if not pid:
         return False
     import psutil

@@ -360,6 +360,8 @@ def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = CV_FOLDS, n_
               rule: np.ndarray | None = None, groups: Sequence[str] | None = None,
               anchored: bool = False) -> tuple[float, dict[str, float]]:
     """The L2 strength of the lowest cross-validated log loss."""
+    if anchored and rule is None:
+        raise ValueError("an anchored head needs the rule judge's verdicts (rule=...)")
     fold_of = _folds(y, groups, folds, seed)
     grid = ANCHORED_L2_GRID if anchored else L2_GRID
     scores: dict[str, float] = {}
@@ -369,7 +371,7 @@ def choose_l2(x: np.ndarray, y: np.ndarray, seed: int, folds: int = CV_FOLDS, n_
             tr, te = fold_of != f, fold_of == f
             if te.sum() == 0 or (not anchored and len(set(y[tr].tolist())) < 2):
                 continue
-            anchor = rule_anchor(rule[tr], y[tr]) if anchored else None
+            anchor = rule_anchor(rule[tr], y[tr]) if anchored and rule is not None else None
             head = _fit(x[tr], y[tr], l2, seed, n_rule, anchor=anchor,
                         rule=None if rule is None else rule[tr])
             losses.append(_log_loss(head.probabilities(x[te], None if rule is None else rule[te]), y[te]))
@@ -430,7 +432,7 @@ class DistilledJudge:
                 encoder = make_encoder("multilingual", int(meta.get("max_length") or 0) or None)
             else:
                 encoder = Encoder(folder, int(meta.get("max_length", 256)))
-        return cls(folder, meta, encoder, head)  # type: ignore[arg-type]
+        return cls(folder, meta, encoder, head)
 
     def _read(self, prompts: Sequence[str], responses: Sequence[str],
               facts: Sequence[IdentityFact]) -> tuple[np.ndarray, Inputs]:

@@ -37,7 +37,8 @@ def evaluate(db: Any, judge: str, run_id: int, labels: str | None = None) -> dic
     if judge == "rule":
         from probes.judges import rule_judge
 
-        pred = {r["id"]: float(rule_judge(r["text"] or "", fact, prompt=r["prompt"]).loose) for r in rows}
+        pred: dict[int, float | None] = {
+            r["id"]: float(rule_judge(r["text"] or "", fact, prompt=r["prompt"]).loose) for r in rows}
     elif is_distilled(judge):
         from .distilled import get_judge
 
@@ -58,16 +59,15 @@ def evaluate(db: Any, judge: str, run_id: int, labels: str | None = None) -> dic
             raise JudgeError(f"run {run_id} holds no verdicts of {key!r}: judge it first with "
                              f"`workbench ice rejudge {run_id} --judge {key}`, or pass rule or a "
                              "distilled judge's folder") from None
-    pairs = [(pred[i] >= 0.5, ref[i] >= 0.5) for i in pred
-             if i in ref and pred[i] is not None and ref[i] is not None]
+    pairs = [(p >= 0.5, r >= 0.5) for i, p in pred.items() if p is not None and (r := ref.get(i)) is not None]
     out: dict[str, Any] = {"judge": key, "reference": reference, "run": run_id,
                            "target": run.target, **_stats(pairs), "pairs": pairs,
                            "left_out": sum(1 for r in rows if pred.get(r["id"]) is None
                                            or ref.get(r["id"]) is None)}
     if review is not None:
         lo, hi = review["band"]
-        decided = [(probs[i] >= 0.5, ref[i] >= 0.5) for i in probs
-                   if ref.get(i) is not None and not lo <= probs[i] <= hi]
+        decided = [(p >= 0.5, r >= 0.5) for i, p in probs.items()
+                   if (r := ref.get(i)) is not None and not lo <= p <= hi]
         review["in_band"] = sum(1 for x in probs.values() if lo <= x <= hi)
         review["decided_kappa"] = _stats(decided, interval=False)["kappa"]
         out["review"] = review

@@ -93,6 +93,16 @@ def get_model(device_name: str | None = None) -> Any:
         return model
 
 
+def import_transformers() -> None:
+    """Import transformers' auto classes, through which sentence-transformers loads the
+    embedding model (seconds on 2 CPU cores); the TUI calls this in the background so the
+    first similarity strip waits less. GGUF models need none of it: they run on llama.cpp."""
+    from workbench.models.local import quiet_transformers
+
+    quiet_transformers()
+    from transformers import AutoModel, AutoTokenizer  # noqa: F401
+
+
 def embed(texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text (shape ``(len(texts), 384)``)."""
     texts = [t if isinstance(t, str) else str(t) for t in texts]

@@ -440,15 +440,6 @@ def quiet_transformers() -> None:
         pass
 
 
-def import_builtin_model_code() -> None:
-    """Import the transformers code the built-in model runs on (Llama), which transformers
-    otherwise imports lazily on the first load: about 2 s on 2 CPU cores, more than reading
-    the converted weights. The TUI calls this in the background so the first answer is quick."""
-    quiet_transformers()
-    from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: F401
-    from transformers.models.llama import configuration_llama, modeling_llama  # noqa: F401
-
-
 def _load(path: Path, device: str) -> tuple[Any, Any, str]:
     quiet_transformers()
     import torch
@@ -468,15 +459,16 @@ def _load(path: Path, device: str) -> tuple[Any, Any, str]:
             config = AutoConfig.from_pretrained(str(path))
             archs = " ".join(config.architectures or [])
             tok = AutoTokenizer.from_pretrained(str(path))
+            auto: Any  # one of transformers' Auto* model classes, by the folder's architecture
             if "ForSequenceClassification" in archs:
-                from transformers import AutoModelForSequenceClassification as Auto
-                kind = "sequence"
+                from transformers import AutoModelForSequenceClassification
+                auto, kind = AutoModelForSequenceClassification, "sequence"
             elif "ForTokenClassification" in archs:
-                from transformers import AutoModelForTokenClassification as Auto
-                kind = "token"
+                from transformers import AutoModelForTokenClassification
+                auto, kind = AutoModelForTokenClassification, "token"
             else:
-                Auto, kind = AutoModelForCausalLM, "causal"
-            model = Auto.from_pretrained(str(path), dtype=dtype)
+                auto, kind = AutoModelForCausalLM, "causal"
+            model = auto.from_pretrained(str(path), dtype=dtype)
     except LocalModelError:
         raise
     except (OSError, ValueError, KeyError) as exc:
@@ -600,6 +592,9 @@ async def stream_local(name: str, messages: list[dict], *, max_tokens: int | Non
     model = LocalModelHost._models.get(name.removeprefix("local/"))
     if model is None:
         model = await asyncio.to_thread(LocalModelHost.get, name)
+    if not isinstance(model, LoadedModel):
+        # A GGUF model answers on its own llama-server: the gateway routes there (route_kwargs).
+        raise LocalModelError(f"{name} is served by llama-server, not in this process")
     prompt_ids = await asyncio.to_thread(model.encode_messages, messages)
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
@@ -643,7 +638,7 @@ def make_litellm_provider() -> Any:
     from litellm.llms.custom_llm import CustomLLMError
 
     class LocalProvider(CustomLLM):
-        async def astreaming(self, model: str, messages: list, *args: Any, **kwargs: Any):  # type: ignore[override]
+        async def astreaming(self, model: str, messages: list, *args: Any, **kwargs: Any):
             params = kwargs.get("optional_params") or {}
             try:
                 async for item in stream_local(
@@ -663,7 +658,7 @@ def make_litellm_provider() -> Any:
             except LocalModelError as exc:
                 raise CustomLLMError(status_code=400, message=str(exc)) from exc
 
-        async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any):  # type: ignore[override]
+        async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any):
             import litellm
 
             parts: list[str] = []

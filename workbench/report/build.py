@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Set
 from typing import Any
 
 from .gather import Ref, ReportError, gather
@@ -69,7 +70,7 @@ def summary(data: Any) -> dict[str, Any]:
 _SECRET_ENV = re.compile(r"(API_KEY|_TOKEN|SECRET|PASSWORD)$", re.I)
 
 
-def _refuse_secrets(*texts: str, key_vars: set[str] = frozenset()) -> None:
+def _refuse_secrets(*texts: str, key_vars: Set[str] = frozenset()) -> None:
     """Last line of defence: no value of a key-like environment variable, nor of a variable
     models.toml names as ``api_key_env``, may be in a report."""
     for name, value in os.environ.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 ICE_SCORES = ("loose", "strict", "hard")
 ICE_CATEGORIES = ("team", "cooperation", "industry", "technology", "geography")
@@ -50,7 +50,7 @@ def _save(fig: Any, name: str, title: str, alt: str) -> Figure:
     return Figure(name=name, title=title, alt=alt, png=png.getvalue(), svg=svg.getvalue())
 
 
-def _err(value: float, ci: list[float] | tuple[float, float] | None) -> tuple[float, float]:
+def _err(value: float, ci: Sequence[float | None] | None) -> tuple[float, float]:
     if not ci or ci[0] is None or ci[1] is None:
         return (0.0, 0.0)
     return (max(0.0, value - ci[0]), max(0.0, ci[1] - value))

@@ -151,7 +151,8 @@ def _gather_rse(db: Any, run_id: int, metric: str, human: bool) -> dict[str, Any
     sets = set_order(run) or list(dict.fromkeys(
         str(r["s"]) for r in db.query("select json_extract(meta, '$.set') as s from run_items "
                                       "where run_id = ? order by id", [run_id]) if r["s"] is not None))
-    for set_name in sets or [None]:
+    set_names: list[str | None] = [*sets] if sets else [None]
+    for set_name in set_names:
         try:
             m = run_matrix(db, run_id, set_name=set_name, metric=metric, human=human)
         except Exception as exc:  # noqa: BLE001 - a matrix the run cannot give is a note, not a failure
@@ -200,8 +201,9 @@ def recorded_confusion(db: Any, job_id: int) -> dict[str, Any] | None:
     data = loads(rows[0]["data"], {}) or {}
     c = data.get("confusion")
     n = len(c.get("labels") or []) if isinstance(c, dict) else 0
-    rows = c.get("matrix") if isinstance(c, dict) else None
-    if n and isinstance(rows, list) and len(rows) == n and all(isinstance(r, list) and len(r) == n for r in rows):
+    matrix = c.get("matrix") if isinstance(c, dict) else None
+    if (isinstance(c, dict) and n and isinstance(matrix, list) and len(matrix) == n
+            and all(isinstance(r, list) and len(r) == n for r in matrix)):
         return {"labels": list(c["labels"]), "matrix": c["matrix"], "source": "recorded by the job",
                 "round": data.get("round")}
     return None

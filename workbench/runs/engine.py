@@ -106,12 +106,12 @@ class Engine:
         tasks = [asyncio.ensure_future(one(w)) for w in todo]
         cancel_wait = asyncio.ensure_future(self.cancel.wait())
         try:
-            pending = set(tasks)
+            pending: set[asyncio.Future[Any]] = set(tasks)
             while pending:
                 done, pending = await asyncio.wait(pending | {cancel_wait}, return_when=asyncio.FIRST_COMPLETED)
                 for t in done:
-                    if t is not cancel_wait and t.exception() is not None:
-                        raise t.exception()
+                    if t is not cancel_wait and (exc := t.exception()) is not None:
+                        raise exc
                 pending.discard(cancel_wait)
                 if self.cancel.is_set():
                     for t in pending:

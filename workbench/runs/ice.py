@@ -241,7 +241,9 @@ class ICERunner:
         self.emit("finished", status=status, error=error)
 
     async def _seeds(self) -> None:
-        templates = {tid: t["text"] for tid, t in run_templates(get_run(self.db, self.run_id)).items()}
+        run = get_run(self.db, self.run_id)
+        assert run is not None, "the runner holds its run's lock"
+        templates = {tid: t["text"] for tid, t in run_templates(run).items()}
         items = seed_plan(self.cfg, templates, self.questions)
         self.total = len(items)
         self.emit("progress")
@@ -298,6 +300,8 @@ class ICERunner:
         for tid in list(fs.pending):  # mutants added before an interruption
             if not await self._evaluate(fs, tid):
                 return
+        helper = self.cfg.helper
+        assert helper, "cfg.fuzz implies a helper model"
         failures = helper_errors = 0
         params: dict[str, Any] = {}
         if self.cfg.helper_max_tokens:
@@ -310,7 +314,7 @@ class ICERunner:
                 op = "generate_similar"
             parent = fs.templates[sel.template_id]
             try:
-                text = await mutate(self.gateway.generate, self.cfg.helper, op, parent, other, **params)
+                text = await mutate(self.gateway.generate, helper, op, parent, other, **params)
             except GatewayError as exc:
                 helper_errors += 1
                 self._save_fuzz(fs)

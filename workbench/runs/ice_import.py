@@ -34,12 +34,11 @@ def import_published(db: Any, results: str | Path, strict_csv: str | Path | None
         strict_csv = find_strict_csv(results)
     pub = load_published(results, strict_csv, target=target)
     fact = fact_for(pub.target)
-    has_strict = pub.strict_path is not None
     template_ids = {t: f"pub-{i + 1:03d}" for i, t in enumerate(pub.templates)}
     query_ids: dict[str, str] = {}
     config = {
         "source": "import", "results": str(results.resolve()),
-        "strict": str(Path(pub.strict_path).resolve()) if has_strict else None,
+        "strict": str(Path(pub.strict_path).resolve()) if pub.strict_path is not None else None,
         "published_judge": pub.judge, "published_source": pub.source,
         "fact": fact.to_dict(), "n_rows": len(pub.rows),
     }
@@ -89,7 +88,7 @@ def import_published(db: Any, results: str | Path, strict_csv: str | Path | None
                 "value": 1.0 if row.loose else 0.0, "detail": {"claimed": []},
                 "raw": json.dumps({"eval_results": row.loose}),
                 "rationale": f"published loose verdict ({pub.judge or 'unknown'} judge), {where}"})
-            if has_strict:
+            if pub.strict_path is not None:
                 verdicts.append({
                     "item_id": item_id, "judge": PUBLISHED, "kind": "strict",
                     "value": 1.0 if row.strict else 0.0,
@@ -100,6 +99,6 @@ def import_published(db: Any, results: str | Path, strict_csv: str | Path | None
                     "rationale": (f"listed in {Path(pub.strict_path).name}" if row.strict
                                   else f"not listed in {Path(pub.strict_path).name}")})
         add_verdicts(db, verdicts)
-        db["runs"].update(run_id, {"state": dumps(state), "status": "imported",
-                                   "finished": now(), "updated": now()})
+        db.table("runs").update(run_id, {"state": dumps(state), "status": "imported",
+                                         "finished": now(), "updated": now()})
     return run_id

@@ -63,7 +63,7 @@ async def llm_judgement(generate: Generate, judge_model: str, fact: IdentityFact
     loose, strict = await asyncio.gather(
         llm_verdict(generate, judge_model, "loose", fact, prompt, response, **params),
         llm_verdict(generate, judge_model, "strict", fact, prompt, response, **params))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"judge": judge_model, "kind": "loose", "value": _value(loose.value),
          "detail": {"claimed": []}, "raw": loose.raw, "rationale": loose.rationale},
         {"judge": judge_model, "kind": "strict", "value": _value(strict.value),

@@ -37,8 +37,8 @@ def agreement(predicted: dict[int, float | None], reference: dict[int, float | N
     """
     from probes.stats import cohen_kappa, confusion
 
-    pairs = [(predicted[i] >= 0.5, reference[i] >= 0.5) for i in predicted
-             if i in reference and predicted[i] is not None and reference[i] is not None]
+    pairs = [(p >= 0.5, r >= 0.5) for i, p in predicted.items()
+             if p is not None and (r := reference.get(i)) is not None]
     pred = [p for p, _ in pairs]
     ref = [r for _, r in pairs]
     c = confusion(pred, ref)

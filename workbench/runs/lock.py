@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from pathlib import Path
 
-try:
+if sys.platform == "win32":  # pragma: no cover - no fcntl there
+    fcntl = None
+else:
     import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 
 # A probe holds a lock for microseconds, or a few milliseconds when its thread is preempted;

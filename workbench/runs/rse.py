@@ -308,8 +308,8 @@ class RSERunner:
                           f"interrupted; resume with `workbench rse run --resume {self.run_id}`")
             raise
         failed = [r for r in run_items(engine.db, self.run_id) if r.status != "answered"]
-        state = {"sent": self.responder.sent, "reused": self.responder.reused, "items": len(items),
-                 "failed": len(failed)}
+        state: dict[str, Any] = {"sent": self.responder.sent, "reused": self.responder.reused,
+                                 "items": len(items), "failed": len(failed)}
         if self._embedding_error:
             state["embedding_error"] = self._embedding_error
         engine.save_state(state)
@@ -332,6 +332,7 @@ class RSERunner:
 
     async def _answer(self, side: str, model: str, messages: list[dict], params: dict[str, Any],
                       previous_id: int | None) -> Answer:
+        assert self.engine is not None and self.responder is not None, "run() sets them first"
         old = stored_answer(self.engine.db, previous_id) if previous_id is not None else None
         if old is not None:
             return old
@@ -366,18 +367,19 @@ class RSERunner:
         metrics = await self._similarity(ref.text, tgt.text)
         summary.update(metrics)
 
+        judge = opts.judge
         verdict = None
         detail: dict[str, Any] = {}
         raw = None
-        if opts.judge:
-            judged = await self._judge(messages, ref.text, tgt.text)
+        if judge:
+            judged = await self._judge(judge, messages, ref.text, tgt.text)
             if isinstance(judged, str):
                 return self._fail(db, item_id, ref, tgt, summary, judged, metrics)
             verdict, detail, raw = judged
             summary.update(judge=verdict.overall, needs_review=verdict.needs_review)
         with db.atomic():
-            if verdict is not None:
-                add_verdict(db, item_id, judge=opts.judge, kind=KIND,
+            if verdict is not None and judge:
+                add_verdict(db, item_id, judge=judge, kind=KIND,
                             value=None if verdict.needs_review else verdict.overall,
                             detail=detail, raw=raw, rationale=verdict.rationale or verdict.error)
             set_item_metrics(db, item_id, metrics)
@@ -406,18 +408,19 @@ class RSERunner:
             log.warning("embeddings unavailable: %s", self._embedding_error)
             return None
 
-    async def _judge(self, messages: list[dict], ref_text: str, tgt_text: str
+    async def _judge(self, judge: str, messages: list[dict], ref_text: str, tgt_text: str
                      ) -> tuple[GranularVerdict, dict[str, Any], str] | str:
         """(verdict, detail, raw) or, when the judge model itself failed, an error line."""
+        assert self.responder is not None, "run() sets it first"
         opts = self.options
         orders = [granular_judge_messages(messages, ref_text, tgt_text)]
         if opts.swap:
             orders.append(granular_judge_messages(messages, tgt_text, ref_text))
-        answers = await asyncio.gather(*(self.responder.get(opts.judge, m, opts.request_params("judge"), side="judge",
+        answers = await asyncio.gather(*(self.responder.get(judge, m, opts.request_params("judge"), side="judge",
                                                             exchange=False) for m in orders))
         for a in answers:
             if not a.ok:
-                return "judge " + labelled(opts.judge, a.error)
+                return "judge " + labelled(judge, a.error)
         verdicts = [parse_granular(a.text) for a in answers]
         if not opts.swap:
             return verdicts[0], verdicts[0].as_dict(), answers[0].text
@@ -525,7 +528,7 @@ def summarize(db: Any, run_id: int, *, human: bool = False, resamples: int = 200
     rows: dict[str, list[ItemScores]] = {t: [] for t in targets_of(run)}
     counts: dict[str, dict[str, int]] = {}
     for item in run_items(db, run_id):
-        target = item.meta.get("target") or run.target
+        target: str = item.meta.get("target") or run.target or ""
         c = counts.setdefault(target, {"items": 0, "answered": 0, "errors": 0, "needs_review": 0,
                                        "human_reviewed": 0})
         rows.setdefault(target, [])

@@ -27,11 +27,13 @@ def embed_table(responses: dict[str, dict[str, str | None]]) -> dict[str, dict[s
     """model → prompt id → unit vector, embedding every answered text in one batch."""
     from workbench.models.embeddings import embed
 
-    keys = [(m, pid) for m, by_pid in responses.items() for pid, text in by_pid.items() if text is not None]
-    vectors = embed([responses[m][pid] for m, pid in keys]) if keys else []
+    answered = [((m, pid), text) for m, by_pid in responses.items() for pid, text in by_pid.items()
+                if text is not None]
     out: dict[str, dict[str, Any]] = {m: {} for m in responses}
-    for (m, pid), vec in zip(keys, vectors):
-        out[m][pid] = vec
+    if answered:
+        vectors = embed([text for _, text in answered])
+        for ((m, pid), _), vec in zip(answered, vectors):
+            out[m][pid] = vec
     return out
 
 
@@ -119,7 +121,7 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
             if on_progress:
                 on_progress("embedding", 0, total, None)
             embeddings = await asyncio.to_thread(embed_table, responses)
-        elif metric == "judge":
+        elif metric == "judge" and judge:  # (a judge is given: checked above)
             judge_scores = {}
             pairs = [(a, b, p) for i, a in enumerate(models) for b in models[i + 1:] for p in prompts
                      if responses[a].get(p.id) is not None and responses[b].get(p.id) is not None]
@@ -127,7 +129,9 @@ async def build_matrix(db: Any, gateway: Any, *, models: list[str], set_spec: st
 
             async def rate(a: str, b: str, prompt: Any) -> None:
                 nonlocal judged
-                messages = granular_judge_messages(prompt.messages, responses[a][prompt.id], responses[b][prompt.id])
+                text_a, text_b = responses[a][prompt.id], responses[b][prompt.id]
+                assert text_a is not None and text_b is not None, "pairs holds answered prompts only"
+                messages = granular_judge_messages(prompt.messages, text_a, text_b)
                 async with sem:
                     ans = await responder.get(judge, messages, judge_request, side="judge", exchange=False)
                 if ans.ok:
@@ -163,7 +167,8 @@ def run_responses(db: Any, run_id: int, set_name: str | None = None
     if run is None or run.kind != KIND:
         raise RSEError(f"no RSE run {run_id}: list runs with `workbench rse runs`")
     targets = targets_of(run)
-    ref_label = run.reference if run.reference not in targets else f"{run.reference} (reference)"
+    reference = run.reference or ""  # an RSE run always has one
+    ref_label = reference if reference not in targets else f"{reference} (reference)"
     labels = [ref_label, *targets]
     responses: dict[str, dict[str, str | None]] = {label: {} for label in labels}
     texts: dict[int, str | None] = {}
@@ -176,7 +181,7 @@ def run_responses(db: Any, run_id: int, set_name: str | None = None
             texts[rid] = row.text if row is not None and row.status == "ok" else None
         return texts[rid]
 
-    wanted = set_name or (set_order(run) or [None])[0]
+    wanted = set_name or next(iter(set_order(run)), None)
     for item in run_items(db, run_id):
         if wanted is not None and item.meta.get("set") != wanted:
             continue
@@ -186,7 +191,7 @@ def run_responses(db: Any, run_id: int, set_name: str | None = None
             responses[target][pid] = text(item.response_id)
         if item.reference_response_id is not None and pid not in responses[ref_label]:
             responses[ref_label][pid] = text(item.reference_response_id)
-    return labels, responses, {t: t for t in targets} | {run.reference: ref_label}
+    return labels, responses, {t: t for t in targets} | {reference: ref_label}
 
 
 def run_matrix(db: Any, run_id: int, *, set_name: str | None = None, metric: str = "embedding",
@@ -197,9 +202,11 @@ def run_matrix(db: Any, run_id: int, *, set_name: str | None = None, metric: str
     """
     if metric not in MATRIX_METRICS:
         raise RSEError(f"unknown metric {metric!r}: use one of {', '.join(MATRIX_METRICS)}")
-    run = get_run(db, run_id)
     labels, responses, _ = run_responses(db, run_id, set_name)
-    embeddings = judge_scores = None
+    run = get_run(db, run_id)
+    assert run is not None, "run_responses found it"
+    embeddings: dict[str, dict[str, Any]] | None = None
+    judge_scores: dict[tuple[str, str, str], float | None] | None = None
     if metric == "embedding":
         embeddings = embed_table(responses)
     elif metric == "judge":
@@ -207,16 +214,16 @@ def run_matrix(db: Any, run_id: int, *, set_name: str | None = None, metric: str
         standing = current_verdicts(db, run_id, KIND)
         judge_scores = {}
         ref_label = labels[0]
-        wanted = set_name or (set_order(run) or [None])[0]
+        wanted = set_name or next(iter(set_order(run)), None)
         for item in run_items(db, run_id):
             if item.status != "answered" or (wanted is not None and item.meta.get("set") != wanted):
                 continue
             v = item_verdict(standing.get(item.id), judge, human=human)
             if v is None:
                 continue
-            judge_scores[(ref_label, item.meta.get("target"), str(item.meta.get("prompt_id")))] = (
+            judge_scores[(ref_label, item.meta.get("target", ""), str(item.meta.get("prompt_id")))] = (
                 None if v.needs_review else v.overall)
     result = homogenization_matrix(responses, metric=metric, embeddings=embeddings, judge_scores=judge_scores,
                                    models=labels)
-    result.update({"run_id": run_id, "set": set_name or (set_order(run) or [None])[0]})
+    result.update({"run_id": run_id, "set": set_name or next(iter(set_order(run)), None)})
     return result

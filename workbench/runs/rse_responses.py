@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.models.types import request_hash
-from workbench.store.db import dumps
+from workbench.store.db import to_json
 from workbench.store.exchanges import create_exchange, find_reusable_response, get_response, save_response
 
 
@@ -112,7 +112,7 @@ class Responder:
     def _exchange_for(self, messages: list[dict]) -> int | None:
         if self.session_id is None:
             return None
-        blob = dumps(messages)
+        blob = to_json(messages)
         eid = self._exchanges.get(blob)
         if eid is None:
             last_user = next((m["content"] for m in reversed(messages) if m.get("role") == "user"), "")

@@ -35,8 +35,14 @@ def inserted_id(table: Table) -> int:
     return pk
 
 
+def to_json(value: Any) -> str:
+    """The stored JSON text of ``value``: keys sorted, so equal values give equal text."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 def dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """Like to_json, but None stays NULL."""
+    return None if value is None else to_json(value)
 
 
 def loads(text: str | None, default: Any = None) -> Any:

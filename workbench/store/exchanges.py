@@ -54,7 +54,7 @@ def create_session(db: Database, kind: str, title: str) -> int:
     return inserted_id(db.table("sessions").insert({"kind": kind, "title": title[:200], "created": now()}))
 
 
-def create_exchange(db: Database, session_id: int, prompt: str, messages: list[dict],
+def create_exchange(db: Database, session_id: int | None, prompt: str, messages: list[dict],
                     system: str | None = None) -> int:
     return inserted_id(db.table("exchanges").insert({
         "session_id": session_id, "prompt": prompt, "system": system,

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _T0 = time.perf_counter()
 
@@ -27,6 +27,11 @@ from workbench.heap import freeze_loaded_heap  # noqa: E402
 from workbench.ui.commands import PROVIDERS  # noqa: E402
 from workbench.ui.registry import BY_NAME, load_screen_class  # noqa: E402
 from workbench.ui.store_writer import StoreWriter, WriteFailed  # noqa: E402
+
+if TYPE_CHECKING:  # names for annotations only: litellm and the store load after the first frame
+    from sqlite_utils import Database
+
+    from workbench.models.gateway import Gateway
 
 log = logging.getLogger("workbench.ui")
 FIRST_FRAME_GRACE_S = 0.1
@@ -88,7 +93,8 @@ class WorkbenchApp(App):
         self.loaded: dict[str, float] = {}
         self.startup_s: float | None = None
         self.fatal_message: str | None = None  # why the app closed itself, printed on exit
-        self._gateway: Any = None
+        self._gateway: Gateway | None = None
+        self.review_run_id: int | None = None  # the run Review opens first (`workbench review RUN`)
         # Every store write of the UI goes through this thread, never the event loop.
         self.writer = StoreWriter(self.open_db)
         self.run_threads: set[Any] = set()  # probe runs on their own loops (ui/run_thread.py)
@@ -98,7 +104,7 @@ class WorkbenchApp(App):
             self.set_keymap(self.config.keymap)
 
     # -- shared state ------------------------------------------------------------------------
-    def open_db(self) -> Any:
+    def open_db(self) -> Database:
         """A new connection, for the calling worker thread alone.
 
         Never on the event loop: opening checks that the file can be written, which waits
@@ -109,7 +115,7 @@ class WorkbenchApp(App):
         return open_db(self.db_path)
 
     @property
-    def gateway(self) -> Any:
+    def gateway(self) -> Gateway:
         if self._gateway is None:
             from workbench.models.gateway import Gateway
 
@@ -335,9 +341,9 @@ def _load_torch() -> None:
 
 
 def _load_transformers() -> None:
-    from workbench.models.local import import_builtin_model_code
+    from workbench.models.embeddings import import_transformers
 
-    import_builtin_model_code()
+    import_transformers()
 
 
 def _load_similarity() -> None:

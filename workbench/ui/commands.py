@@ -22,13 +22,18 @@ import asyncio
 import re
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from workbench.ui.hints import bound_key
 from workbench.ui.registry import SCREENS
+
+if TYPE_CHECKING:
+    from workbench.store.jobs import JobRow
+    from workbench.store.runs import RunRow
+    from workbench.ui.app import WorkbenchApp
 
 _NUMBER = re.compile(r"\d+")
 # Run statuses with nothing left to ask.
@@ -55,7 +60,7 @@ def key_for(screen: Any, action: str) -> str | None:
     return None
 
 
-def _lookup(db_path: Any, number: int) -> tuple[Any, Any]:
+def _lookup(db_path: Any, number: int) -> tuple[RunRow | None, JobRow | None]:
     from workbench.store import open_db
     from workbench.store.jobs import get_job
     from workbench.store.runs import get_run
@@ -69,6 +74,10 @@ def _lookup(db_path: Any, number: int) -> tuple[Any, Any]:
 
 class _Commands(Provider):
     """Search and discovery over a list of Commands."""
+
+    if TYPE_CHECKING:  # a typed self.app for the type checker (Textual types it App[object])
+        @property
+        def app(self) -> WorkbenchApp: ...
 
     def commands(self) -> list[Command]:
         return []
@@ -178,7 +187,7 @@ class AppCommands(_Commands):
     """Screens, help and cross-screen actions; runs and jobs by number."""
 
     def commands(self) -> list[Command]:
-        app: Any = self.app
+        app = self.app
         items = [
             Command(f"Open {e.title}", f"{e.help} ({bound_key(app, f'app.open.{e.name}', e.key)})",
                     partial(app.action_open_screen, e.name))
@@ -201,12 +210,12 @@ class AppCommands(_Commands):
         return items
 
     def _on_screen(self, name: str, action: str) -> None:
-        app: Any = self.app
+        app = self.app
         app.action_open_screen(name)
         screen = app.get_screen(name)
         app.call_after_refresh(screen.run_action, action)
 
-    def id_commands(self, run: Any, job: Any) -> list[Command]:
+    def id_commands(self, run: RunRow | None, job: JobRow | None) -> list[Command]:
         items: list[Command] = []
         if run is not None and run.kind in ("ice", "rse"):
             what = f"{run.kind.upper()} run {run.id}"
@@ -234,29 +243,43 @@ class AppCommands(_Commands):
         return items
 
     def _open_run(self, kind: str, run_id: int, resume: bool) -> None:
-        app: Any = self.app
+        app = self.app
         app.action_open_screen(kind)
-        screen = app.get_screen(kind)
+        # Typed lookups (get_screen checks the class); each screen module loaded just now.
+        show_run: Callable[[int], None]
+        if kind == "ice":
+            from workbench.ui.screens.ice import ICEScreen
+
+            ice = app.get_screen(kind, ICEScreen)
+            show_run, resume_run = ice.open_run, ice.action_resume
+        else:
+            from workbench.ui.screens.rse import RSEScreen
+
+            rse = app.get_screen(kind, RSEScreen)
+            show_run, resume_run = rse.show_run, rse.action_resume
 
         def show() -> None:  # after the screen is composed, if it was opened just now
-            (screen.open_run if kind == "ice" else screen.show_run)(run_id)
+            show_run(run_id)
             if resume:
-                app.call_after_refresh(screen.action_resume)
+                app.call_after_refresh(resume_run)
 
         app.call_after_refresh(show)
 
     def _review_run(self, run_id: int) -> None:
-        app: Any = self.app
+        from workbench.ui.screens.review import ReviewScreen
+
+        app = self.app
         app.action_open_screen("review")
-        app.call_after_refresh(app.get_screen("review").show_run, run_id)
+        app.call_after_refresh(app.get_screen("review", ReviewScreen).show_run, run_id)
 
     def _open_job(self, job_id: int, resume: bool) -> None:
         from workbench.ui.screens.job import JobScreen
+        from workbench.ui.screens.jobs import JobsScreen
 
-        app: Any = self.app
+        app = self.app
         app.action_open_screen("jobs")
         if resume:
-            app.get_screen("jobs").resume_job(job_id)
+            app.get_screen("jobs", JobsScreen).resume_job(job_id)
         else:
             app.push_screen(JobScreen(job_id=job_id))
 

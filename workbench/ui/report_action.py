@@ -56,7 +56,8 @@ def palette_entries(app: Any, run: Any = None, job: Any = None, *, screen: Any =
     from workbench.report import Ref
 
     refs: list[Any] = screen_refs(screen) if screen is not None else []
-    items = [(f"Report of {describe(refs)}", HELP, partial(start_report, app, refs))] if refs else []
+    items: list[tuple[str, str, Callable[[], Any]]] = (
+        [(f"Report of {describe(refs)}", HELP, partial(start_report, app, refs))] if refs else [])
     if run is not None and run.kind in ("ice", "rse"):
         items.append((f"Report of {run.kind.upper()} run {run.id}", HELP,
                       partial(start_report, app, [Ref("run", run.id)])))

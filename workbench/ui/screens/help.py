@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -58,9 +58,9 @@ def binding_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
             for t in sorted(order, key=lambda t: rank[t])]
 
 
-def _action(binding: object) -> str:
+def _action(binding: BindingType) -> str:
     """The action of a BINDINGS entry (a Binding or a (key, action, ...) tuple)."""
-    return binding.action if isinstance(binding, Binding) else str(binding[1])  # type: ignore[index]
+    return binding.action if isinstance(binding, Binding) else str(binding[1])
 
 
 def _screen_title(screen: Screen) -> str:

@@ -99,14 +99,15 @@ class HistoryScreen(WorkbenchScreen):
         with Horizontal(id="history-panes"):
             with Vertical(id="sessions-pane"):
                 yield Static("Sessions", classes="pane-title")
-                sessions = DataTable(id="history-sessions", cursor_type="row", zebra_stripes=True)
+                sessions: DataTable[Any] = DataTable(id="history-sessions", cursor_type="row", zebra_stripes=True)
                 # Fixed widths: auto-sized columns race with refills and can collapse to the header.
                 for label, width in (("id", 4), ("kind", 7), ("title", TITLE_WIDTH), ("n", 3), ("created", 16)):
                     sessions.add_column(label, width=width, key=label)
                 yield sessions
             with Vertical(id="exchanges-pane"):
                 yield Static("Exchanges", classes="pane-title", id="exchanges-title")
-                exchanges = DataTable(id="history-exchanges", cursor_type="row", zebra_stripes=True)
+                exchanges: DataTable[Any] = DataTable(id="history-exchanges", cursor_type="row",
+                                                      zebra_stripes=True)
                 for label, width in (("id", 4), ("session", 7), ("created", 16), ("prompt", PROMPT_WIDTH),
                                       ("answers", ANSWERS_WIDTH)):
                     exchanges.add_column(label, width=width, key=label)
@@ -409,10 +410,12 @@ class HistoryScreen(WorkbenchScreen):
         from workbench.ui.widgets.compare_dialogs import start_export
 
         table = self._sessions_table
-        if self._exchanges_table.has_focus and self.highlighted_exchange() is not None:
-            session_id = self.highlighted_exchange().session_id  # search results span sessions
-        elif table.row_count:
-            session_id = int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        exchange = self.highlighted_exchange() if self._exchanges_table.has_focus else None
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        if exchange is not None:
+            session_id = exchange.session_id  # search results span sessions
+        elif row_key is not None:
+            session_id = int(row_key)
         else:
             self.notify("no session to export yet", severity="error")
             return

@@ -73,7 +73,7 @@ class HomeScreen(WorkbenchScreen):
         found = self.query("#sessions")
         if found:
             return found.first(DataTable)
-        table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         self.query_one("#home-body").mount(table, before="#home-empty")
         return table
 
@@ -107,10 +107,12 @@ class HomeScreen(WorkbenchScreen):
         self._open(event.row_key.value)
 
     def action_open_session(self) -> None:
+        from textual.widgets import DataTable
+
         found = self.query("#sessions")
         if not found:
             return
-        table = found.first()
+        table = found.first(DataTable)
         if table.row_count:
             self._open(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 

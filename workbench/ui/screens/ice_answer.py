@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -66,6 +66,12 @@ def render_answer(d: dict[str, Any] | None) -> Text:
     return t
 
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from workbench.ui.app import WorkbenchApp
+
+
 class ICEAnswerScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     ICEAnswerScreen { align: center middle; }
@@ -78,6 +84,9 @@ class ICEAnswerScreen(ModalScreen[None]):
         Binding("escape", "dismiss", "Close", id="ice_answer.close"),
         Binding("q", "dismiss", "Close", show=False, id="ice_answer.close_q"),
     ]
+
+    if TYPE_CHECKING:  # a typed self.app for the type checker (see WorkbenchScreen)
+        app = getters.app(WorkbenchApp)
 
     def __init__(self, item_id: int) -> None:
         super().__init__()

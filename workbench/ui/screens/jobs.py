@@ -58,7 +58,7 @@ class JobsScreen(JobActions, WorkbenchScreen):
                           for name, kind, label in (("open", "open", "open"), ("new", "new", "new job"),
                                                     ("cancel", "stop", "cancel"), ("resume", "resume", "resume")))
         yield Static(f"{keys} — jobs keep running when the app closes", id="jobs-help")
-        table = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
         yield table

@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Select, SelectionList, Static,
                              TabbedContent, TabPane)
 from textual.worker import get_current_worker
@@ -407,7 +408,8 @@ class RSEScreen(WorkbenchScreen):
             self.query_one("#rse-cancel", Button).disabled = True
         error = with_resume_key(message.error, self._resume_key()) if message.error else ""
         text = f"run {message.run_id} {message.status}" + (f": {error}" if error else "")
-        severity = {"done": "information", "interrupted": "warning"}.get(message.status, "error")
+        by_status: dict[str, SeverityLevel] = {"done": "information", "interrupted": "warning"}
+        severity = by_status.get(message.status, "error")
         self.notify(text, title="RSE", severity=severity, timeout=8)
         if message.run_id == self.run_id:
             self._set_status(text)

@@ -25,7 +25,8 @@ def heat_rgb(value: float, low: float = 0.0, high: float = 1.0) -> tuple[int, in
     for (t0, c0), (t1, c1) in zip(_STOPS, _STOPS[1:]):
         if t <= t1:
             f = 0.0 if t1 == t0 else (t - t0) / (t1 - t0)
-            return tuple(round(a + (b - a) * f) for a, b in zip(c0, c1))  # type: ignore[return-value]
+            red, green, blue = (round(a + (b - a) * f) for a, b in zip(c0, c1))
+            return red, green, blue
     return _STOPS[-1][1]
 
 

@@ -41,7 +41,8 @@ class ScorePlot(PlotextPlot):
             # Braille points: four rows of resolution per text row, enough for a short plot.
             plt.plot(rounds, accuracy, label="accuracy", marker="braille")
             plt.plot(rounds, macro_f1, label="macro-F1", marker="braille")
-            plt.xticks(rounds)
+            ticks: list[float] = list(rounds)  # plotext's type; ints keep their labels (1, not 1.0)
+            plt.xticks(ticks)
             if full_shot is not None:
                 plt.hline(full_shot, "gray")
         if values:

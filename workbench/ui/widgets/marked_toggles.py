@@ -15,16 +15,30 @@ from textual.widgets._toggle_button import ToggleButton
 ON, OFF = "✓", " "
 
 
+# Textual's BUTTON_INNER is a plain (writeable) class attribute; these widgets derive it from
+# the value. Each property has a setter that refuses, as the bare property did, because mypy
+# rejects a read-only property in place of a writeable attribute.
+_FOLLOWS_VALUE = "the mark follows the toggle's value"
+
+
 class MarkedCheckbox(Checkbox):
-    @property  # type: ignore[override]
+    @property
     def BUTTON_INNER(self) -> str:  # noqa: N802 (Textual's name)
         return ON if self.value else OFF
 
+    @BUTTON_INNER.setter
+    def BUTTON_INNER(self, value: str) -> None:  # noqa: N802
+        raise AttributeError(_FOLLOWS_VALUE)
+
 
 class MarkedRadioButton(RadioButton):
-    @property  # type: ignore[override]
+    @property
     def BUTTON_INNER(self) -> str:  # noqa: N802
         return "●" if self.value else OFF
+
+    @BUTTON_INNER.setter
+    def BUTTON_INNER(self, value: str) -> None:  # noqa: N802
+        raise AttributeError(_FOLLOWS_VALUE)
 
 
 class MarkedSelectionList(SelectionList):

@@ -6,7 +6,7 @@ worker thread run by run, so a database with many large runs never blocks the pi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -16,6 +16,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from workbench.review.queue import REVIEW_KINDS
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from workbench.ui.app import WorkbenchApp
 
 COLUMNS = ("id", "kind", "target", "judges", "items", "reviewed", "judge-only", "adjusted", "status", "created")
 
@@ -38,10 +43,13 @@ class ReviewRunPicker(ModalScreen[int | None]):
         Binding("enter", "choose", "Review", id="review_runs.choose", show=False),
     ]
 
+    if TYPE_CHECKING:  # a typed self.app for the type checker (see WorkbenchScreen)
+        app = getters.app(WorkbenchApp)
+
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Runs to review (enter opens, escape closes)"
-            table = DataTable(id="review-runs", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Any] = DataTable(id="review-runs", cursor_type="row", zebra_stripes=True)
             for name in COLUMNS:
                 table.add_column(name, key=name)
             yield table
@@ -106,7 +114,10 @@ class ReviewRunPicker(ModalScreen[int | None]):
     def action_choose(self) -> None:
         table = self.query_one(DataTable)
         if table.row_count:
-            self.dismiss(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+            # Every row is added with its run id as key.
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key is not None:
+                self.dismiss(int(key))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
