@@ -6,6 +6,10 @@ separate process (``workbench/devtools/lock_holder.py``) takes the write lock wi
 IMMEDIATE, sleeps 2 s, commits, waits 0.2 s and starts again, the screens that write are
 driven one after another:
 
+Every screen is opened once and one prompt sent before measuring (first composition and
+litellm's lazy imports are not what is measured), and the moments spent switching screens
+are reported apart ("switch"). The phases:
+
 - review: y/n key presses on a stored ICE run, one every ~0.1 s, for 6 s;
 - compare: sends of one prompt to two columns (the loopback test server,
   ``workbench/devtools/openai_server.py``, echoing), one after another, for 8 s;
@@ -43,6 +47,7 @@ HOLD_S = 2.0
 GAP_S = 0.2
 REPO = Path(__file__).resolve().parents[1]
 LOCK_HOLDER = REPO / "workbench" / "devtools" / "lock_holder.py"
+MEASURED = ("review", "compare", "ice")  # the phases under the lock ("switch" between them is not)
 WRITER_FILE = "workbench/ui/store_writer.py"  # its first commit is where the baseline ends
 
 
@@ -69,6 +74,9 @@ class LagMonitor:
         # busy is work on the loop; lag with it idle is waiting (a lock, the GIL, the CPUs).
         self.clock: dict[str, list[float]] = {}
         self._mark = (time.perf_counter(), time.thread_time())
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.beat = 0.0  # when the last wake-up came
 
     def set_phase(self, phase: str) -> None:
         """Call on the loop's thread (thread_time is per thread)."""
@@ -78,22 +86,45 @@ class LagMonitor:
         spent[1] += cpu - self._mark[1]
         self._mark = (wall, cpu)
         self.phase = phase
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task | None = None
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._run())
 
     async def _run(self) -> None:
+        if os.environ.get("BENCH_UI_LAG_STACKS"):
+            _start_stall_reporter(self)
         while not self._stop.is_set():
             t0 = time.perf_counter()
             await asyncio.sleep(PERIOD_S)
-            self.samples.setdefault(self.phase, []).append(max(0.0, time.perf_counter() - t0 - PERIOD_S))
+            self.beat = time.perf_counter()
+            self.samples.setdefault(self.phase, []).append(max(0.0, self.beat - t0 - PERIOD_S))
 
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
             await self._task
+
+
+def _start_stall_reporter(monitor: LagMonitor, stall_s: float = 0.25) -> None:
+    """Diagnostics (BENCH_UI_LAG_STACKS=1): print the loop thread's stack when it stalls."""
+    import threading
+    import traceback
+
+    loop_thread = threading.get_ident()
+    monitor.beat = time.perf_counter()
+
+    def watch() -> None:
+        reported = 0.0
+        while not monitor._stop.is_set():
+            time.sleep(0.05)
+            beat = monitor.beat
+            if time.perf_counter() - beat > stall_s and beat != reported:
+                reported = beat
+                frame = sys._current_frames().get(loop_thread)
+                stack = "".join(traceback.format_stack(frame)[-8:]) if frame else "?"
+                print(f"--- loop stalled > {stall_s}s in phase {monitor.phase}:\n{stack}", file=sys.stderr)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _seed_review_run(db_path: Path, n: int = 60) -> int:
@@ -153,28 +184,61 @@ async def _drive(workdir: Path, server_url: str) -> dict:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(0.5)
         monitor.start()
+        # -- set-up, not measured: open every screen once (first composition, imports) and
+        # send one warm-up prompt (litellm's lazy imports on the first request).
+        monitor.set_phase("setup")
+        app.action_open_screen("review")
+        await _until(lambda: getattr(app.screen, "review_run", None) is not None, 60)
+        review = app.screen
+        compare = CompareScreen(embeddings=False)
+        app.install_screen(compare, name="compare")
+        app.action_open_screen("compare")
+        await pilot.pause(0.3)
+        for column, name in zip(compare.columns, ("bench-a", "bench-b")):
+            column.set_model(name)
+            column.set_params(None, 16)
+        compare.query_one("#prompt", TextArea).text = "Warm up."
+        compare.action_send()
+        await _until(lambda: compare.running, 10, 0.01)
+        await _until(lambda: not compare.running, 60)
+        app.action_open_screen("ice")
+        await pilot.pause(0.3)
+        ice = app.screen
+        ice.query_one("#ice-target", Select).value = "bench-a"
+        ice.query_one("#ice-judge", Select).value = "rule"
+        ice.query_one("#ice-helper", Select).value = "none"
+        for wid, value in (("#ice-budget", "8"), ("#ice-questions", "2"), ("#ice-templates", "4"),
+                           ("#ice-max-tokens", "16")):
+            ice.query_one(wid, Input).value = value
+        await asyncio.to_thread(__import__, "workbench.runs.ice")
+        await pilot.pause(0.5)
         monitor.set_phase("idle")
         await asyncio.sleep(2.0)
 
         holder = subprocess.Popen([sys.executable, str(LOCK_HOLDER), str(db_path), "--hold", str(HOLD_S),
                                    "--gap", str(GAP_S)], stdout=subprocess.PIPE, text=True)
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+
+        async def switch_to(name: str) -> None:
+            # Switching screens re-lays out the whole screen: not what is measured here.
+            monitor.set_phase("switch")
+            app.action_open_screen(name)
+            await pilot.pause(0.5)
+            monitor.set_phase(name)
+
         try:
             # -- review keys ---------------------------------------------------------------
-            monitor.set_phase("review")
-            app.action_open_screen("review")
-            await _until(lambda: getattr(app.screen, "review_run", None) is not None, 30)
-            screen = app.screen
+            await switch_to("review")
             key_s: list[float] = []
             t_end = time.monotonic() + 6.0
             keys = 0
             while time.monotonic() < t_end:
-                before = screen.current().id if screen.current() is not None else None
+                before = review.current().id if review.current() is not None else None
                 t0 = time.perf_counter()
                 await pilot.press("y" if keys % 2 == 0 else "n")
                 key_s.append(time.perf_counter() - t0)
                 keys += 1
-                after = screen.current().id if screen.current() is not None else None
+                after = review.current().id if review.current() is not None else None
                 if after == before:
                     break
                 await asyncio.sleep(0.1)
@@ -182,14 +246,7 @@ async def _drive(workdir: Path, server_url: str) -> dict:
             out["review_key_ms"] = summarize(key_s)
 
             # -- compare sends ---------------------------------------------------------------
-            monitor.set_phase("compare")
-            compare = CompareScreen(embeddings=False)
-            app.install_screen(compare, name="compare")
-            app.action_open_screen("compare")
-            await pilot.pause(0.2)
-            for column, name in zip(compare.columns, ("bench-a", "bench-b")):
-                column.set_model(name)
-                column.set_params(None, 16)
+            await switch_to("compare")
             sends = 0
             t_end = time.monotonic() + 8.0
             while time.monotonic() < t_end:
@@ -202,17 +259,7 @@ async def _drive(workdir: Path, server_url: str) -> dict:
             out["compare_statuses"] = [c.response.status if c.response else None for c in compare.columns]
 
             # -- an ICE run ----------------------------------------------------------------
-            monitor.set_phase("ice")
-            app.action_open_screen("ice")
-            await pilot.pause(0.3)
-            ice = app.screen
-            ice.query_one("#ice-target", Select).value = "bench-a"
-            ice.query_one("#ice-judge", Select).value = "rule"
-            ice.query_one("#ice-helper", Select).value = "none"
-            for wid, value in (("#ice-budget", "8"), ("#ice-questions", "2"), ("#ice-templates", "4"),
-                               ("#ice-max-tokens", "16")):
-                ice.query_one(wid, Input).value = value
-            await pilot.pause(0.1)
+            await switch_to("ice")
             t0 = time.perf_counter()
             ice.action_start()
             await _until(lambda: ice.active_run_id is not None, 10, 0.01)
@@ -231,7 +278,7 @@ async def _drive(workdir: Path, server_url: str) -> dict:
         if phase in monitor.clock:
             wall, cpu = monitor.clock[phase]
             out["phases"][phase] = {**summarize(samples), "wall_s": round(wall, 2), "loop_cpu_s": round(cpu, 2)}
-    locked = [s for p, v in monitor.samples.items() if p not in ("idle", "closing") for s in v]
+    locked = [s for p, v in monitor.samples.items() if p in MEASURED for s in v]
     out["under_lock"] = summarize(locked)
     return out
 
@@ -337,7 +384,7 @@ def _print(r: dict) -> None:
         if not v:
             continue
         print(f"  {label}")
-        for phase in ("idle", "review", "compare", "ice"):
+        for phase in ("idle", *MEASURED, "switch"):
             s = v["phases"].get(phase)
             if s and s.get("samples"):
                 print(f"    {phase:8s} p50 {s['p50_ms']:8.2f} ms  p99 {s['p99_ms']:8.2f} ms  max {s['max_ms']:8.2f} ms"
