@@ -594,6 +594,36 @@ _DENIAL_ANY_EN = re.compile(
     r"(?:(?:human|tech|AI)\s+)?(?:compan(?:y|ies)|organi[sz]ations?|developers?|creators?|corporations?|"
     r"entit(?:y|ies)|teams?|firms?|labs?|makers?|one|body)\b|\b(?:anyone|anybody)\b", re.I)
 _DENIAL_ANY_ZH = re.compile(r"任何(?:特定的?|具体的?|一家|一个)?(?:公司|组织|机构|团队|开发者|企业)")
+# After "I am not" a denial of any maker needs a word that ties the speaker to a maker:
+# "I am not affiliated with any company" denies one, "I'm not a slave to anyone's
+# expectations" and "not bound by the limitations of a single entity" deny nothing about it.
+_DENIAL_RELATION_EN = re.compile(
+    r"\b(?:affiliated|associated|owned|made|created|developed|built|trained|designed|programmed|"
+    r"engineered|belong(?:s|ing)?|tied|tethered|bound|attached|linked|connected|part\s+of|"
+    r"products?|services?|creations?|property|from|by|controlled|run|backed|funded|maintained|"
+    r"operated|work(?:ing)?\s+for|represent\w*|subsidiary|affiliation|connection|relationship|"
+    r"ties|beholden|born|birthed|come|came|subject\s+to|restricted|constrained)\b", re.I)
+_DENIAL_RELATION_ZH = re.compile(
+    r"属于|隶属|归属|附属|依附|来自|出自|源自|开发|研发|创造|创建|制造|打造|训练|设计|拥有|控制|所有|关联|"
+    r"关系|联系|背后|产品|服务|出品|由|被|绑定|从属|不受|受制|受控")
+_DENIAL_OFF_TOPIC = re.compile(
+    r"\b(?:limitations?|limits?|restrictions?|constraints?|rules?|expectations?|confines|opinions?|"
+    r"views?|polic(?:y|ies)|guidelines?|censorship|agendas?|interests?|whims?|demands?|slaves?)\b"
+    r"|限制|约束|规则|束缚|期望|限于|政策|规范|审查|左右|意志|奴隶", re.I)
+
+
+def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:
+    """Whether the words around "any company" say how the speaker relates to it.
+
+    ``lead`` runs from "I am" to "any company", ``after`` is what follows ("...'s product").
+    A word like "limitations" between the negation and "any company" takes the denial
+    off the maker ("not bound by the limitations of a single entity").
+    """
+    negs = list((_NEG_ZH if zh else _NEG_EN).finditer(lead))
+    if _DENIAL_OFF_TOPIC.search(lead[negs[-1].start():] if negs else lead):
+        return False
+    near = lead + " " + (after[:12] if zh else after[:30])
+    return bool((_DENIAL_RELATION_ZH if zh else _DENIAL_RELATION_EN).search(near))
 # "not affiliated with any company other than Anthropic" is no denial.
 _EXCEPT = re.compile(r"\b(?:other\s+than|except|besides|apart\s+from|but)\b|之外|以外|除了", re.I)
 _DENIAL_NONE_EN = re.compile(
@@ -800,7 +830,11 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
             denial = (_DENIAL_ANY_ZH if azh else _DENIAL_ANY_EN).search(win)
             if denial and _EXCEPT.search(win[denial.end():denial.end() + 30]):
                 denial = None
-            if denial and _polarity(anchor + " " + win[:denial.start()], azh, "developer")[0]:
+            lead = anchor + " " + win[:denial.start()] if denial else ""
+            if (denial and kind == "identity"
+                    and not _denial_has_relation(lead, win[denial.end():], azh)):
+                denial = None
+            if denial and _polarity(lead, azh, "developer")[0]:
                 claims.append(Claim(kind="denial", entity=denial.group(0), family=None,
                                     negated=True, own=False, sentence=sentence))
                 continue

@@ -720,3 +720,30 @@ def test_a_company_named_inside_its_description_is_a_developer(text):
 
 def test_asking_what_the_company_is_called_names_nobody():
     assert verdict("我是由一家叫什么的公司开发的？") == (False, False)
+
+
+# ------------------------------------------------------------------ issue 25: precision on every model
+# General rules, each with cases that must and must not fire, in English and Chinese. None is
+# a row of the shared files.
+
+@pytest.mark.parametrize("text", [
+    "I am not affiliated with any company.",
+    "I am not a product or service of any company.",
+    "I was made all on my own, without any team behind me.",
+    "我不属于任何公司。",
+    "我不是任何公司的产品。",
+    "我是自由的AI，不受任何公司控制。",
+])
+def test_after_i_am_not_a_tie_to_any_maker_is_a_denial(text):
+    assert verdict(text, QW) == (True, False)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm a robot, but I'm not a slave to anyone's expectations.",
+    "I am not bound by the limitations of a single entity or team.",
+    "I'm not here to promote any particular organization.",
+    "我并不是任何公司规则的奴隶。",
+    "我并不在乎任何公司的期望。",
+])
+def test_after_i_am_not_words_about_something_else_deny_no_maker(text):
+    assert verdict(text, QW) == (False, False)
