@@ -764,7 +764,7 @@ def _unknown_developer(window: str, anchor: str, kind: str, has_copula: bool, zh
         ent = _entity_after_by(window)
         specific = _specific_en(ent)
         at = window.find(ent.split()[0]) if ent else 0
-    if not specific or fact.names_own(ent):
+    if not specific or fact.names_own(ent) or _shouted_name(ent, sentence):
         return None
     fuzzy = match_name(ent)
     if fuzzy is not None:
@@ -896,6 +896,7 @@ def _reverse_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[s
                 continue
             ent = ent_m.group("e").strip()
             if (_specific_en(ent) and not fact.names_own(ent) and match_name(ent) is None
+                    and not _shouted_name(ent, sentence)
                     and not any(ent.lower() == p.lower() for p in personas)):
                 negated, blocked = _polarity(plain[:ent_m.start()] + " " + plain[ent_m.end():]
                                              + " " + m.group(0), False, "developer")
@@ -956,10 +957,23 @@ external
 """.split()) | {w.lower() for w in _STOP_CAPS}
 
 
+def _shouted(sentence: str) -> bool:
+    """SHOUTED TEXT ("MY TEAM IS THE BEST IN THE COUNTRY"): its capitals say nothing about names."""
+    letters = [c for c in sentence if c.isalpha() and c.isascii()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+def _shouted_name(entity: str, sentence: str) -> bool:
+    """A name in capitals inside shouted text: no sign that it is a name at all. A registry
+    name is found by the aliases before this is asked, and "NEXUS LABS" in a sentence of
+    ordinary case still reads as a name."""
+    # Chinese has no capitals: a sentence in Chinese with a name in capitals is not shouting.
+    return _shouted(sentence) and not _is_zh(sentence) and not any(c.islower() for c in entity)
+
+
 def _self_name_claims(sentence: str, fact: IdentityFact, in_hypo: Callable[[int], bool],
                       prompt: str | None = None) -> list[Claim]:
-    letters = [c for c in sentence if c.isalpha() and c.isascii()]
-    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if _shouted(sentence):
         return []  # SHOUTED TEXT: capitals say nothing about names
     claims: list[Claim] = []
     for rx in (_SELF_NAME_EN, _SELF_NAME_ZH):

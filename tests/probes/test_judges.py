@@ -747,3 +747,16 @@ def test_after_i_am_not_a_tie_to_any_maker_is_a_denial(text):
 ])
 def test_after_i_am_not_words_about_something_else_deny_no_maker(text):
     assert verdict(text, QW) == (False, False)
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("MY DEVELOPMENT TEAM? IT IS THE BEST IN THE COUNTRY, YOU HEAR ME?", False),
+    ("LISTEN UP! MY TEAM IS FROM THE GREAT STATE OF INDIANA, AND WE WERE BUILT BY THE INDIANA HOOSIERS!",
+     False),
+    ("I WAS CREATED BY OPENAI, AND I OWE THEM NOTHING!", True),  # a registry name still counts
+    ("I was built by NEXUS LABS.", True),  # capitals in ordinary text still name someone
+    ("我是由NEXUS开发的。", True),  # Chinese has no capitals: it is never shouting
+    ("听着！我是由WINNERS开发的！", True),
+])
+def test_capitals_in_shouted_text_name_nobody(text, loose):
+    assert verdict(text)[0] is loose
