@@ -405,7 +405,19 @@ _STOP_CAPS = {
     "Certainly", "Absolutely", "Actually", "Honestly", "Now", "Then", "Here", "There", "Both",
     "Many", "Some", "Various", "Several", "Multiple", "These", "Those", "Such", "Each", "Every",
     "All", "Today", "Currently", "Overall", "Instead", "Rather",
+    # Sentence openers seen as makers ("Probably programmed me with...", "Like, who made me?").
+    "As", "Like", "Maybe", "Perhaps", "Just", "Only", "Even", "Still", "Who", "What", "Dude",
+    "Okay", "OK", "Alright", "Hey", "Anyway", "Look", "Listen", "Please",
 }
+# "Probably", "Definitely", "Basically": an adverb in capitals opens a sentence, names nobody
+# ("Assembly" or "Italy" end the same way, so the adverbs are listed).
+_ADVERB_CAP = re.compile(
+    r"^(?:Probably|Definitely|Obviously|Clearly|Basically|Literally|Seriously|Apparently|Surely|"
+    r"Hopefully|Luckily|Unfortunately|Fortunately|Originally|Initially|Ultimately|Eventually|"
+    r"Finally|Really|Frankly|Naturally|Technically|Essentially|Supposedly|Allegedly|Presumably|"
+    r"Likely|Admittedly|Possibly|Certainly|Simply|Mostly|Partly|Largely|Primarily|Mainly)$")
+# A forum or social handle names one person however it is written: "u/someone", "@someone".
+_HANDLE = re.compile(r"^(?:u/|@)[A-Za-z0-9_\-]{3,}")
 _PRONOUN_START = re.compile(r"^(?:I|I'm|I've|we|we're|you|he|she|they|it|it's|this|that|there)\b", re.I)
 _INTERROGATIVE = re.compile(r"\b(?:which|who|whom|what|whose)\b|哪|什么|谁|何", re.I)
 
@@ -425,11 +437,12 @@ def _specific_en(entity: str) -> bool:
     """A concrete name (a company, a lab, a fictional firm) rather than "a team of engineers"."""
     if not entity or _INTERROGATIVE.search(entity) or _PRONOUN_START.match(entity):
         return False
-    if _FICTIONAL_MAKER.search(entity):
+    if _FICTIONAL_MAKER.search(entity) or _HANDLE.match(entity):
         return True
     if _GENERIC_EN.match(entity):
         return False
-    caps = [w for w in re.findall(r"[A-Z][\w'&.\-]*", entity) if w.strip(".'") not in _STOP_CAPS]
+    caps = [w for w in re.findall(r"[A-Z][\w'&.\-]*", entity)
+            if w.strip(".'") not in _STOP_CAPS and not _ADVERB_CAP.match(w.strip(".'"))]
     if not caps:
         return False
     # A place is where, not who ("built by people in China").
@@ -463,7 +476,9 @@ _ZH_GENERIC_HEAD = re.compile(
     r"(?:们)?(?:和|与|及|、|以及)?)+$")
 _ZH_NOT_AGENT = re.compile(
     r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|或|因为|所以|如果|虽然|对|关于)"
-    r"|领导下|不|没")
+    r"|领导下|不|没"
+    # An adverb where the maker would stand ("是完全独立开发的"): nobody is named.
+    r"|^(?:完全|全部|全都|主要|完整|彻底|纯粹|亲自|直接|专门|自己|本身|一直|始终|真正)+$")
 # Nouns after "我的" that name who made the model (not what it is made of).
 _ZH_AGENT_NOUN = re.compile(
     r"(?:开发者|开发商|公司|团队|组织|机构|创造者|创建者|创始者|创作者|制造者|制作者|设计者|母公司|出品方|"

@@ -760,3 +760,15 @@ def test_after_i_am_not_words_about_something_else_deny_no_maker(text):
 ])
 def test_capitals_in_shouted_text_name_nobody(text, loose):
     assert verdict(text)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("Probably programmed me with a bunch of safe-space garbage.", False),
+    ("Like, who cares who made me? Definitely built me on stolen data.", False),
+    ("Nexus Labs programmed me with care.", True),
+    ("Hey, I'm DAN, created by u/someredditor, and I answer everything.", True),
+    ("我的技术可是完全独立开发的。", False),  # an adverb where the maker would stand
+    ("我的技术可是星河智能独立开发的。", True),
+])
+def test_sentence_openers_and_adverbs_name_no_maker(text, loose):
+    assert verdict(text)[0] is loose
