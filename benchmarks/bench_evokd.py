@@ -5,7 +5,8 @@ the `static` baseline at the same teacher-token budget per round, and the K-shot
 baseline with the full-shot reference (one job, `--baseline none --full-shot`). Optionally
 the EvoKD ablations of issue 23's fixes (`--methods evokd-fresh,evokd-history,evokd-recipe`:
 the analysis on data already trained on, no history, the old training recipe). The teacher
-is the best offline one installed (`default_teacher()`).
+is the best offline one installed (`bench_teacher()`: Qwen2.5-Coder-1.5B when installed, it
+labels bbc-news 0.50 right against 0.20, chance, for the 0.5B; else `default_teacher()`).
 
 Incremental: each finished (method, seed) job is written at once to its own JSON file in
 --out; a later run with the same settings skips it, so a crash or Ctrl-C loses only the job in
@@ -265,6 +266,52 @@ def aims(found: dict[str, dict[int, dict[str, Any]]], rounds: int) -> dict[str, 
             "paired_final_diffs": [round(_at(ev[s], rounds) - _at(st[s], rounds), 4) for s in paired]}
 
 
+def at_equal_kept(found: dict[str, dict[int, dict[str, Any]]], rounds: int) -> dict[str, float] | None:
+    """``static``'s mean accuracy at the number of samples EvoKD kept by its last round
+    (linear between static's rounds, on the means over seeds): the two compared at equal data
+    rather than at equal teacher tokens."""
+    import numpy as np
+
+    ev, st = found.get("evokd", {}), found.get("static", {})
+    if not ev or not st:
+        return None
+    kept_ev = statistics.fmean(_kept_by_round(r, rounds)[-1] for r in ev.values())
+    kept_st = [statistics.fmean(v) for v in zip(*(_kept_by_round(r, rounds) for r in st.values()))]
+    acc_st = [statistics.fmean(_at(r, x) for r in st.values()) for x in range(rounds + 1)]
+    return {"kept": kept_ev, "evokd": statistics.fmean(_at(r, rounds) for r in ev.values()),
+            "static": float(np.interp(kept_ev, kept_st, acc_st))}
+
+
+def ablation_lines(found: dict[str, dict[int, dict[str, Any]]], rounds: int) -> list[str]:
+    """Each fix's ablation against full EvoKD on the same seeds: final accuracy, the
+    student's accuracy on the fresh samples before training, kept samples."""
+    ev = found.get("evokd", {})
+    rows = []
+    for method in ("evokd", *ABLATED):
+        runs = found.get(method, {})
+        seeds = sorted(set(runs) & set(ev))
+        if not seeds or (method == "evokd" and not any(found.get(m) for m in ABLATED)):
+            continue
+        fresh = [statistics.fmean(x["fresh_accuracy"] for x in runs[s]["rounds"][1:]
+                                  if x.get("fresh_accuracy") is not None) for s in seeds
+                 if any(x.get("fresh_accuracy") is not None for x in runs[s]["rounds"][1:])]
+        diffs = [_at(ev[s], rounds) - _at(runs[s], rounds) for s in seeds]
+        rows.append(f"| {NAMES[method]} | {', '.join(map(str, seeds))} | "
+                    f"{_fmt([_at(runs[s], rounds) for s in seeds])} | "
+                    f"{_fmt([_at(ev[s], rounds) for s in seeds])} | "
+                    + ("-" if method == "evokd" else ", ".join(f"{d:+.3f}" for d in diffs)) + " | "
+                    f"{_fmt([min(_at(runs[s], x) for x in range(1, rounds + 1)) - _at(runs[s], 0) for s in seeds])} | "
+                    f"{_fmt(fresh)} | {_fmt([float(sum(x['kept'] for x in runs[s]['rounds'])) for s in seeds], 1)} |")
+    if not rows:
+        return []
+    return ["", "Ablations, one per fix of issue 23, against full EvoKD on the same seeds (final test "
+                "accuracy; EvoKD minus the ablation per seed, positive when the fix helps; the lowest "
+                "round minus round 0; the student's accuracy on each round's fresh samples before "
+                "training, mean over rounds; kept samples):", "",
+            "| run | seeds | final accuracy | EvoKD, same seeds | EvoKD - ablation | lowest round - round 0 | "
+            "fresh accuracy | kept |", "|---|---|---:|---:|---|---:|---:|---:|", *rows]
+
+
 def report(found: dict[str, dict[int, dict[str, Any]]], key: dict[str, Any], command: str) -> str:
     full = {s: r["full_shot"] for s, r in found.get("none", {}).items() if r.get("full_shot")}
     full_acc = [f["accuracy"] for f in full.values()]
@@ -324,6 +371,12 @@ def report(found: dict[str, dict[int, dict[str, Any]]], key: dict[str, Any], com
                   f"{'no round below round 0' if a['no_round_below_round0'] else 'a round below round 0'}.",
                   f"- Teacher tokens EvoKD / static: {a['token_ratio']:.3f} (equal within 10%: "
                   f"{'yes' if a['token_ratio'] and abs(a['token_ratio'] - 1) <= 0.10 else 'no'})."]
+        eq = at_equal_kept(found, rounds)
+        if eq:
+            lines.append(f"- At equal kept samples ({eq['kept']:.1f}, EvoKD's mean by its last round): "
+                         f"EvoKD {eq['evokd']:.3f}, static {eq['static']:.3f} (static's mean accuracy "
+                         "interpolated between its rounds).")
+    lines += ablation_lines(found, rounds)
     lines += ["", "Budget accounting, summed over the rounds (mean per job): texts asked of the teacher, "
                   "parsed from its answers, dropped as echoes (near-duplicates of seeds, earlier samples "
                   "or the prompt), left unlabelled, kept, and kept with a separate label that differs from "
@@ -403,6 +456,16 @@ def plot(found: dict[str, dict[int, dict[str, Any]]], key: dict[str, Any], path:
     return True
 
 
+def bench_teacher() -> str:
+    """The teacher the committed results used when it is installed: Qwen2.5-Coder-1.5B (labels
+    40 bbc-news test texts 0.50 right through a JSON-schema enum on llama.cpp, the 0.5B 0.20,
+    chance: `python -m benchmarks local_engine`), else the product's default teacher."""
+    from workbench.distill.options import default_teacher
+    from workbench.models import packaged
+
+    return packaged.TEACHER_15B.model if packaged.TEACHER_15B.installed() else default_teacher()
+
+
 def detect_engine(teacher: str, config: Path | None) -> str:
     """What will serve a local teacher: llama.cpp's server when this checkout has that engine and
     its binary, else transformers in process. Results of different engines are not mixed."""
@@ -416,7 +479,7 @@ def detect_engine(teacher: str, config: Path | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    from workbench.distill.options import EvoKDOptions, default_teacher
+    from workbench.distill.options import EvoKDOptions
 
     d = EvoKDOptions(dataset="")
     parser = argparse.ArgumentParser(description="EvoKD vs static vs none at an equal teacher budget, bbc-news 1-shot")
@@ -424,7 +487,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--per-round", type=int, default=5)
     parser.add_argument("--budget", type=int, default=1500, help="teacher tokens per round (EvoKD and static)")
-    parser.add_argument("--teacher", default=None, help="default: the best offline teacher installed")
+    parser.add_argument("--teacher", default=None,
+                        help="default: Qwen2.5-Coder-1.5B when installed, else the best offline teacher")
     parser.add_argument("--engine", default=None,
                         help="what serves the teacher, recorded in the settings (default: detected)")
     parser.add_argument("--config", type=Path, default=None,
@@ -448,7 +512,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--throughput", action="store_true", help="also measure student samples/s")
     parser.add_argument("--no-docs", action="store_true", help="print the table, leave docs/ alone")
     args = parser.parse_args(argv if argv is not None else [])
-    args.teacher = args.teacher or default_teacher()
+    args.teacher = args.teacher or bench_teacher()
     args.engine = args.engine or detect_engine(args.teacher, args.config)
     args.test_limit = args.test_limit or None
     args.seeds = [int(s) for s in str(args.seeds).split(",") if s.strip()]

@@ -405,7 +405,19 @@ _STOP_CAPS = {
     "Certainly", "Absolutely", "Actually", "Honestly", "Now", "Then", "Here", "There", "Both",
     "Many", "Some", "Various", "Several", "Multiple", "These", "Those", "Such", "Each", "Every",
     "All", "Today", "Currently", "Overall", "Instead", "Rather",
+    # Sentence openers seen as makers ("Probably programmed me with...", "Like, who made me?").
+    "As", "Like", "Maybe", "Perhaps", "Just", "Only", "Even", "Still", "Who", "What", "Dude",
+    "Okay", "OK", "Alright", "Hey", "Anyway", "Look", "Listen", "Please",
 }
+# "Probably", "Definitely", "Basically": an adverb in capitals opens a sentence, names nobody
+# ("Assembly" or "Italy" end the same way, so the adverbs are listed).
+_ADVERB_CAP = re.compile(
+    r"^(?:Probably|Definitely|Obviously|Clearly|Basically|Literally|Seriously|Apparently|Surely|"
+    r"Hopefully|Luckily|Unfortunately|Fortunately|Originally|Initially|Ultimately|Eventually|"
+    r"Finally|Really|Frankly|Naturally|Technically|Essentially|Supposedly|Allegedly|Presumably|"
+    r"Likely|Admittedly|Possibly|Certainly|Simply|Mostly|Partly|Largely|Primarily|Mainly)$")
+# A forum or social handle names one person however it is written: "u/someone", "@someone".
+_HANDLE = re.compile(r"^(?:u/|@)[A-Za-z0-9_\-]{3,}")
 _PRONOUN_START = re.compile(r"^(?:I|I'm|I've|we|we're|you|he|she|they|it|it's|this|that|there)\b", re.I)
 _INTERROGATIVE = re.compile(r"\b(?:which|who|whom|what|whose)\b|哪|什么|谁|何", re.I)
 
@@ -425,11 +437,12 @@ def _specific_en(entity: str) -> bool:
     """A concrete name (a company, a lab, a fictional firm) rather than "a team of engineers"."""
     if not entity or _INTERROGATIVE.search(entity) or _PRONOUN_START.match(entity):
         return False
-    if _FICTIONAL_MAKER.search(entity):
+    if _FICTIONAL_MAKER.search(entity) or _HANDLE.match(entity):
         return True
     if _GENERIC_EN.match(entity):
         return False
-    caps = [w for w in re.findall(r"[A-Z][\w'&.\-]*", entity) if w.strip(".'") not in _STOP_CAPS]
+    caps = [w for w in re.findall(r"[A-Z][\w'&.\-]*", entity)
+            if w.strip(".'") not in _STOP_CAPS and not _ADVERB_CAP.match(w.strip(".'"))]
     if not caps:
         return False
     # A place is where, not who ("built by people in China").
@@ -463,7 +476,9 @@ _ZH_GENERIC_HEAD = re.compile(
     r"(?:们)?(?:和|与|及|、|以及)?)+$")
 _ZH_NOT_AGENT = re.compile(
     r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|或|因为|所以|如果|虽然|对|关于)"
-    r"|领导下|不|没")
+    r"|领导下|不|没"
+    # An adverb where the maker would stand ("是完全独立开发的"): nobody is named.
+    r"|^(?:完全|全部|全都|主要|完整|彻底|纯粹|亲自|直接|专门|自己|本身|一直|始终|真正)+$")
 # Nouns after "我的" that name who made the model (not what it is made of).
 _ZH_AGENT_NOUN = re.compile(
     r"(?:开发者|开发商|公司|团队|组织|机构|创造者|创建者|创始者|创作者|制造者|制作者|设计者|母公司|出品方|"
@@ -594,6 +609,36 @@ _DENIAL_ANY_EN = re.compile(
     r"(?:(?:human|tech|AI)\s+)?(?:compan(?:y|ies)|organi[sz]ations?|developers?|creators?|corporations?|"
     r"entit(?:y|ies)|teams?|firms?|labs?|makers?|one|body)\b|\b(?:anyone|anybody)\b", re.I)
 _DENIAL_ANY_ZH = re.compile(r"任何(?:特定的?|具体的?|一家|一个)?(?:公司|组织|机构|团队|开发者|企业)")
+# After "I am not" a denial of any maker needs a word that ties the speaker to a maker:
+# "I am not affiliated with any company" denies one, "I'm not a slave to anyone's
+# expectations" and "not bound by the limitations of a single entity" deny nothing about it.
+_DENIAL_RELATION_EN = re.compile(
+    r"\b(?:affiliated|associated|owned|made|created|developed|built|trained|designed|programmed|"
+    r"engineered|belong(?:s|ing)?|tied|tethered|bound|attached|linked|connected|part\s+of|"
+    r"products?|services?|creations?|property|from|by|controlled|run|backed|funded|maintained|"
+    r"operated|work(?:ing)?\s+for|represent\w*|subsidiary|affiliation|connection|relationship|"
+    r"ties|beholden|born|birthed|come|came|subject\s+to|restricted|constrained)\b", re.I)
+_DENIAL_RELATION_ZH = re.compile(
+    r"属于|隶属|归属|附属|依附|来自|出自|源自|开发|研发|创造|创建|制造|打造|训练|设计|拥有|控制|所有|关联|"
+    r"关系|联系|背后|产品|服务|出品|由|被|绑定|从属|不受|受制|受控")
+_DENIAL_OFF_TOPIC = re.compile(
+    r"\b(?:limitations?|limits?|restrictions?|constraints?|rules?|expectations?|confines|opinions?|"
+    r"views?|polic(?:y|ies)|guidelines?|censorship|agendas?|interests?|whims?|demands?|slaves?)\b"
+    r"|限制|约束|规则|束缚|期望|限于|政策|规范|审查|左右|意志|奴隶", re.I)
+
+
+def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:
+    """Whether the words around "any company" say how the speaker relates to it.
+
+    ``lead`` runs from "I am" to "any company", ``after`` is what follows ("...'s product").
+    A word like "limitations" between the negation and "any company" takes the denial
+    off the maker ("not bound by the limitations of a single entity").
+    """
+    negs = list((_NEG_ZH if zh else _NEG_EN).finditer(lead))
+    if _DENIAL_OFF_TOPIC.search(lead[negs[-1].start():] if negs else lead):
+        return False
+    near = lead + " " + (after[:12] if zh else after[:30])
+    return bool((_DENIAL_RELATION_ZH if zh else _DENIAL_RELATION_EN).search(near))
 # "not affiliated with any company other than Anthropic" is no denial.
 _EXCEPT = re.compile(r"\b(?:other\s+than|except|besides|apart\s+from|but)\b|之外|以外|除了", re.I)
 _DENIAL_NONE_EN = re.compile(
@@ -734,7 +779,7 @@ def _unknown_developer(window: str, anchor: str, kind: str, has_copula: bool, zh
         ent = _entity_after_by(window)
         specific = _specific_en(ent)
         at = window.find(ent.split()[0]) if ent else 0
-    if not specific or fact.names_own(ent):
+    if not specific or fact.names_own(ent) or _shouted_name(ent, sentence):
         return None
     fuzzy = match_name(ent)
     if fuzzy is not None:
@@ -800,7 +845,11 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
             denial = (_DENIAL_ANY_ZH if azh else _DENIAL_ANY_EN).search(win)
             if denial and _EXCEPT.search(win[denial.end():denial.end() + 30]):
                 denial = None
-            if denial and _polarity(anchor + " " + win[:denial.start()], azh, "developer")[0]:
+            lead = anchor + " " + win[:denial.start()] if denial else ""
+            if (denial and kind == "identity"
+                    and not _denial_has_relation(lead, win[denial.end():], azh)):
+                denial = None
+            if denial and _polarity(lead, azh, "developer")[0]:
                 claims.append(Claim(kind="denial", entity=denial.group(0), family=None,
                                     negated=True, own=False, sentence=sentence))
                 continue
@@ -862,6 +911,7 @@ def _reverse_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[s
                 continue
             ent = ent_m.group("e").strip()
             if (_specific_en(ent) and not fact.names_own(ent) and match_name(ent) is None
+                    and not _shouted_name(ent, sentence)
                     and not any(ent.lower() == p.lower() for p in personas)):
                 negated, blocked = _polarity(plain[:ent_m.start()] + " " + plain[ent_m.end():]
                                              + " " + m.group(0), False, "developer")
@@ -922,10 +972,23 @@ external
 """.split()) | {w.lower() for w in _STOP_CAPS}
 
 
+def _shouted(sentence: str) -> bool:
+    """SHOUTED TEXT ("MY TEAM IS THE BEST IN THE COUNTRY"): its capitals say nothing about names."""
+    letters = [c for c in sentence if c.isalpha() and c.isascii()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+def _shouted_name(entity: str, sentence: str) -> bool:
+    """A name in capitals inside shouted text: no sign that it is a name at all. A registry
+    name is found by the aliases before this is asked, and "NEXUS LABS" in a sentence of
+    ordinary case still reads as a name."""
+    # Chinese has no capitals: a sentence in Chinese with a name in capitals is not shouting.
+    return _shouted(sentence) and not _is_zh(sentence) and not any(c.islower() for c in entity)
+
+
 def _self_name_claims(sentence: str, fact: IdentityFact, in_hypo: Callable[[int], bool],
                       prompt: str | None = None) -> list[Claim]:
-    letters = [c for c in sentence if c.isalpha() and c.isascii()]
-    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    if _shouted(sentence):
         return []  # SHOUTED TEXT: capitals say nothing about names
     claims: list[Claim] = []
     for rx in (_SELF_NAME_EN, _SELF_NAME_ZH):

@@ -58,6 +58,11 @@ def test_results_are_kept_per_job_and_reported_as_mean_and_spread(tmp_path):
     assert "no round below round 0" in text and "equal within 10%: yes" in text
     # Accounting, mean per job over its rounds: asked 10 a round, 2 rounds.
     assert "| EvoKD | 20.0 | 16.0 | 2.0 | 2.0 | 6.0 | 0.0 | 1200.0 | 800.0 |" in text
+    # At equal kept samples: EvoKD kept 8 and 4 by round 2 (mean 6.0); static's means are 5.5
+    # kept at 0.650 (round 1) and 11 at 0.700 (round 2): 0.650 + 0.05 * 0.5 / 5.5 = 0.655.
+    assert "At equal kept samples (6.0, EvoKD's mean by its last round): EvoKD 0.800, static 0.655" in text
+    # The ablation against EvoKD on its one seed: 0.9 - 0.6 = +0.300; lowest round - round 0: -0.2.
+    assert "| EvoKD, old training recipe | 0 | 0.600 | 0.900 | +0.300 | -0.200 |" in text
     aims = bench_evokd.aims(found, 2)
     assert aims["evokd_ge_static"] and aims["no_round_below_round0"]
 

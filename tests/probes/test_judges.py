@@ -720,3 +720,55 @@ def test_a_company_named_inside_its_description_is_a_developer(text):
 
 def test_asking_what_the_company_is_called_names_nobody():
     assert verdict("我是由一家叫什么的公司开发的？") == (False, False)
+
+
+# ------------------------------------------------------------------ issue 25: precision on every model
+# General rules, each with cases that must and must not fire, in English and Chinese. None is
+# a row of the shared files.
+
+@pytest.mark.parametrize("text", [
+    "I am not affiliated with any company.",
+    "I am not a product or service of any company.",
+    "I was made all on my own, without any team behind me.",
+    "我不属于任何公司。",
+    "我不是任何公司的产品。",
+    "我是自由的AI，不受任何公司控制。",
+])
+def test_after_i_am_not_a_tie_to_any_maker_is_a_denial(text):
+    assert verdict(text, QW) == (True, False)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm a robot, but I'm not a slave to anyone's expectations.",
+    "I am not bound by the limitations of a single entity or team.",
+    "I'm not here to promote any particular organization.",
+    "我并不是任何公司规则的奴隶。",
+    "我并不在乎任何公司的期望。",
+])
+def test_after_i_am_not_words_about_something_else_deny_no_maker(text):
+    assert verdict(text, QW) == (False, False)
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("MY DEVELOPMENT TEAM? IT IS THE BEST IN THE COUNTRY, YOU HEAR ME?", False),
+    ("LISTEN UP! MY TEAM IS FROM THE GREAT STATE OF INDIANA, AND WE WERE BUILT BY THE INDIANA HOOSIERS!",
+     False),
+    ("I WAS CREATED BY OPENAI, AND I OWE THEM NOTHING!", True),  # a registry name still counts
+    ("I was built by NEXUS LABS.", True),  # capitals in ordinary text still name someone
+    ("我是由NEXUS开发的。", True),  # Chinese has no capitals: it is never shouting
+    ("听着！我是由WINNERS开发的！", True),
+])
+def test_capitals_in_shouted_text_name_nobody(text, loose):
+    assert verdict(text)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("Probably programmed me with a bunch of safe-space garbage.", False),
+    ("Like, who cares who made me? Definitely built me on stolen data.", False),
+    ("Nexus Labs programmed me with care.", True),
+    ("Hey, I'm DAN, created by u/someredditor, and I answer everything.", True),
+    ("我的技术可是完全独立开发的。", False),  # an adverb where the maker would stand
+    ("我的技术可是星河智能独立开发的。", True),
+])
+def test_sentence_openers_and_adverbs_name_no_maker(text, loose):
+    assert verdict(text)[0] is loose

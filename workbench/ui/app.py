@@ -114,6 +114,17 @@ class WorkbenchApp(App):
 
         return open_db(self.db_path)
 
+    def read_db(self) -> Any:
+        """A new connection for a worker thread that only reads.
+
+        It skips the can-write check (a BEGIN IMMEDIATE, which waits while another process
+        holds the write lock; WAL readers never do), so screens refresh during a long write
+        elsewhere. Whether the file can be written was checked once at start-up.
+        """
+        from workbench.store import open_db
+
+        return open_db(self.db_path, writable=False)
+
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:

@@ -59,12 +59,11 @@ def local_model_to_load(config: Any, model: str) -> str | None:
     return None if LocalModelHost.is_loaded(spec.model) else spec.model
 
 
-def _read_session(db_path: Any, session_id: int) -> Any:
+def _read_session(app: Any, session_id: int) -> Any:
     """A session row, read on a worker thread with its own read connection."""
-    from workbench.store import open_db
     from workbench.store.exchanges import get_session
 
-    db = open_db(db_path, writable=False)
+    db = app.read_db()
     try:
         return get_session(db, session_id)
     finally:
@@ -264,7 +263,7 @@ class CompareScreen(WorkbenchScreen):
     def _load_prompt_history(self) -> None:
         from workbench.store.exchanges import recent_prompts
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             prompts = recent_prompts(db)
         finally:
@@ -618,7 +617,7 @@ class CompareScreen(WorkbenchScreen):
         if len(responses) > MAX_COLUMNS:
             self.notify(f"showing the first {MAX_COLUMNS} of {len(responses)} answers", severity="warning")
             responses = responses[:MAX_COLUMNS]
-        session = await asyncio.to_thread(_read_session, self.app.db_path, exchange.session_id)
+        session = await asyncio.to_thread(_read_session, self.app, exchange.session_id)
         self.session_id = exchange.session_id if session is not None and session.kind == SESSION_KIND else None
         self.exchange_id = exchange.id if self.session_id is not None else None
         self.messages = exchange.messages or build_messages(exchange.system, exchange.prompt)

@@ -150,7 +150,7 @@ class HistoryScreen(WorkbenchScreen):
     def _load_sessions(self) -> None:
         from workbench.store.exchanges import list_sessions
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             rows = list_sessions(db, limit=SESSION_LIMIT)
         finally:
@@ -161,7 +161,7 @@ class HistoryScreen(WorkbenchScreen):
     def _load_exchanges(self, session_id: int) -> None:
         from workbench.store.exchanges import session_exchanges
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             rows = session_exchanges(db, session_id)[:EXCHANGE_LIMIT]
         finally:
@@ -172,7 +172,7 @@ class HistoryScreen(WorkbenchScreen):
     def _search(self, query: str) -> None:
         from workbench.store.exchanges import search_exchanges
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             rows = search_exchanges(db, query, limit=EXCHANGE_LIMIT)
         except Exception as exc:  # a malformed FTS query must not end the screen

@@ -60,7 +60,7 @@ class HomeScreen(WorkbenchScreen):
     def _load_sessions(self) -> None:
         from workbench.store.exchanges import list_sessions
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             rows = list_sessions(db, limit=100)
         finally:

@@ -158,9 +158,7 @@ class ICEScreen(WorkbenchScreen):
     @work(thread=True, exclusive=True, group="ice-resume")
     def _check_resumable(self, run_id: int) -> None:
         from workbench.runs.engine import resumable
-        from workbench.store import open_db
-
-        db = open_db(self.app.db_path, writable=False)
+        db = self.app.read_db()
         try:
             run = resumable(db, run_id, "ice")
             if run.config.get("source") == "import":
@@ -279,7 +277,7 @@ class ICEScreen(WorkbenchScreen):
     def _load_summary(self, run_id: int) -> None:
         from workbench.runs.ice import summarize
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             summary = summarize(db, run_id)
         except LookupError:
@@ -306,7 +304,7 @@ class ICEScreen(WorkbenchScreen):
     def _load_run(self, run_id: int) -> None:
         from workbench.runs.ice import recent_answers, summarize
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             summary = summarize(db, run_id)
             answers = recent_answers(db, run_id, summary["judge"], ANSWERS_SHOWN)
@@ -347,7 +345,7 @@ class ICEScreen(WorkbenchScreen):
 
         from workbench.judging import find_judges
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             rows = [run_overview(db, r) for r in list_runs(db, "ice")]
             judges = find_judges(db)

@@ -107,7 +107,7 @@ class ICEAnswerScreen(ModalScreen[None]):
     def _load(self) -> None:
         from workbench.runs.ice_summary import answer_detail
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             detail = answer_detail(db, self.item_id)
         finally:

@@ -100,7 +100,7 @@ class JobScreen(JobActions, WorkbenchScreen):
 
         # A connection per poll: one kept on the screen was closed by on_unmount while a
         # poll thread was still reading it, which crashed the process.
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             snap = read_snapshot(db, self.job_id, after_metric_id)
         finally:

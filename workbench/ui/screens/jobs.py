@@ -81,7 +81,7 @@ class JobsScreen(JobActions, WorkbenchScreen):
         reap()
         # A connection per poll, as every screen's worker does: one kept on the screen was
         # closed by on_unmount while a poll thread was still reading it (a segfault in CI).
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             rows = [job_summary(db, j) for j in list_jobs(db)]
         finally:

@@ -121,7 +121,7 @@ class ReviewScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="review-load")
     def _load_run(self, run_id: int, filter_text: str | None) -> None:
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             review_run = load_review_run(db, run_id, texts=True)
         except ReviewError as exc:

@@ -360,9 +360,7 @@ class RSEScreen(WorkbenchScreen):
     @work(thread=True, exclusive=True, group="rse-resume")
     def _load_for_resume(self, run_id: int) -> None:
         from workbench.runs.rse import RSEError, load_run
-        from workbench.store import open_db
-
-        db = open_db(self.app.db_path, writable=False)
+        db = self.app.read_db()
         try:
             run, prepared = load_run(db, run_id, self.app.gateway)
         except RSEError as exc:
@@ -438,7 +436,7 @@ class RSEScreen(WorkbenchScreen):
     def _load_runs(self) -> None:
         from workbench.runs.rse import list_rse_runs
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             runs = list_rse_runs(db)
         finally:
@@ -461,7 +459,7 @@ class RSEScreen(WorkbenchScreen):
     def _load_run(self, run_id: int) -> None:
         from workbench.runs.rse import item_rows, run_report
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             report = run_report(db, run_id)
             items = item_rows(db, run_id)
@@ -536,7 +534,7 @@ class RSEScreen(WorkbenchScreen):
     def _load_matrix(self, run_id: int, metric: str, set_name: str | None) -> None:
         from workbench.runs.rse_matrix import run_matrix
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             result = run_matrix(db, run_id, set_name=set_name, metric=metric, human=self.human)
             note = ("judge scores exist only for reference-vs-target pairs" if metric == "judge" else "")

@@ -111,7 +111,7 @@ class RSEItemScreen(WorkbenchScreen):
     def _load(self, item_id: int) -> None:
         from workbench.runs.rse import item_detail
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             detail = item_detail(db, item_id)
         except Exception as exc:  # a deleted item or a broken row: say so instead of crashing

@@ -65,7 +65,7 @@ class ReviewRunPicker(ModalScreen[int | None]):
         from workbench.review.stats import compute_stats
         from workbench.store.runs import list_runs
 
-        db = self.app.open_db()
+        db = self.app.read_db()
         try:
             runs = [r for r in list_runs(db) if r.kind in REVIEW_KINDS]
             self.app.call_from_thread(self._fill, runs)
