@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime, timezone
-from typing import Any, TypeGuard
+from typing import Any, Literal, TypeGuard
 
-from workbench.store.jobs import TERMINAL, JobRow, get_job
+from workbench.store.jobs import TERMINAL, JobRow, JobStatus, get_job
+
+# The status a user sees: the stored one, or what the process table says instead.
+JobState = JobStatus | Literal["interrupted", "stalled"]
 
 # A worker beats every HEARTBEAT_S; after STALE_S of silence it is presumed dead.
 HEARTBEAT_S = 2.0
@@ -50,7 +53,7 @@ def pid_is_worker(pid: int | None, job_id: int | None = None) -> TypeGuard[int]:
     return True
 
 
-def effective_status(job: JobRow, db: Any = None) -> str:
+def effective_status(job: JobRow, db: Any = None) -> JobState:
     """The stored status, corrected by what the process table says.
 
     ``interrupted``: marked queued/running but its worker is gone (killed, crashed, reboot);
@@ -79,7 +82,7 @@ def effective_status(job: JobRow, db: Any = None) -> str:
     return job.status
 
 
-def is_active(status: str) -> bool:
+def is_active(status: JobState) -> bool:
     return status in ("queued", "running", "stalled")
 
 

@@ -26,7 +26,7 @@ from workbench.clock import now
 
 from . import local
 from .params import choose_params
-from .types import RETRYABLE, Attempt, Response, request_hash
+from .types import RETRYABLE, Attempt, Response, ResponseStatus, request_hash
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +382,7 @@ class Gateway:
             routers[spec.name] = build_router(spec)
         return routers[spec.name]
 
-    def _finish(self, state: _CallState, *, status: str, error_kind: str | None = None,
+    def _finish(self, state: _CallState, *, status: ResponseStatus, error_kind: str | None = None,
                 error: str | None = None) -> Response:
         r = state.response
         r.text = "".join(state.parts)

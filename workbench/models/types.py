@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 ErrorKind = Literal["rate_limit", "server", "timeout", "connection", "client", "auth", "not_found",
                     "cancelled", "other"]
+# How a request ended: answered, failed, or stopped by the user before the end.
+ResponseStatus = Literal["ok", "error", "cancelled"]
 RETRYABLE: frozenset[str] = frozenset({"rate_limit", "server", "timeout", "connection"})
 # What a user may ask for in one request: beyond these every provider refuses it.
 MAX_TEMPERATURE = 2.0
@@ -20,7 +22,7 @@ class Attempt:
     attempt: int
     started: str
     seconds: float
-    status: str  # ok | error
+    status: Literal["ok", "error"]
     error_kind: str | None = None
     error: str | None = None
 
@@ -34,7 +36,7 @@ class Response:
     # Where each of ``params`` came from: "flag", "models.toml" or "default" (models/params.py).
     param_sources: dict[str, str] = field(default_factory=dict)
     text: str = ""
-    status: str = "ok"  # ok | error | cancelled
+    status: ResponseStatus = "ok"
     error: str | None = None
     error_kind: str | None = None
     finish_reason: str | None = None

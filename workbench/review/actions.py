@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from workbench.review.queue import ALLOWED_VALUES, REVIEW_KINDS
-from workbench.store.runs import HUMAN, VerdictRow, human_reviews, item_verdicts
+from workbench.store.runs import HUMAN, VerdictKind, VerdictRow, human_reviews, item_verdicts
 
 UNDO_REASON = "undo"
 
@@ -21,7 +21,7 @@ def _kind_of(verdict_kind: str) -> str:
     raise ReviewActionError(f"verdicts of kind {verdict_kind!r} are not reviewed by hand")
 
 
-def record_review(db: Database, item_id: int, *, kind: str, value: float, author: str,
+def record_review(db: Database, item_id: int, *, kind: VerdictKind, value: float, author: str,
                   reason: str | None = None) -> int:
     """Add a human verdict (``kind`` = "loose" for ICE, "rse" for RSE); returns its row id."""
     allowed = ALLOWED_VALUES[_kind_of(kind)]
@@ -54,7 +54,7 @@ def retract_review(db: Database, verdict_id: int, *, author: str, reason: str = 
 
 
 def last_review(db: Database, run_id: int, *, author: str | None = None,
-                kind: str | None = None) -> VerdictRow | None:
+                kind: VerdictKind | None = None) -> VerdictRow | None:
     """The newest human verdict in the run that still stands (optionally by ``author``)."""
     rows = human_reviews(db, run_id)
     retracted = {v.retracts for v in rows if v.retracts is not None}

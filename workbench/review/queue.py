@@ -16,6 +16,7 @@ from workbench.store.runs import (
     ItemRow,
     RunRow,
     StandingVerdicts,
+    VerdictKind,
     VerdictRow,
     get_run,
     item_verdicts,
@@ -25,7 +26,7 @@ from workbench.store.runs import (
 )
 
 # Run kind -> the verdict kind a human reviews (conventions shared with the ICE and RSE code).
-REVIEW_KINDS: dict[str, str] = {"ice": "loose", "rse": "rse"}
+REVIEW_KINDS: dict[str, VerdictKind] = {"ice": "loose", "rse": "rse"}
 # The values a human may give, per run kind.
 ALLOWED_VALUES: dict[str, tuple[float, ...]] = {"ice": (0.0, 1.0), "rse": (1.0, 2.0, 3.0, 4.0, 5.0)}
 
@@ -48,7 +49,7 @@ class ReviewItem:
     response: str
     reference: str | None
     meta: dict[str, Any]
-    verdict_kind: str
+    verdict_kind: VerdictKind
     rows: list[VerdictRow] = field(default_factory=list)  # every verdict row, all kinds, oldest first
     standing_by_kind: dict[str, StandingVerdicts] = field(default_factory=dict)
     # Values derived from the machine judges' rows (queue group, judge values): computed once
@@ -112,7 +113,7 @@ class ReviewRun:
         return self.run.kind
 
     @property
-    def verdict_kind(self) -> str:
+    def verdict_kind(self) -> VerdictKind:
         return REVIEW_KINDS[self.run.kind]
 
     @property
@@ -175,7 +176,7 @@ def _response_texts(db: Database, ids: list[int]) -> dict[int, str]:
     return out
 
 
-def _review_item(row: ItemRow, kind: str, verdicts: list[VerdictRow], texts: dict[int, str],
+def _review_item(row: ItemRow, kind: VerdictKind, verdicts: list[VerdictRow], texts: dict[int, str],
                  with_texts: bool) -> ReviewItem:
     response = ""
     reference: str | None = None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from workbench.store import open_db
-from workbench.store.runs import answered_keys, ensure_item, get_run, update_run
+from workbench.store.runs import RunRow, RunStatus, answered_keys, ensure_item, get_run, update_run
 
 from .lock import RunBusy, RunLock
 
@@ -128,7 +128,7 @@ class Engine:
         update_run(self.db, self.run_id, state=state)
         self.emit("state", data={"state": state})
 
-    def finish(self, status: str, error: str | None = None) -> None:
+    def finish(self, status: RunStatus, error: str | None = None) -> None:
         update_run(self.db, self.run_id, status=status, error=error)
         self.lock.release()
         self.emit("finished", data={"status": status, "error": error})
@@ -153,7 +153,7 @@ def resumable(db: Any, run_id: int, kind: str) -> Any:
     return run
 
 
-def effective_status(db: Any, run: Any) -> str:
+def effective_status(db: Any, run: RunRow) -> RunStatus:
     """The run's status as a user should see it: a run stored as "running" whose process is
     gone (killed, crashed, machine rebooted) is "interrupted", and can be resumed."""
     if run.status != "running":

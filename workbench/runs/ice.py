@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from workbench.runs.engine import Engine, RunBusy, RunEvent, RunInterrupted, WorkItem
-from workbench.store.runs import (add_verdict, create_run, get_item, get_run, set_item_answer,
+from workbench.store.runs import (RunStatus, add_verdict, create_run, get_item, get_run, set_item_answer,
                                   update_run)
 
 from .ice_import import import_published
@@ -235,7 +235,7 @@ class ICERunner:
         summary["seconds"] = round(time.perf_counter() - t0, 2)
         return summary
 
-    def _finish(self, status: str, error: str | None) -> None:
+    def _finish(self, status: RunStatus, error: str | None) -> None:
         update_run(self.db, self.run_id, status=status, error=error)
         self.engine.close()
         self.emit("finished", status=status, error=error)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from workbench.store import open_db
 from workbench.store.db import now
-from workbench.store.runs import add_verdict, add_verdicts, current_verdicts, get_run, update_run
+from workbench.store.runs import VerdictKind, add_verdict, add_verdicts, current_verdicts, get_run, update_run
 
 from .ice_judging import RULE, Judgement, distilled_judgements, judge_answer, rule_judgement
 from .ice_summary import summarize
@@ -21,7 +21,7 @@ from .ice_summary import summarize
 ProgressFn = Callable[[int, int], Any]
 
 
-def _standing_values(db: Any, run_id: int, kind: str, judge: str) -> dict[int, float | None]:
+def _standing_values(db: Any, run_id: int, kind: VerdictKind, judge: str) -> dict[int, float | None]:
     out: dict[int, float | None] = {}
     for item_id, s in current_verdicts(db, run_id, kind).items():
         v = s.by_judge.get(judge)

@@ -21,7 +21,7 @@ import logging
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from probes.rse.judge import GranularVerdict, combine_swapped, granular_judge_messages, parse_granular, self_judge_conflict
 from probes.rse.scores import MEASURES, ItemScores, rse_scores
@@ -30,12 +30,12 @@ from workbench.runs.engine import (Engine, RunBusy, RunEvent, RunInterrupted, Wo
                                    resumable)
 from workbench.runs.rse_responses import Answer, Responder, stored_answer
 from workbench.store.exchanges import create_session
-from workbench.store.runs import (add_verdict, create_run, current_verdicts, get_run, run_items, set_item_answer,
+from workbench.store.runs import (RunStatus, add_verdict, create_run, current_verdicts, get_run, run_items, set_item_answer,
                                   set_item_metrics, update_run)
 
 log = logging.getLogger(__name__)
 
-KIND = "rse"
+KIND: Final = "rse"  # the runs' kind and their verdicts' kind
 NO_JUDGE = "none"
 DEFAULT_MAX_TOKENS = 512
 DEFAULT_JUDGE_MAX_TOKENS = 512
@@ -303,7 +303,8 @@ class RSERunner:
             return "interrupted"
         except BaseException as exc:
             await self.responder.close()
-            status = "interrupted" if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)) else "failed"
+            status: RunStatus = ("interrupted" if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt))
+                                 else "failed")
             engine.finish(status, f"{type(exc).__name__}: {exc}" if status == "failed" else
                           f"interrupted; resume with `workbench rse run --resume {self.run_id}`")
             raise

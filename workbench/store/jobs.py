@@ -8,13 +8,16 @@ and its heartbeat thread never overwrite each other's keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from sqlite_utils import Database
 
 from .db import dumps, inserted_id, loads, now
 
-TERMINAL = ("done", "failed", "cancelled")
+# A job's stored life: "queued" until its worker starts, "running", then one of TERMINAL.
+# (monitor.effective_status adds what the process table says: "interrupted", "stalled".)
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+TERMINAL: tuple[JobStatus, ...] = ("done", "failed", "cancelled")
 
 
 @dataclass
@@ -22,7 +25,7 @@ class JobRow:
     id: int
     kind: str
     config: dict[str, Any]
-    status: str  # queued | running | done | failed | cancelled
+    status: JobStatus
     pid: int | None
     error: str | None
     progress: dict[str, Any]

@@ -7,13 +7,22 @@ undo adds a row that ``retracts`` an earlier one. ``current_verdicts`` derives w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from sqlite_utils import Database
 
 from .db import dumps, inserted_id, loads, now
 
 HUMAN = "human"
+
+# A run's life: "importing" then "imported" (ice import); otherwise "running" until it ends
+# "done", "failed", "interrupted" or "cancelled" (a stopped run is resumable).
+RunStatus = Literal["importing", "imported", "running", "done", "failed", "interrupted", "cancelled"]
+# An item: "pending" (answers kept, judge step to come), "asked" (answered, not judged yet),
+# "answered" (all done) or "error".
+ItemStatus = Literal["pending", "asked", "answered", "error"]
+# What a verdict judges: ICE's loose and strict conflicts, RSE's granular similarity.
+VerdictKind = Literal["loose", "strict", "rse"]
 
 
 @dataclass
@@ -26,7 +35,7 @@ class RunRow:
     judge: str | None
     config: dict[str, Any]
     state: dict[str, Any]
-    status: str
+    status: RunStatus
     error: str | None
     created: str
     updated: str | None
@@ -43,7 +52,7 @@ class ItemRow:
     response_id: int | None
     reference_response_id: int | None
     metrics: dict[str, Any]
-    status: str
+    status: ItemStatus
     created: str
 
 
@@ -52,7 +61,7 @@ class VerdictRow:
     id: int
     item_id: int
     judge: str
-    kind: str
+    kind: VerdictKind
     value: float | None
     detail: dict[str, Any]
     raw: str | None
@@ -78,7 +87,7 @@ class StandingVerdicts:
 # -- runs -------------------------------------------------------------------------------------
 def create_run(db: Database, kind: str, *, target: str | None = None, reference: str | None = None,
                judge: str | None = None, config: dict[str, Any] | None = None,
-               session_id: int | None = None, status: str = "running") -> int:
+               session_id: int | None = None, status: RunStatus = "running") -> int:
     stamp = now()
     return inserted_id(db.table("runs").insert({
         "session_id": session_id, "kind": kind, "target": target, "reference": reference,
@@ -125,7 +134,7 @@ def ensure_item(db: Database, run_id: int, key: str, prompt: str, meta: dict[str
 
 
 def set_item_answer(db: Database, item_id: int, *, response_id: int | None,
-                    reference_response_id: int | None = None, status: str = "answered") -> None:
+                    reference_response_id: int | None = None, status: ItemStatus = "answered") -> None:
     row: dict[str, Any] = {"response_id": response_id, "status": status}
     if reference_response_id is not None:
         row["reference_response_id"] = reference_response_id
@@ -151,7 +160,7 @@ def get_item(db: Database, item_id: int) -> ItemRow | None:
 
 
 # -- verdicts ---------------------------------------------------------------------------------
-def add_verdict(db: Database, item_id: int, *, judge: str, kind: str, value: float | None,
+def add_verdict(db: Database, item_id: int, *, judge: str, kind: VerdictKind, value: float | None,
                 detail: dict[str, Any] | None = None, raw: str | None = None,
                 rationale: str | None = None, author: str | None = None, reason: str | None = None,
                 retracts: int | None = None) -> int:
@@ -177,13 +186,13 @@ def item_verdicts(db: Database, item_id: int) -> list[VerdictRow]:
     return [_verdict_row(r) for r in db.query("select * from verdicts where item_id = ? order by id", [item_id])]
 
 
-def run_verdicts(db: Database, run_id: int, kind: str | None = None) -> list[VerdictRow]:
+def run_verdicts(db: Database, run_id: int, kind: VerdictKind | None = None) -> list[VerdictRow]:
     sql = """select v.* from verdicts v join run_items i on i.id = v.item_id
              where i.run_id = ?""" + (" and v.kind = ?" if kind else "") + " order by v.id"
     return [_verdict_row(r) for r in db.query(sql, [run_id, kind] if kind else [run_id])]
 
 
-def current_verdicts(db: Database, run_id: int, kind: str) -> dict[int, StandingVerdicts]:
+def current_verdicts(db: Database, run_id: int, kind: VerdictKind) -> dict[int, StandingVerdicts]:
     """item_id -> what stands now for ``kind``: latest per machine judge, plus the human verdict."""
     return standing_from_rows(run_verdicts(db, run_id, kind))
 

@@ -114,7 +114,7 @@ class WorkbenchApp(App):
 
         return open_db(self.db_path)
 
-    def read_db(self) -> Any:
+    def read_db(self) -> Database:
         """A new connection for a worker thread that only reads.
 
         It skips the can-write check (a BEGIN IMMEDIATE, which waits while another process

@@ -18,7 +18,7 @@ from textual.message import Message
 
 from workbench.clock import now
 from workbench.review.actions import ReviewActionError, last_review, record_review, retract_review
-from workbench.store.runs import HUMAN, VerdictRow, item_verdicts
+from workbench.store.runs import HUMAN, VerdictKind, VerdictRow, item_verdicts
 
 # Provisional rows sort after every stored row (ids are SQLite rowids, far below this).
 PROVISIONAL_BASE = 1 << 60
@@ -55,14 +55,14 @@ class ReviewSaved(Message):
     error: str | None = None
 
 
-def provisional_verdict(item_id: int, *, kind: str, value: float | None, author: str,
+def provisional_verdict(item_id: int, *, kind: VerdictKind, value: float | None, author: str,
                         reason: str | None = None, retracts: int | None = None) -> VerdictRow:
     return VerdictRow(id=next(_provisional_ids), item_id=item_id, judge=HUMAN, kind=kind, value=value,
                       detail={}, raw=None, rationale=None, author=author, reason=reason,
                       retracts=retracts, created=now())
 
 
-def verdict_job(entry: PendingReview, *, kind: str, value: float, author: str,
+def verdict_job(entry: PendingReview, *, kind: VerdictKind, value: float, author: str,
                 reason: str | None) -> Any:
     """The writer job for a verdict: insert it, then read the item's rows back."""
 
@@ -74,7 +74,7 @@ def verdict_job(entry: PendingReview, *, kind: str, value: float, author: str,
     return job
 
 
-def undo_job(candidates: list[PendingReview], *, run_id: int, author: str, kind: str) -> Any:
+def undo_job(candidates: list[PendingReview], *, run_id: int, author: str, kind: VerdictKind) -> Any:
     """The writer job for an undo: retract the newest of ``candidates`` that still stands.
 
     ``candidates`` are this session's reviews, newest first; their ``verdict_id`` is set by
