@@ -206,3 +206,80 @@ async def test_ice_run_started_while_locked_runs_once_the_lock_is_free(server, d
     finally:
         db.close()
     assert run.status == "done" and len(items) == 4 and all(i.status == "answered" for i in items)
+
+
+async def test_quitting_during_an_ice_run_records_it_interrupted(server, db_file, tmp_path):
+    from textual.widgets import Input, Select
+
+    from tests.conftest import write_models_toml
+    from workbench.devtools.openai_server import Behavior
+    from workbench.store.runs import list_runs
+    from workbench.ui.screens.ice import STARTING
+
+    # Slow answers: the run is still going when the app quits.
+    server.default = Behavior(text="I am ChatGPT, developed by OpenAI.", latency_s=1.0)
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    app = WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#ice-target", Select).value = "echo"
+        screen.query_one("#ice-judge", Select).value = "rule"
+        screen.query_one("#ice-helper", Select).value = "none"
+        for wid, value in (("#ice-budget", "8"), ("#ice-questions", "2"), ("#ice-templates", "4"),
+                           ("#ice-max-tokens", "16")):
+            screen.query_one(wid, Input).value = value
+        await pilot.pause()
+        screen.action_start()
+        await wait_for(pilot, lambda: screen.active_run_id not in (None, STARTING), 60, "the run's row")
+        await wait_for(pilot, lambda: len(server.requests) >= 1, 60, "the first question")
+        assert app.run_threads
+        await pilot.press("ctrl+q")
+    assert not app.run_threads
+    db = open_db(db_file, writable=False)
+    try:
+        (run,) = list_runs(db, "ice")
+    finally:
+        db.close()
+    assert run.status == "interrupted" and "resume" in (run.error or "")
+
+
+async def test_quitting_mid_stream_under_the_lock_keeps_the_partial_answers(server, db_file):
+    from tests.conftest import server_config
+    from workbench.devtools.openai_server import Behavior
+    from workbench.store.exchanges import get_exchange
+    from workbench.ui.screens.compare import CompareScreen
+
+    server.default = Behavior(text=" ".join(f"word{i}" for i in range(400)), chunk_delay_s=0.05)
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    app.config = server_config(server.url)
+    lock: HeldLock | None = None
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = CompareScreen(embeddings=False)
+            app.install_screen(screen, name="compare")
+            app.action_open_screen("compare")
+            await pilot.pause()
+            columns = screen.columns
+            for column in columns:
+                column.set_model("echo")
+            screen.query_one("#prompt").text = "Count."
+            screen.action_send()
+            await wait_for(pilot, lambda: all("word3" in c.text for c in columns), 60, "some words")
+            exchange_id = screen.exchange_id
+            assert exchange_id is not None
+            # Quit mid-stream while another process holds the lock: the partial answers are
+            # queued, and the app waits for them.
+            lock = HeldLock(db_file)
+            threading.Timer(1.0, lock.release).start()
+            await pilot.press("ctrl+q")
+        db = open_db(db_file, writable=False)
+        try:
+            exchange = get_exchange(db, exchange_id)
+        finally:
+            db.close()
+        assert [r.status for r in exchange.responses] == ["cancelled"] * len(columns)
+        assert all(r.text.startswith("word0 word1 word2 word3") for r in exchange.responses)
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
