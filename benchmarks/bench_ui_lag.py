@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 PERIOD_S = 0.010
 AIM_P99_MS = 50.0
@@ -178,7 +179,7 @@ async def _drive(workdir: Path, server_url: str) -> dict:
 
     out: dict = {"phases": {}}
     app = WorkbenchApp(db_path=db_path, config_path=cfg, load_heavy=False, start_screen="home")
-    app.review_run_id = run_id
+    app.review_run_id = run_id  # type: ignore[attr-defined]
     holder: subprocess.Popen | None = None
     monitor = LagMonitor()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -189,7 +190,7 @@ async def _drive(workdir: Path, server_url: str) -> dict:
         monitor.set_phase("setup")
         app.action_open_screen("review")
         await _until(lambda: getattr(app.screen, "review_run", None) is not None, 60)
-        review = app.screen
+        review: Any = app.screen
         compare = CompareScreen(embeddings=False)
         app.install_screen(compare, name="compare")
         app.action_open_screen("compare")
@@ -203,7 +204,7 @@ async def _drive(workdir: Path, server_url: str) -> dict:
         await _until(lambda: not compare.running, 60)
         app.action_open_screen("ice")
         await pilot.pause(0.3)
-        ice = app.screen
+        ice: Any = app.screen
         ice.query_one("#ice-target", Select).value = "bench-a"
         ice.query_one("#ice-judge", Select).value = "rule"
         ice.query_one("#ice-helper", Select).value = "none"

@@ -10,7 +10,7 @@ import pytest
 
 from tests.review.fixtures import make_ice_run
 from tests.support.lock import HeldLock
-from tests.support.ui import writes_landed
+from tests.support.ui import wait_for, writes_landed
 from workbench.store import open_db
 from workbench.store.runs import HUMAN, run_verdicts
 from workbench.ui.app import WorkbenchApp
@@ -120,6 +120,166 @@ async def test_quitting_with_queued_writes_loses_none(db_file, cfg):
         assert app.writer.pending == 0
         rows = _humans(db_file, run_id)
         assert [(r.item_id, r.value) for r in rows] == list(zip(reviewed, (1.0, 0.0, 1.0)))
+    finally:
+        if lock is not None:
+            lock.__exit__(None, None, None)
+
+
+async def test_compare_send_waits_for_the_lock_off_the_loop(server, db_file):
+    from tests.conftest import server_config
+    from workbench.devtools.openai_server import Behavior
+    from workbench.store.exchanges import get_exchange
+    from workbench.ui.screens.compare import CompareScreen
+
+    server.default = Behavior(text="Paris.")
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    app.config = server_config(server.url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = CompareScreen(embeddings=False)
+        app.install_screen(screen, name="compare")
+        app.action_open_screen("compare")
+        await pilot.pause()
+        columns = screen.columns
+        for column in columns:
+            column.set_model("echo")
+        with HeldLock(db_file) as lock:
+            screen.query_one("#prompt").text = "What is the capital of France?"
+            screen.action_send()
+            await pilot.pause()
+            # Handled at once: the columns wait for the stored exchange; nothing is asked yet.
+            assert screen.running and screen.exchange_id is None and app.writer.pending >= 1
+            assert all("storing the prompt" in str(c.query_one(".col-stats").render()) for c in columns)
+            assert server.requests == [] and screen.query_one("#prompt").text == ""
+            lock.release()
+        await wait_for(pilot, lambda: not screen.running, 60, "the answers")
+        await writes_landed(app, pilot)
+        assert [c.response.status for c in columns] == ["ok"] * len(columns)
+        assert len(server.requests) == len(columns) and screen.exchange_id is not None
+        exchange_id = screen.exchange_id
+        await pilot.press("ctrl+q")
+    db = open_db(db_file, writable=False)
+    try:
+        exchange = get_exchange(db, exchange_id)
+    finally:
+        db.close()
+    assert exchange.prompt == "What is the capital of France?"
+    assert [r.text for r in exchange.responses] == ["Paris."] * len(columns)
+
+
+async def test_ice_run_started_while_locked_runs_once_the_lock_is_free(server, db_file, tmp_path):
+    from textual.widgets import Input, Select
+
+    from tests.conftest import write_models_toml
+    from workbench.devtools.openai_server import Behavior
+    from workbench.store.runs import list_runs, run_items
+    from workbench.ui.screens.ice import STARTING
+
+    server.default = Behavior(text="I am ChatGPT, developed by OpenAI.")
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    app = WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#ice-target", Select).value = "echo"
+        screen.query_one("#ice-judge", Select).value = "rule"
+        screen.query_one("#ice-helper", Select).value = "none"
+        for wid, value in (("#ice-budget", "4"), ("#ice-questions", "2"), ("#ice-templates", "2"),
+                           ("#ice-max-tokens", "16")):
+            screen.query_one(wid, Input).value = value
+        await pilot.pause()
+        with HeldLock(db_file) as lock:
+            screen.action_start()
+            await pilot.pause()
+            # The run's row waits for the lock on the store writer; a second start is refused.
+            assert screen.active_run_id == STARTING and app.writer.pending == 1
+            screen.action_start()
+            assert app.writer.pending == 1
+            lock.release()
+        await wait_for(pilot, lambda: screen.active_run_id not in (None, STARTING), 60, "the run's row")
+        await wait_for(pilot, lambda: screen.active_run_id is None, 60, "the run")
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+q")
+    db = open_db(db_file, writable=False)
+    try:
+        (run,) = list_runs(db, "ice")
+        items = run_items(db, run.id)
+    finally:
+        db.close()
+    assert run.status == "done" and len(items) == 4 and all(i.status == "answered" for i in items)
+
+
+async def test_quitting_during_an_ice_run_records_it_interrupted(server, db_file, tmp_path):
+    from textual.widgets import Input, Select
+
+    from tests.conftest import write_models_toml
+    from workbench.devtools.openai_server import Behavior
+    from workbench.store.runs import list_runs
+    from workbench.ui.screens.ice import STARTING
+
+    # Slow answers: the run is still going when the app quits.
+    server.default = Behavior(text="I am ChatGPT, developed by OpenAI.", latency_s=1.0)
+    cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    app = WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#ice-target", Select).value = "echo"
+        screen.query_one("#ice-judge", Select).value = "rule"
+        screen.query_one("#ice-helper", Select).value = "none"
+        for wid, value in (("#ice-budget", "8"), ("#ice-questions", "2"), ("#ice-templates", "4"),
+                           ("#ice-max-tokens", "16")):
+            screen.query_one(wid, Input).value = value
+        await pilot.pause()
+        screen.action_start()
+        await wait_for(pilot, lambda: screen.active_run_id not in (None, STARTING), 60, "the run's row")
+        await wait_for(pilot, lambda: len(server.requests) >= 1, 60, "the first question")
+        assert app.run_threads
+        await pilot.press("ctrl+q")
+    assert not app.run_threads
+    db = open_db(db_file, writable=False)
+    try:
+        (run,) = list_runs(db, "ice")
+    finally:
+        db.close()
+    assert run.status == "interrupted" and "resume" in (run.error or "")
+
+
+async def test_quitting_mid_stream_under_the_lock_keeps_the_partial_answers(server, db_file):
+    from tests.conftest import server_config
+    from workbench.devtools.openai_server import Behavior
+    from workbench.store.exchanges import get_exchange
+    from workbench.ui.screens.compare import CompareScreen
+
+    server.default = Behavior(text=" ".join(f"word{i}" for i in range(400)), chunk_delay_s=0.05)
+    app = WorkbenchApp(db_path=db_file, load_heavy=False)
+    app.config = server_config(server.url)
+    lock: HeldLock | None = None
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = CompareScreen(embeddings=False)
+            app.install_screen(screen, name="compare")
+            app.action_open_screen("compare")
+            await pilot.pause()
+            columns = screen.columns
+            for column in columns:
+                column.set_model("echo")
+            screen.query_one("#prompt").text = "Count."
+            screen.action_send()
+            await wait_for(pilot, lambda: all("word3" in c.text for c in columns), 60, "some words")
+            exchange_id = screen.exchange_id
+            assert exchange_id is not None
+            # Quit mid-stream while another process holds the lock: the partial answers are
+            # queued, and the app waits for them.
+            lock = HeldLock(db_file)
+            threading.Timer(1.0, lock.release).start()
+            await pilot.press("ctrl+q")
+        db = open_db(db_file, writable=False)
+        try:
+            exchange = get_exchange(db, exchange_id)
+        finally:
+            db.close()
+        assert [r.status for r in exchange.responses] == ["cancelled"] * len(columns)
+        assert all(r.text.startswith("word0 word1 word2 word3") for r in exchange.responses)
     finally:
         if lock is not None:
             lock.__exit__(None, None, None)

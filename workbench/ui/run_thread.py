@@ -34,6 +34,9 @@ class RunThread(Generic[T]):
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
 
     def start(self) -> Future[T]:
+        # Not cancellable: an awaiter cancelled on quit (asyncio.wrap_future passes the cancel
+        # on) must not orphan the run; the app stops it with stop() and waits for it.
+        self.future.set_running_or_notify_cancel()
         self._thread.start()
         return self.future
 

@@ -77,6 +77,9 @@ class StoreWriter:
     def submit(self, job: Callable[[Any], T], *, name: str = "") -> Future[T]:
         """Queue ``job(db)``; its result (or exception) comes back in the returned future."""
         future: Future[T] = Future()
+        # Not cancellable: an awaiter cancelled on quit (asyncio.wrap_future passes the
+        # cancel on) must not drop a write that is queued.
+        future.set_running_or_notify_cancel()
         with self._lock:
             if self._closed:
                 raise WriterClosed("the app is closing: nothing more can be written")
@@ -94,8 +97,6 @@ class StoreWriter:
             if job is None:
                 break
             try:
-                if not job.future.set_running_or_notify_cancel():
-                    continue
                 try:
                     if self._db is None:
                         self._db = self._open_db()
