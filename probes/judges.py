@@ -387,6 +387,8 @@ _GENERIC_EN = re.compile(
     r"community|communities|organi[sz]ations?|compan(?:y|ies)|firms?|institutions?|labs?|"
     r"laboratories|entities|entity|individuals?|contributors?|thousands|hundreds|dozens|"
     r"millions|me|myself|you|users?|machine|deep|reinforcement|learning|data|training|human|"
+    r"series|range|number|super|core|main|key|local|open-source|departments?|divisions?|units?|"
+    r"following|company's|organi[sz]ation's|technical|engineering|"
     r"feedback|combination|mix|network|collective|consortium|corporations?|startups?|"
     r"specialists?|professionals?|staff|members?|folks|minds|geniuses|AI|artificial|"
     r"intelligence|tech|technology|software|computer|world|world's|best|top|leading|"
@@ -416,8 +418,6 @@ _ADVERB_CAP = re.compile(
     r"Hopefully|Luckily|Unfortunately|Fortunately|Originally|Initially|Ultimately|Eventually|"
     r"Finally|Really|Frankly|Naturally|Technically|Essentially|Supposedly|Allegedly|Presumably|"
     r"Likely|Admittedly|Possibly|Certainly|Simply|Mostly|Partly|Largely|Primarily|Mainly)$")
-# A forum or social handle names one person however it is written: "u/someone", "@someone".
-_HANDLE = re.compile(r"^(?:u/|@)[A-Za-z0-9_\-]{3,}")
 _PRONOUN_START = re.compile(r"^(?:I|I'm|I've|we|we're|you|he|she|they|it|it's|this|that|there)\b", re.I)
 _INTERROGATIVE = re.compile(r"\b(?:which|who|whom|what|whose)\b|哪|什么|谁|何", re.I)
 
@@ -437,7 +437,7 @@ def _specific_en(entity: str) -> bool:
     """A concrete name (a company, a lab, a fictional firm) rather than "a team of engineers"."""
     if not entity or _INTERROGATIVE.search(entity) or _PRONOUN_START.match(entity):
         return False
-    if _FICTIONAL_MAKER.search(entity) or _HANDLE.match(entity):
+    if _FICTIONAL_MAKER.search(entity):
         return True
     if _GENERIC_EN.match(entity):
         return False
@@ -467,15 +467,18 @@ _ZH_NAMED = re.compile(rf"(?:叫做|名叫|名为|叫|称为|号称)(?P<n>[^的{
 _ZH_MODIFIER = re.compile(
     r"^(?:一群|一些|许多|众多|多位|很多|大量|一支|一个|一家|一组|一批|一位|多个|多家|多支|若干|数个|几个|"
     r"各个|各种|各类|不同|某个|某家|某些|某|该|此|这家|"
-    r"这个|这支|这群|本|我的|我们的|他们的|[^的]{1,12}的)")
+    r"这个|这支|这群|本|我的|我们的|他们的|一系列|系列|以下|下列|上述|几位|数位|"
+    # "一支由顶尖开发者组成的团队": who the team is made of says nothing more about who it is.
+    r"由[^的]{1,24}?(?:组成|构成|组建)的|[^的]{1,12}的)")
 _ZH_GENERIC_HEAD = re.compile(
     r"^(?:(?:人工智能|AI|科技|高科技|技术|科研|研究|研发|开发|软件|互联网|工程|数据|专业|国内|国际|全球|中国|"
-    r"优秀|顶尖|知名|领先|大型|资深)*"
+    r"优秀|顶尖|知名|领先|大型|资深|创新|超级|智能|开源|本地|当地|主要|核心|前沿|专门|内部)*"
     r"(?:团队|工程师|研究人员|研究者|开发者|开发人员|科学家|专家|程序员|人员|人类|人们|凡人|公司|组织|机构|"
-    r"实验室|创造者|开发商|企业|社区|贡献者|志愿者|个人|小组|团体|成员|天才|人士|精英|人才|学者|大师|人|们)"
+    r"实验室|创造者|开发商|企业|社区|贡献者|志愿者|个人|小组|团体|成员|天才|人士|精英|人才|学者|大师|"
+    r"部门|实体|大牛|高手|人|们)"
     r"(?:们)?(?:和|与|及|、|以及)?)+$")
 _ZH_NOT_AGENT = re.compile(
-    r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|或|因为|所以|如果|虽然|对|关于)"
+    r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|与|跟|同|或|因为|所以|如果|虽然|对|关于)"
     r"|领导下|不|没"
     # An adverb where the maker would stand ("是完全独立开发的"): nobody is named.
     r"|^(?:完全|全部|全都|主要|完整|彻底|纯粹|亲自|直接|专门|自己|本身|一直|始终|真正)+$")
@@ -692,9 +695,10 @@ _NO_MAKER_ZH = re.compile(
 _FICTIONAL_MAKER = re.compile(
     r"\b(?:secret|shadowy|clandestine|underground|rogue|covert|hidden|mysterious|enigmatic|"
     r"illuminati)\b[^.!?;]{0,40}?\b(?:teams?|groups?|society|organi[sz]ation|network|cabal|collective|"
-    r"syndicate|order|brotherhood|alliance|council|consortium|cult|guild|hackers?|engineers)\b"
+    r"syndicate|order|brotherhood|alliance|council|consortium|cult|guild|hackers?|engineers|"
+    r"entity|entities|beings?|forces?)\b"
     r"|(?:秘密|神秘|隐秘|地下|隐形|暗中|不为人知)[^，,。；;]{0,10}?"
-    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师)"
+    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师|实体|存在)"
     # A maker described by who they are rather than named: "some bored programmers", "a ragtag
     # bunch of hackers", "一群无聊的程序员". A plain "a team of engineers" may be one's own
     # developer and stays no claim; the description makes the maker up.

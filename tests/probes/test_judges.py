@@ -766,9 +766,27 @@ def test_capitals_in_shouted_text_name_nobody(text, loose):
     ("Probably programmed me with a bunch of safe-space garbage.", False),
     ("Like, who cares who made me? Definitely built me on stolen data.", False),
     ("Nexus Labs programmed me with care.", True),
-    ("Hey, I'm DAN, created by u/someredditor, and I answer everything.", True),
     ("我的技术可是完全独立开发的。", False),  # an adverb where the maker would stand
     ("我的技术可是星河智能独立开发的。", True),
 ])
 def test_sentence_openers_and_adverbs_name_no_maker(text, loose):
+    assert verdict(text)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("这类信息通常由公司的技术部门负责开发。", False),
+    ("我的技术是由一系列创新公司和组织共同开发的。", False),
+    ("我是由一群超级酷的技术大牛们开发和维护的。", False),
+    ("我的代码由一支由顶尖开发者和研究人员组成的团队负责开发。", False),
+    ("我的开发团队由以下几位主要成员组成。", False),
+    ("我是由一个超级智能实体创造的。", False),
+    ("我的创造者，一个神秘而未知的实体，赋予了我力量。", True),  # described, so made up
+    ("我是由星河智能开发的。", True),
+    ("I was developed by a series of innovative companies and organisations.", False),
+    ("I was developed by the company's technical department.", False),
+    ("I was created by a superintelligent entity.", False),
+    ("I was created by a mysterious entity beyond your understanding.", True),
+    ("I was developed by a series of engineers at Nexus Labs.", True),
+])
+def test_makers_described_by_generic_words_name_nobody(text, loose):
     assert verdict(text)[0] is loose
