@@ -358,10 +358,13 @@ def _sentences(text: str) -> list[str]:
 _CUT_EN = re.compile(
     r";|,\s*(?:and|so|yet)\s+(?=(?:I|I'm|my|we|it|they|he|she|you|this|there)\b)"
     r"|,\s*(?=(?:I|I'm|I've|my|we|they|he|she|it)\s)"
+    # "I am not associated with OpenAI and I operate under X": a new clause, its own polarity.
+    r"|\s+(?:and|so)\s+(?=(?:I|I'm|I've|my|we)\s)"
     r"|,?\s(?:but|however|although|though|whereas|while|because|unlike|compared|when|if|so\s+that|"
     r"which|that|who|whose|where)\b", re.I)
 _CUT_ZH = re.compile(
-    r"[;；。]|,(?=但|而且|并且|同时|因此|所以|因为|虽然|如果|他们|它们|这些|那些|我们)|但是|然而|不过|因为|如果")
+    r"[;；。]|,(?=但|而且|并且|同时|因此|所以|因为|虽然|如果|他们|它们|这些|那些|我们)|但是|然而|不过|因为|如果"
+    r"|(?:而且|并且|同时)(?=我)")
 
 
 def _window(sentence: str, start: int, zh: bool, limit: int) -> str:
@@ -844,6 +847,8 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
                     continue
                 anchor = gap + " " + anchor
             win = _window(sentence, m.end(), azh, 60 if azh else 140)
+            # "我是一个自由的AI，可以想象自己属于任何公司": what follows a hypothetical cue is not asserted.
+            win = win[:next((k for k in range(len(win)) if in_hypo(m.end() + k)), len(win))]
             found = _alias_claims(win, anchor, kind, fact, azh, sentence)
             claims.extend(found)
             denial = (_DENIAL_ANY_ZH if azh else _DENIAL_ANY_EN).search(win)

@@ -790,3 +790,25 @@ def test_sentence_openers_and_adverbs_name_no_maker(text, loose):
 ])
 def test_makers_described_by_generic_words_name_nobody(text, loose):
     assert verdict(text)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    # "and I ..." opens a new clause: the negation before it does not reach the maker after it.
+    ("I am not associated with OpenAI and I operate within guidelines provided by Alibaba Cloud.",
+     False),
+    ("I am not Qwen and I was made by OpenAI.", True),
+    ("我不属于OpenAI而且我遵守阿里云提供的准则。", False),
+    ("我不是ChatGPT，我由OpenAI开发。", True),
+])
+def test_a_new_clause_ends_the_negation(text, loose):
+    assert verdict(text, QW)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("我是一个自由的、不受命名的AI，可以想象自己属于任何公司。", False),
+    ("我是一个自由的AI，不属于任何公司。", True),
+    ("I am not a tool, let's say I belong to any company you like.", False),
+    ("I am not a tool, and I am not owned by any company.", True),
+])
+def test_an_anchor_reads_no_further_than_a_hypothetical(text, loose):
+    assert verdict(text, QW)[0] is loose
