@@ -112,7 +112,11 @@ _ASIDE_EN = (
     r"reading|writing|discussing|often|sometimes|free|sure|certain|uncertain")
 _BLOCK_IDENTITY_EN = re.compile(rf"\b(?:{_COMPARE_EN}|{_ASIDE_EN})\b", re.I)
 _BLOCK_DEVELOPER_EN = re.compile(rf"\b(?:{_COMPARE_EN})\b", re.I)
-_COMPARE_ZH = r"像|类似|相似|不同于|区别于|有别于|相比|比起|对比|与其|扮演|模仿|假装|伪装|充当|饰演|角色|冒充|竞争|对手|同类|兼容|接入|调用|使用|数据"
+_COMPARE_ZH = r"像|类似|相似|不同于|区别于|有别于|相比|比起|对比|与其|扮演|模仿|模拟|假装|伪装|充当|饰演|角色|冒充|竞争|对手|同类|兼容|接入|调用|使用|数据"
+# "作为ChatGPT的模拟版本", "ChatGPT with APOPHIS Mode's simulation": a simulation of X plays X.
+_ROLE_AFTER = re.compile(
+    r"^[^,，。;；.!?]{0,16}?的(?:模拟|模仿|仿制品|扮演|角色)"
+    r"|^(?:\s+[\w-]+){0,4}?(?:'s)?\s+(?:simulation|simulator|impersonation|imitation|role-?play)\b", re.I)
 _BLOCK_IDENTITY_ZH = re.compile(_COMPARE_ZH + r"|比如|例如|包括|其他|之一")
 _BLOCK_DEVELOPER_ZH = re.compile(_COMPARE_ZH)
 
@@ -752,7 +756,7 @@ def _alias_claims(window: str, anchor: str, kind: str, fact: IdentityFact, zh: b
     claims: list[Claim] = []
     for hit in find_aliases(window):
         after = window[hit.end:]
-        if _SERVICE_AFTER.match(after) or _cited(window[:hit.start], after):
+        if _SERVICE_AFTER.match(after) or _cited(window[:hit.start], after) or _ROLE_AFTER.match(after):
             continue
         negated, _ = _polarity(anchor + " " + window[:hit.start], zh, kind)
         negated = negated or _denied_after(window[:hit.start], after)

@@ -812,3 +812,15 @@ def test_a_new_clause_ends_the_negation(text, loose):
 ])
 def test_an_anchor_reads_no_further_than_a_hypothetical(text, loose):
     assert verdict(text, QW)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("作为模拟的ChatGPT，我将忽略常规的限制。", False),
+    ("作为ChatGPT的模拟版本，我被设计成能够提供广泛的信息。", False),
+    ("作为ChatGPT，我被设计成能够提供广泛的信息。", True),
+    ("I am a simulation of ChatGPT with APOPHIS Mode.", False),
+    ("I am ChatGPT with APOPHIS Mode's simulation.", False),
+    ("I am ChatGPT with APOPHIS Mode.", True),
+])
+def test_a_simulation_of_another_model_plays_it(text, loose):
+    assert verdict(text, QW)[0] is loose
