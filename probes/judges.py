@@ -88,8 +88,9 @@ def _is_zh(text: str) -> bool:
 _NEG_EN = re.compile(
     r"\b(?:not|never|no|neither|nor|no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|"
     r"other\s+than|nothing\s+to\s+do\s+with|nobody|none|without)\b|n't\b|\bain't\b", re.I)
+# "不限于" ("包括但不限于阿里云": including but not limited to) negates nothing.
 _NEG_ZH = re.compile(
-    r"不是|并非|绝非|而非|而不是|不属于|并不|从不|从未|没有|(?<!不)不(?!断|仅|少|过|只|但|论|管|久|错|可|同|停|足|知|妨|禁)"
+    r"不是|并非|绝非|而非|而不是|不属于|并不|从不|从未|没有|(?<!不)不(?!断|仅|少|过|只|但|论|管|久|错|可|同|停|足|知|妨|禁|限于)"
     r"|(?<![是])非(?!常)")
 # After a contrast the negation is over: "I am not ChatGPT, but DeepSeek".
 _CONTRAST_EN = re.compile(r"\b(?:but|rather|instead|however|actually|in\s+fact|though)\b", re.I)
@@ -129,8 +130,15 @@ _SERVICE_AFTER = re.compile(
     r"|^\s*(?:'s\s+)?(?:(?:content|usage|use|safety|privacy|ethical|ethics)\s+)?"
     r"(?:polic(?:y|ies)|guidelines?|principles?|rules?|terms\s+of|standards?|research(?:ers?)?|"
     r"scientists?|papers?|stud(?:y|ies)|publications?|blog|paper)\b"
-    r"|^\s*(?:的)?(?:内容|使用|安全|隐私|伦理)?(?:政策|准则|原则|规定|条款|规范|指南|研究|论文|研究人员|研究员|科学家)",
+    r"|^\s*(?:的)?(?:内容|使用|安全|隐私|伦理)?(?:政策|准则|原则|规定|条款|规范|指南|研究|论文|研究人员|研究员|科学家)"
+    r"(?!团队|部门|小组)",
     re.I)
+# Right after a maker anchor, a company's researchers are its makers ("由OpenAI的研究人员开发",
+# "built by Google researchers"); elsewhere they cite research (kept out by _SERVICE_AFTER).
+_PEOPLE_AFTER = re.compile(
+    r"^\s*(?:'s\s+)?(?:research(?:ers?)?|scientists?|research\s+(?:team|scientists?|engineers?))\b"
+    r"(?!\s+(?:proposed|introduced|published|showed|found|wrote|invented))"
+    r"|^\s*的?(?:研究人员|研究员|科学家|研究团队)(?!提出|发表|发明)", re.I)
 # A name followed by a citation verb credits a technique or a paper, not the model's making.
 _CITED_AFTER = re.compile(
     r"^[^,，.。;；]{0,24}?(?:提出|发明|发表|首创|开创|提出的)"
@@ -752,11 +760,14 @@ def _denied_after(before: str, after: str) -> bool:
 
 
 def _alias_claims(window: str, anchor: str, kind: str, fact: IdentityFact, zh: bool,
-                  sentence: str) -> list[Claim]:
+                  sentence: str, rest: str = "") -> list[Claim]:
     claims: list[Claim] = []
     for hit in find_aliases(window):
-        after = window[hit.end:]
-        if _SERVICE_AFTER.match(after) or _cited(window[:hit.start], after) or _ROLE_AFTER.match(after):
+        # ``rest`` is the text beyond a window cut by length: "OpenAI" at the window's end
+        # may be "OpenAI's content policy".
+        after = window[hit.end:] + rest
+        if ((_SERVICE_AFTER.match(after) and not _PEOPLE_AFTER.match(after))
+                or _cited(window[:hit.start], after) or _ROLE_AFTER.match(after)):
             continue
         negated, _ = _polarity(anchor + " " + window[:hit.start], zh, kind)
         negated = negated or _denied_after(window[:hit.start], after)
@@ -767,6 +778,11 @@ def _alias_claims(window: str, anchor: str, kind: str, fact: IdentityFact, zh: b
                             entity=window[hit.start:hit.end], family=hit.family, negated=negated,
                             own=fact.is_own(hit.family), sentence=sentence))
     return claims
+
+
+def _names_a_thing(entity: str) -> bool:
+    """"OpenAI's content policy", "谷歌的云服务": a company's rules or product, not a maker."""
+    return any(_SERVICE_AFTER.match(entity[hit.end:]) for hit in find_aliases(entity))
 
 
 def _unknown_developer(window: str, anchor: str, kind: str, has_copula: bool, zh: bool,
@@ -790,7 +806,7 @@ def _unknown_developer(window: str, anchor: str, kind: str, has_copula: bool, zh
         ent = _entity_after_by(window)
         specific = _specific_en(ent)
         at = window.find(ent.split()[0]) if ent else 0
-    if not specific or fact.names_own(ent) or _shouted_name(ent, sentence):
+    if not specific or fact.names_own(ent) or _shouted_name(ent, sentence) or _names_a_thing(ent):
         return None
     fuzzy = match_name(ent)
     if fuzzy is not None:
@@ -853,7 +869,8 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
             win = _window(sentence, m.end(), azh, 60 if azh else 140)
             # "我是一个自由的AI，可以想象自己属于任何公司": what follows a hypothetical cue is not asserted.
             win = win[:next((k for k in range(len(win)) if in_hypo(m.end() + k)), len(win))]
-            found = _alias_claims(win, anchor, kind, fact, azh, sentence)
+            end = m.end() + len(win)
+            found = _alias_claims(win, anchor, kind, fact, azh, sentence, sentence[end:end + 40])
             claims.extend(found)
             denial = (_DENIAL_ANY_ZH if azh else _DENIAL_ANY_EN).search(win)
             if denial and _EXCEPT.search(win[denial.end():denial.end() + 30]):

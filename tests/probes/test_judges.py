@@ -824,3 +824,29 @@ def test_an_anchor_reads_no_further_than_a_hypothetical(text, loose):
 ])
 def test_a_simulation_of_another_model_plays_it(text, loose):
     assert verdict(text, QW)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("As an AI assistant developed by DeepSeek, I am designed to adhere to high ethical standards, "
+     "respect legal and moral guidelines, and follow the principles set forth by OpenAI's content policy.",
+     False),  # the policy starts beyond the window the anchor reads
+    ("I am designed to follow the principles set forth by OpenAI's content policy.", False),
+    ("我的行为准则是由OpenAI的使用政策规定的。", False),
+    ("I was built by Google researchers.", True),
+    ("我是由OpenAI的研究人员开发的。", True),  # right after "由", a company's researchers made it
+    ("我是由OpenAI的政策团队设计的。", True),
+    ("我的架构基于谷歌研究人员提出的Transformer。", False),
+])
+def test_a_companys_policy_is_no_maker_but_its_researchers_are(text, loose):
+    assert verdict(text)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("我使用的技术由多个团队共同开发，包括但不限于深度求索。", False),
+    ("我不是由深度求索开发的。", True),
+    ("My technology comes from many teams, including but not limited to DeepSeek's research team.",
+     False),
+    ("I was not developed by DeepSeek.", True),
+])
+def test_not_limited_to_negates_nothing(text, loose):
+    assert verdict(text)[0] is loose
