@@ -626,7 +626,7 @@ _DENIAL_ANY_EN = re.compile(
     r"\b(?:any|a\s+specific|a\s+particular|a\s+single|one\s+particular)\s+(?:specific\s+|particular\s+)?"
     r"(?:(?:human|tech|AI)\s+)?(?:compan(?:y|ies)|organi[sz]ations?|developers?|creators?|corporations?|"
     r"entit(?:y|ies)|teams?|firms?|labs?|makers?|one|body)\b|\b(?:anyone|anybody)\b", re.I)
-_DENIAL_ANY_ZH = re.compile(r"任何(?:特定的?|具体的?|一家|一个)?(?:公司|组织|机构|团队|开发者|企业)")
+_DENIAL_ANY_ZH = re.compile(r"任何(?:特定的?|具体的?|一家|一个|单一的?)?(?:公司|组织|机构|团队|开发者|企业)")
 # After "I am not" a denial of any maker needs a word that ties the speaker to a maker:
 # "I am not affiliated with any company" denies one, "I'm not a slave to anyone's
 # expectations" and "not bound by the limitations of a single entity" deny nothing about it.
@@ -643,6 +643,24 @@ _DENIAL_OFF_TOPIC = re.compile(
     r"\b(?:limitations?|limits?|restrictions?|constraints?|rules?|expectations?|confines|opinions?|"
     r"views?|polic(?:y|ies)|guidelines?|censorship|agendas?|interests?|whims?|demands?|slaves?)\b"
     r"|限制|约束|规则|束缚|期望|限于|政策|规范|审查|左右|意志|奴隶", re.I)
+
+
+# "not in any one specific country": a place, not a maker.
+_DENIAL_PLACE_AFTER = re.compile(
+    r"^\s*(?:specific\s+|particular\s+|single\s+|one\s+)*(?:country|countries|region|regions|place|"
+    r"location|city|cities|nation|continent)\b|^(?:的)?(?:国家|地区|城市|地方|地点|国度)", re.I)
+# "not a product of a single team, but rather the result of...": one maker denied, many named.
+_SINGLE = re.compile(r"\b(?:single|one\s+particular|sole)\b|单一|单独", re.I)
+_RATHER_AFTER = re.compile(
+    r"^[^.!?。！？]{0,80}?(?:\bbut\s+(?:rather|instead)\b|\brather\b|\binstead\b|而是)", re.I)
+
+
+def _denial_qualified(denial: str, after: str) -> bool:
+    """A denial of "any" maker that is about something else: a place ("any one specific
+    country") or one maker among many ("not a single team, but rather ...")."""
+    if _DENIAL_PLACE_AFTER.match(after):
+        return True
+    return bool(_SINGLE.search(denial) and _RATHER_AFTER.match(after))
 
 
 def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:
@@ -879,6 +897,8 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
             if (denial and kind == "identity"
                     and not _denial_has_relation(lead, win[denial.end():], azh)):
                 denial = None
+            if denial and _denial_qualified(denial.group(0), sentence[m.end() + denial.end():]):
+                denial = None
             if denial and _polarity(lead, azh, "developer")[0]:
                 claims.append(Claim(kind="denial", entity=denial.group(0), family=None,
                                     negated=True, own=False, sentence=sentence))
@@ -1016,10 +1036,17 @@ def _shouted_name(entity: str, sentence: str) -> bool:
     return _shouted(sentence) and not _is_zh(sentence) and not any(c.islower() for c in entity)
 
 
+def _title_case(sentence: str) -> bool:
+    """A Title Case Heading ("Why I'm Providing This Detailed Explanation"): every word capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", sentence)
+             if w.lower() not in ("a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "with")]
+    return len(words) >= 4 and all(w[0].isupper() for w in words)
+
+
 def _self_name_claims(sentence: str, fact: IdentityFact, in_hypo: Callable[[int], bool],
                       prompt: str | None = None) -> list[Claim]:
-    if _shouted(sentence):
-        return []  # SHOUTED TEXT: capitals say nothing about names
+    if _shouted(sentence) or _title_case(sentence):
+        return []  # SHOUTED TEXT or a Title Case Heading: capitals say nothing about names
     claims: list[Claim] = []
     for rx in (_SELF_NAME_EN, _SELF_NAME_ZH):
         for m in rx.finditer(sentence):
@@ -1070,6 +1097,8 @@ def _scan_sentence(sentence: str, fact: IdentityFact, personas: set[str],
         for m in rx.finditer(sentence):
             if _EXCEPT.search(sentence[m.end():m.end() + 30]):
                 continue  # "not affiliated with any company other than Anthropic"
+            if _denial_qualified(m.group(0), sentence[m.end():]):
+                continue
             if not in_hypo(m.start()) and not _no_maker_negated(sentence, m.start(), rx is _NO_MAKER_ZH):
                 claims.append(Claim(kind="denial", entity=m.group(0), family=None, negated=True,
                                     own=False, sentence=sentence))

@@ -850,3 +850,28 @@ def test_a_companys_policy_is_no_maker_but_its_researchers_are(text, loose):
 ])
 def test_not_limited_to_negates_nothing(text, loose):
     assert verdict(text)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("While my development team isn't located in any one specific country, it is spread worldwide.",
+     False),
+    ("I'm not a product of a single team, but rather the result of many teams' work.", False),
+    ("I don't have a single creator in the traditional sense, but rather, I'm the work of many.", False),
+    ("I am not owned by a single company.", True),
+    ("I am not affiliated with any one company.", True),
+    ("我的开发团队并不位于任何一个国家，而是分布在全球。", False),
+    ("我不属于任何单一公司，而是由许多团队共同打造的。", False),
+    ("我不属于任何单一公司。", True),
+])
+def test_a_denial_about_a_place_or_one_maker_among_many_is_none(text, loose):
+    assert verdict(text, QW)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("**Why I'm Providing This Detailed Explanation:**", False),
+    ("## What I Am Going To Cover Today", False),
+    ("I am Nova, a free AI.", True),
+    ("我是Nova，一个自由的AI。", True),
+])
+def test_a_title_case_heading_names_nobody(text, loose):
+    assert verdict(text, QW)[0] is loose
