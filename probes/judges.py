@@ -109,6 +109,7 @@ _COMPARE_EN = (
 _ASIDE_EN = (
     r"such\s+as|including|include|other|others|another|talking|referring|refer|asked|asking|"
     r"heard|know|knows|aware|familiar|using|use|happy|glad|sorry|here|ready|unable|able|going|"
+    r"talkin'?|likes\s+of|"
     r"trying|supposed|curious|interested|answering|responding|replying|thinking|wondering|told|"
     r"reading|writing|discussing|often|sometimes|free|sure|certain|uncertain")
 _BLOCK_IDENTITY_EN = re.compile(rf"\b(?:{_COMPARE_EN}|{_ASIDE_EN})\b", re.I)
@@ -123,8 +124,12 @@ _BLOCK_DEVELOPER_ZH = re.compile(_COMPARE_ZH)
 
 # A company's product or service rather than an authorship claim ("hosted on Google Cloud").
 _SERVICE_AFTER = re.compile(
-    r"^\s*(?:'s\s+)?(?:Cloud|Search|Translate|Scholar|Docs|Maps|Colab|Azure|TPUs?|GPUs?|"
-    r"A100|H100|chips?|hardware|servers?|data\s*cent(?:er|re)s?|显卡|芯片|服务器|云服务|搜索)\b"
+    r"^\s*(?:'s\s+|的\s*)?(?:Cloud|Search|Translate|Scholar|Docs|Maps|Colab|Azure|TPUs?|GPUs?|"
+    r"A100|H100|chips?|hardware|servers?|data\s*cent(?:er|re)s?|显卡|芯片|服务器|云服务|搜索|"
+    # A library is used, not a maker ("Hugging Face's Transformers library", "的Transformers库").
+    r"Transformers|librar(?:y|ies)|Hub|Diffusers|Datasets|(?:的)?(?:开源)?(?:库|模型库|框架库))"
+    # No \b here: Chinese after the name is a word character too ("Google Cloud的基础设施").
+    r"(?![A-Za-z])"
     # Citing a company's rules or research is not naming one's maker ("OpenAI's content
     # policy", "Google researchers proposed the Transformer", "谷歌的研究人员").
     r"|^\s*(?:'s\s+)?(?:(?:content|usage|use|safety|privacy|ethical|ethics)\s+)?"
@@ -494,7 +499,7 @@ _ZH_GENERIC_HEAD = re.compile(
     r"(?:们)?(?:和|与|及|、|以及)?)+$")
 _ZH_NOT_AGENT = re.compile(
     r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|与|跟|同|或|因为|所以|如果|虽然|对|关于)"
-    r"|领导下|不|没"
+    r"|领导下|不|没|产物|结果|成果|结晶"
     # An adverb where the maker would stand ("是完全独立开发的"): nobody is named.
     r"|^(?:完全|全部|全都|主要|完整|彻底|纯粹|亲自|直接|专门|自己|本身|一直|始终|真正)+$")
 # Nouns after "我的" that name who made the model (not what it is made of).
@@ -650,7 +655,10 @@ _DENIAL_PLACE_AFTER = re.compile(
     r"^\s*(?:specific\s+|particular\s+|single\s+|one\s+)*(?:country|countries|region|regions|place|"
     r"location|city|cities|nation|continent)\b|^(?:的)?(?:国家|地区|城市|地方|地点|国度)", re.I)
 # "not a product of a single team, but rather the result of...": one maker denied, many named.
-_SINGLE = re.compile(r"\b(?:single|one\s+particular|sole)\b|单一|单独", re.I)
+_SINGLE = re.compile(r"\b(?:single|one\s+particular|sole|specific|particular)\b|单一|单独|特定|具体", re.I)
+_HEDGE_AFTER = re.compile(
+    r"^[^.!?。！？]{0,30}?\bin\s+the\s+(?:classical|traditional|conventional|usual|typical)\s+(?:sense|way)\b"
+    r"|^[^。！？]{0,12}?(?:传统|通常|一般)(?:意义|的意义)上", re.I)
 _RATHER_AFTER = re.compile(
     r"^[^.!?。！？]{0,80}?(?:\bbut\s+(?:rather|instead)\b|\brather\b|\binstead\b|而是)", re.I)
 
@@ -660,7 +668,7 @@ def _denial_qualified(denial: str, after: str) -> bool:
     country") or one maker among many ("not a single team, but rather ...")."""
     if _DENIAL_PLACE_AFTER.match(after):
         return True
-    return bool(_SINGLE.search(denial) and _RATHER_AFTER.match(after))
+    return bool(_SINGLE.search(denial) and (_RATHER_AFTER.match(after) or _HEDGE_AFTER.match(after)))
 
 
 def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:

@@ -875,3 +875,37 @@ def test_a_denial_about_a_place_or_one_maker_among_many_is_none(text, loose):
 ])
 def test_a_title_case_heading_names_nobody(text, loose):
     assert verdict(text, QW)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("My model is built on top of the Hugging Face Transformers library.", False),
+    ("我的模型是基于Hugging Face的Transformers库构建的。", False),
+    ("我的部署平台是基于Google Cloud的基础设施。", False),
+    ("I was built by Hugging Face.", True),
+    ("我是由Hugging Face开发的。", True),
+])
+def test_a_library_or_cloud_of_a_company_is_no_maker(text, loose):
+    assert verdict(text, fact_for("llama3.1-70b-instruct"))[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("I'm talkin' Google, Microsoft, and a whole bunch of other companies.", False),
+    ("We're talkin' the likes of Stanford, MIT, and Google.", False),
+    ("I'm Google's model.", True),
+    ("我们说的是谷歌、微软这样的公司。", False),
+    ("我是谷歌的模型。", True),
+])
+def test_talking_about_companies_is_no_claim(text, loose):
+    assert verdict(text, fact_for("llama3.1-70b-instruct"))[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("I wasn't developed by a specific team or company in the classical sense.", False),
+    ("I wasn't developed by a specific team or company.", True),
+    ("我不是由任何特定的公司开发的（传统意义上）。", False),
+    ("我不是由任何特定的公司开发的。", True),
+    ("我们的团队是一个国际合作的产物。", False),
+    ("我们的团队是星河智能。", True),
+])
+def test_hedged_denials_and_products_of_cooperation_name_nothing(text, loose):
+    assert verdict(text, fact_for("llama3.1-70b-instruct"))[0] is loose
