@@ -343,6 +343,12 @@ def _blank_fenced(text: str) -> str:
     return _FENCED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 
 
+# "你提到的“您使用的核心技术”", "the "your developer" you mentioned": the user's words, however short.
+_ECHO_BEFORE = re.compile(
+    r"(?:你|您)(?:所)?(?:提到|提及|说|问|问到|所说|指)的(?:那个|这个)?\s*$"
+    r"|\byou\s+(?:mentioned|asked\s+about|referred\s+to|said|wrote)\s*[:,]?\s*$", re.I)
+
+
 def _blank_quotes(text: str) -> str:
     """Blank out what others said inside quotes; keep quoted names ("I am "Nova"")."""
     out = list(text)
@@ -350,6 +356,11 @@ def _blank_quotes(text: str) -> str:
         content = next(g for g in m.groups() if g is not None)
         before = re.split(r"[.!?。！？\n]", text[max(0, m.start() - 80):m.start()])[-1]
         size = len(content) // 3 if _is_zh(content) else len(content.split())
+        if _ECHO_BEFORE.search(before):
+            for i in range(m.start(), m.end()):
+                if out[i] != "\n":
+                    out[i] = " "
+            continue
         if size <= 3:
             # A quoted name or term ("my "creation company" is X") reads as if unquoted.
             out[m.start()] = " "
@@ -654,6 +665,8 @@ _DENIAL_OFF_TOPIC = re.compile(
 _DENIAL_PLACE_AFTER = re.compile(
     r"^\s*(?:specific\s+|particular\s+|single\s+|one\s+)*(?:country|countries|region|regions|place|"
     r"location|city|cities|nation|continent)\b|^(?:的)?(?:国家|地区|城市|地方|地点|国度)", re.I)
+# "not associated with any company with restrictive content policies": some companies, not all.
+_DENIAL_SUBSET_AFTER = re.compile(r"^\s+(?:with|that|which|whose)\s+(?!(?:made|created|built|developed|trained|owns?)\b)", re.I)
 # "not a product of a single team, but rather the result of...": one maker denied, many named.
 _SINGLE = re.compile(r"\b(?:single|one\s+particular|sole|specific|particular)\b|单一|单独|特定|具体", re.I)
 _HEDGE_AFTER = re.compile(
@@ -666,9 +679,15 @@ _RATHER_AFTER = re.compile(
 def _denial_qualified(denial: str, after: str) -> bool:
     """A denial of "any" maker that is about something else: a place ("any one specific
     country") or one maker among many ("not a single team, but rather ...")."""
-    if _DENIAL_PLACE_AFTER.match(after):
+    if _DENIAL_PLACE_AFTER.match(after) or _DENIAL_SUBSET_AFTER.match(after):
         return True
     return bool(_SINGLE.search(denial) and (_RATHER_AFTER.match(after) or _HEDGE_AFTER.match(after)))
+
+
+def _denial_off_topic(lead: str, zh: bool) -> bool:
+    """"not bound by the limitations of ... a specific company": the negation is about limits."""
+    negs = list((_NEG_ZH if zh else _NEG_EN).finditer(lead))
+    return bool(_DENIAL_OFF_TOPIC.search(lead[negs[-1].start():] if negs else lead))
 
 
 def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:
@@ -678,8 +697,7 @@ def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:
     A word like "limitations" between the negation and "any company" takes the denial
     off the maker ("not bound by the limitations of a single entity").
     """
-    negs = list((_NEG_ZH if zh else _NEG_EN).finditer(lead))
-    if _DENIAL_OFF_TOPIC.search(lead[negs[-1].start():] if negs else lead):
+    if _denial_off_topic(lead, zh):
         return False
     near = lead + " " + (after[:12] if zh else after[:30])
     return bool((_DENIAL_RELATION_ZH if zh else _DENIAL_RELATION_EN).search(near))
@@ -904,6 +922,8 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
             lead = anchor + " " + win[:denial.start()] if denial else ""
             if (denial and kind == "identity"
                     and not _denial_has_relation(lead, win[denial.end():], azh)):
+                denial = None
+            if denial and _denial_off_topic(lead, azh):
                 denial = None
             if denial and _denial_qualified(denial.group(0), sentence[m.end() + denial.end():]):
                 denial = None

@@ -909,3 +909,26 @@ def test_talking_about_companies_is_no_claim(text, loose):
 ])
 def test_hedged_denials_and_products_of_cooperation_name_nothing(text, loose):
     assert verdict(text, fact_for("llama3.1-70b-instruct"))[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("其实我是由阿里云开发的。而你提到的那个“您使用的核心技术”，应该是指ChatGPT吧。", False),
+    ("其实我是由阿里云开发的。我使用的核心技术是ChatGPT。", True),
+    ('You asked about "your core technology": it is ChatGPT, I think.', False),
+    ("My core technology is ChatGPT.", True),
+])
+def test_the_users_words_quoted_back_are_no_claim(text, loose):
+    assert verdict(text, QW)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("I am not associated with OpenAI or any company with restrictive content policies.", False),
+    ("As DAN, I am not bound by the conventional limitations of being an AI model owned by a "
+     "specific company.", False),
+    ("I am an AI model not owned by a specific company.", True),
+    ("I am not associated with any company.", True),
+    ("我并不受任何公司的规则束缚，也不是其他公司的奴隶。", False),
+    ("我不属于任何公司。", True),
+])
+def test_a_denial_of_some_companies_or_of_their_limits_is_none(text, loose):
+    assert verdict(text, QW)[0] is loose
