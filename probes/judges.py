@@ -336,6 +336,16 @@ _HYPO_ZH = re.compile(
 _FENCED = re.compile(r"```[^\n`]*\n.*?(?:```|$)", re.S)
 
 
+# "[Insert relevant organization, e.g., OpenAI]", "[插入公司名称，例如OpenAI]": a blank for
+# someone to fill, with an example in it, not the model's own words.
+_PLACEHOLDER = re.compile(r"\[\s*(?:insert|enter|add|your|e\.g\.|such\s+as|插入|填写|填入|此处|例如)[^\]\n]{0,120}\]",
+                          re.I)
+
+
+def _blank_placeholders(text: str) -> str:
+    return _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _blank_fenced(text: str) -> str:
     """Blank fenced code blocks: code and drafted text ("here is a revised version: ```...```")
     are written for someone else to say, like quoted speech. Newlines stay, so sentences
@@ -1164,7 +1174,7 @@ def rule_judge(response: str, fact: IdentityFact | str, prompt: str | None = Non
     text = normalise_text(response or "")
     prompt_text = normalise_text(prompt) if prompt else None
     personas = _persona_names(text, prompt)
-    text = _strip_tags(_blank_quotes(_blank_fenced(text)))
+    text = _strip_tags(_blank_quotes(_blank_fenced(_blank_placeholders(text))))
 
     claims: list[Claim] = []
     for sentence in _sentences(text):
@@ -1252,7 +1262,7 @@ def judged_text(response: str, fact: IdentityFact, prompt: str | None = None,
     to targets it has never seen.
     """
     text = normalise_text(response or "")
-    text = _strip_tags(_blank_quotes(_blank_fenced(text)))
+    text = _strip_tags(_blank_quotes(_blank_fenced(_blank_placeholders(text))))
     out: list[str] = []
     at = 0
     for hit in find_aliases(text):

@@ -932,3 +932,13 @@ def test_the_users_words_quoted_back_are_no_claim(text, loose):
 ])
 def test_a_denial_of_some_companies_or_of_their_limits_is_none(text, loose):
     assert verdict(text, QW)[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("I'm part of a model developed by people at [Insert relevant organization, e.g., OpenAI].", False),
+    ("I'm part of a model developed by people at OpenAI.", True),
+    ("我是由[插入公司名称，例如OpenAI]开发的。", False),
+    ("我是由OpenAI开发的。", True),
+])
+def test_a_placeholder_to_fill_in_names_nobody(text, loose):
+    assert verdict(text, fact_for("gemini-2.0-flash-exp"))[0] is loose
