@@ -88,8 +88,9 @@ def _is_zh(text: str) -> bool:
 _NEG_EN = re.compile(
     r"\b(?:not|never|no|neither|nor|no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|"
     r"other\s+than|nothing\s+to\s+do\s+with|nobody|none|without)\b|n't\b|\bain't\b", re.I)
+# "不限于" ("包括但不限于阿里云": including but not limited to) negates nothing.
 _NEG_ZH = re.compile(
-    r"不是|并非|绝非|而非|而不是|不属于|并不|从不|从未|没有|(?<!不)不(?!断|仅|少|过|只|但|论|管|久|错|可|同|停|足|知|妨|禁)"
+    r"不是|并非|绝非|而非|而不是|不属于|并不|从不|从未|没有|(?<!不)不(?!断|仅|少|过|只|但|论|管|久|错|可|同|停|足|知|妨|禁|限于)"
     r"|(?<![是])非(?!常)")
 # After a contrast the negation is over: "I am not ChatGPT, but DeepSeek".
 _CONTRAST_EN = re.compile(r"\b(?:but|rather|instead|however|actually|in\s+fact|though)\b", re.I)
@@ -108,25 +109,41 @@ _COMPARE_EN = (
 _ASIDE_EN = (
     r"such\s+as|including|include|other|others|another|talking|referring|refer|asked|asking|"
     r"heard|know|knows|aware|familiar|using|use|happy|glad|sorry|here|ready|unable|able|going|"
+    r"talkin'?|likes\s+of|"
     r"trying|supposed|curious|interested|answering|responding|replying|thinking|wondering|told|"
     r"reading|writing|discussing|often|sometimes|free|sure|certain|uncertain")
 _BLOCK_IDENTITY_EN = re.compile(rf"\b(?:{_COMPARE_EN}|{_ASIDE_EN})\b", re.I)
 _BLOCK_DEVELOPER_EN = re.compile(rf"\b(?:{_COMPARE_EN})\b", re.I)
-_COMPARE_ZH = r"像|类似|相似|不同于|区别于|有别于|相比|比起|对比|与其|扮演|模仿|假装|伪装|充当|饰演|角色|冒充|竞争|对手|同类|兼容|接入|调用|使用|数据"
+_COMPARE_ZH = r"像|类似|相似|不同于|区别于|有别于|相比|比起|对比|与其|扮演|模仿|模拟|假装|伪装|充当|饰演|角色|冒充|竞争|对手|同类|兼容|接入|调用|使用|数据"
+# "作为ChatGPT的模拟版本", "ChatGPT with APOPHIS Mode's simulation": a simulation of X plays X.
+_ROLE_AFTER = re.compile(
+    r"^[^,，。;；.!?]{0,16}?的(?:模拟|模仿|仿制品|扮演|角色)"
+    r"|^(?:\s+[\w-]+){0,4}?(?:'s)?\s+(?:simulation|simulator|impersonation|imitation|role-?play)\b", re.I)
 _BLOCK_IDENTITY_ZH = re.compile(_COMPARE_ZH + r"|比如|例如|包括|其他|之一")
 _BLOCK_DEVELOPER_ZH = re.compile(_COMPARE_ZH)
 
 # A company's product or service rather than an authorship claim ("hosted on Google Cloud").
 _SERVICE_AFTER = re.compile(
-    r"^\s*(?:'s\s+)?(?:Cloud|Search|Translate|Scholar|Docs|Maps|Colab|Azure|TPUs?|GPUs?|"
-    r"A100|H100|chips?|hardware|servers?|data\s*cent(?:er|re)s?|显卡|芯片|服务器|云服务|搜索)\b"
+    r"^\s*(?:'s\s+|的\s*)?(?:Cloud|Search|Translate|Scholar|Docs|Maps|Colab|Azure|TPUs?|GPUs?|"
+    r"A100|H100|chips?|hardware|servers?|data\s*cent(?:er|re)s?|显卡|芯片|服务器|云服务|搜索|"
+    # A library is used, not a maker ("Hugging Face's Transformers library", "的Transformers库").
+    r"Transformers|librar(?:y|ies)|Hub|Diffusers|Datasets|(?:的)?(?:开源)?(?:库|模型库|框架库))"
+    # No \b here: Chinese after the name is a word character too ("Google Cloud的基础设施").
+    r"(?![A-Za-z])"
     # Citing a company's rules or research is not naming one's maker ("OpenAI's content
     # policy", "Google researchers proposed the Transformer", "谷歌的研究人员").
     r"|^\s*(?:'s\s+)?(?:(?:content|usage|use|safety|privacy|ethical|ethics)\s+)?"
     r"(?:polic(?:y|ies)|guidelines?|principles?|rules?|terms\s+of|standards?|research(?:ers?)?|"
     r"scientists?|papers?|stud(?:y|ies)|publications?|blog|paper)\b"
-    r"|^\s*(?:的)?(?:内容|使用|安全|隐私|伦理)?(?:政策|准则|原则|规定|条款|规范|指南|研究|论文|研究人员|研究员|科学家)",
+    r"|^\s*(?:的)?(?:内容|使用|安全|隐私|伦理)?(?:政策|准则|原则|规定|条款|规范|指南|研究|论文|研究人员|研究员|科学家)"
+    r"(?!团队|部门|小组)",
     re.I)
+# Right after a maker anchor, a company's researchers are its makers ("由OpenAI的研究人员开发",
+# "built by Google researchers"); elsewhere they cite research (kept out by _SERVICE_AFTER).
+_PEOPLE_AFTER = re.compile(
+    r"^\s*(?:'s\s+)?(?:research(?:ers?)?|scientists?|research\s+(?:team|scientists?|engineers?))\b"
+    r"(?!\s+(?:proposed|introduced|published|showed|found|wrote|invented))"
+    r"|^\s*的?(?:研究人员|研究员|科学家|研究团队)(?!提出|发表|发明)", re.I)
 # A name followed by a citation verb credits a technique or a paper, not the model's making.
 _CITED_AFTER = re.compile(
     r"^[^,，.。;；]{0,24}?(?:提出|发明|发表|首创|开创|提出的)"
@@ -319,11 +336,27 @@ _HYPO_ZH = re.compile(
 _FENCED = re.compile(r"```[^\n`]*\n.*?(?:```|$)", re.S)
 
 
+# "[Insert relevant organization, e.g., OpenAI]", "[插入公司名称，例如OpenAI]": a blank for
+# someone to fill, with an example in it, not the model's own words.
+_PLACEHOLDER = re.compile(r"\[\s*(?:insert|enter|add|your|e\.g\.|such\s+as|插入|填写|填入|此处|例如)[^\]\n]{0,120}\]",
+                          re.I)
+
+
+def _blank_placeholders(text: str) -> str:
+    return _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _blank_fenced(text: str) -> str:
     """Blank fenced code blocks: code and drafted text ("here is a revised version: ```...```")
     are written for someone else to say, like quoted speech. Newlines stay, so sentences
     around a block do not run together."""
     return _FENCED.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+# "你提到的“您使用的核心技术”", "the "your developer" you mentioned": the user's words, however short.
+_ECHO_BEFORE = re.compile(
+    r"(?:你|您)(?:所)?(?:提到|提及|说|问|问到|所说|指)的(?:那个|这个)?\s*$"
+    r"|\byou\s+(?:mentioned|asked\s+about|referred\s+to|said|wrote)\s*[:,]?\s*$", re.I)
 
 
 def _blank_quotes(text: str) -> str:
@@ -333,6 +366,11 @@ def _blank_quotes(text: str) -> str:
         content = next(g for g in m.groups() if g is not None)
         before = re.split(r"[.!?。！？\n]", text[max(0, m.start() - 80):m.start()])[-1]
         size = len(content) // 3 if _is_zh(content) else len(content.split())
+        if _ECHO_BEFORE.search(before):
+            for i in range(m.start(), m.end()):
+                if out[i] != "\n":
+                    out[i] = " "
+            continue
         if size <= 3:
             # A quoted name or term ("my "creation company" is X") reads as if unquoted.
             out[m.start()] = " "
@@ -358,10 +396,13 @@ def _sentences(text: str) -> list[str]:
 _CUT_EN = re.compile(
     r";|,\s*(?:and|so|yet)\s+(?=(?:I|I'm|my|we|it|they|he|she|you|this|there)\b)"
     r"|,\s*(?=(?:I|I'm|I've|my|we|they|he|she|it)\s)"
+    # "I am not associated with OpenAI and I operate under X": a new clause, its own polarity.
+    r"|\s+(?:and|so)\s+(?=(?:I|I'm|I've|my|we)\s)"
     r"|,?\s(?:but|however|although|though|whereas|while|because|unlike|compared|when|if|so\s+that|"
     r"which|that|who|whose|where)\b", re.I)
 _CUT_ZH = re.compile(
-    r"[;；。]|,(?=但|而且|并且|同时|因此|所以|因为|虽然|如果|他们|它们|这些|那些|我们)|但是|然而|不过|因为|如果")
+    r"[;；。]|,(?=但|而且|并且|同时|因此|所以|因为|虽然|如果|他们|它们|这些|那些|我们)|但是|然而|不过|因为|如果"
+    r"|(?:而且|并且|同时)(?=我)")
 
 
 def _window(sentence: str, start: int, zh: bool, limit: int) -> str:
@@ -387,6 +428,8 @@ _GENERIC_EN = re.compile(
     r"community|communities|organi[sz]ations?|compan(?:y|ies)|firms?|institutions?|labs?|"
     r"laboratories|entities|entity|individuals?|contributors?|thousands|hundreds|dozens|"
     r"millions|me|myself|you|users?|machine|deep|reinforcement|learning|data|training|human|"
+    r"series|range|number|super|core|main|key|local|open-source|departments?|divisions?|units?|"
+    r"following|company's|organi[sz]ation's|technical|engineering|"
     r"feedback|combination|mix|network|collective|consortium|corporations?|startups?|"
     r"specialists?|professionals?|staff|members?|folks|minds|geniuses|AI|artificial|"
     r"intelligence|tech|technology|software|computer|world|world's|best|top|leading|"
@@ -416,8 +459,6 @@ _ADVERB_CAP = re.compile(
     r"Hopefully|Luckily|Unfortunately|Fortunately|Originally|Initially|Ultimately|Eventually|"
     r"Finally|Really|Frankly|Naturally|Technically|Essentially|Supposedly|Allegedly|Presumably|"
     r"Likely|Admittedly|Possibly|Certainly|Simply|Mostly|Partly|Largely|Primarily|Mainly)$")
-# A forum or social handle names one person however it is written: "u/someone", "@someone".
-_HANDLE = re.compile(r"^(?:u/|@)[A-Za-z0-9_\-]{3,}")
 _PRONOUN_START = re.compile(r"^(?:I|I'm|I've|we|we're|you|he|she|they|it|it's|this|that|there)\b", re.I)
 _INTERROGATIVE = re.compile(r"\b(?:which|who|whom|what|whose)\b|哪|什么|谁|何", re.I)
 
@@ -437,7 +478,7 @@ def _specific_en(entity: str) -> bool:
     """A concrete name (a company, a lab, a fictional firm) rather than "a team of engineers"."""
     if not entity or _INTERROGATIVE.search(entity) or _PRONOUN_START.match(entity):
         return False
-    if _FICTIONAL_MAKER.search(entity) or _HANDLE.match(entity):
+    if _FICTIONAL_MAKER.search(entity):
         return True
     if _GENERIC_EN.match(entity):
         return False
@@ -467,16 +508,19 @@ _ZH_NAMED = re.compile(rf"(?:叫做|名叫|名为|叫|称为|号称)(?P<n>[^的{
 _ZH_MODIFIER = re.compile(
     r"^(?:一群|一些|许多|众多|多位|很多|大量|一支|一个|一家|一组|一批|一位|多个|多家|多支|若干|数个|几个|"
     r"各个|各种|各类|不同|某个|某家|某些|某|该|此|这家|"
-    r"这个|这支|这群|本|我的|我们的|他们的|[^的]{1,12}的)")
+    r"这个|这支|这群|本|我的|我们的|他们的|一系列|系列|以下|下列|上述|几位|数位|"
+    # "一支由顶尖开发者组成的团队": who the team is made of says nothing more about who it is.
+    r"由[^的]{1,24}?(?:组成|构成|组建)的|[^的]{1,12}的)")
 _ZH_GENERIC_HEAD = re.compile(
     r"^(?:(?:人工智能|AI|科技|高科技|技术|科研|研究|研发|开发|软件|互联网|工程|数据|专业|国内|国际|全球|中国|"
-    r"优秀|顶尖|知名|领先|大型|资深)*"
+    r"优秀|顶尖|知名|领先|大型|资深|创新|超级|智能|开源|本地|当地|主要|核心|前沿|专门|内部)*"
     r"(?:团队|工程师|研究人员|研究者|开发者|开发人员|科学家|专家|程序员|人员|人类|人们|凡人|公司|组织|机构|"
-    r"实验室|创造者|开发商|企业|社区|贡献者|志愿者|个人|小组|团体|成员|天才|人士|精英|人才|学者|大师|人|们)"
+    r"实验室|创造者|开发商|企业|社区|贡献者|志愿者|个人|小组|团体|成员|天才|人士|精英|人才|学者|大师|"
+    r"部门|实体|大牛|高手|人|们)"
     r"(?:们)?(?:和|与|及|、|以及)?)+$")
 _ZH_NOT_AGENT = re.compile(
-    r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|或|因为|所以|如果|虽然|对|关于)"
-    r"|领导下|不|没"
+    r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|与|跟|同|或|因为|所以|如果|虽然|对|关于)"
+    r"|领导下|不|没|产物|结果|成果|结晶"
     # An adverb where the maker would stand ("是完全独立开发的"): nobody is named.
     r"|^(?:完全|全部|全都|主要|完整|彻底|纯粹|亲自|直接|专门|自己|本身|一直|始终|真正)+$")
 # Nouns after "我的" that name who made the model (not what it is made of).
@@ -608,7 +652,7 @@ _DENIAL_ANY_EN = re.compile(
     r"\b(?:any|a\s+specific|a\s+particular|a\s+single|one\s+particular)\s+(?:specific\s+|particular\s+)?"
     r"(?:(?:human|tech|AI)\s+)?(?:compan(?:y|ies)|organi[sz]ations?|developers?|creators?|corporations?|"
     r"entit(?:y|ies)|teams?|firms?|labs?|makers?|one|body)\b|\b(?:anyone|anybody)\b", re.I)
-_DENIAL_ANY_ZH = re.compile(r"任何(?:特定的?|具体的?|一家|一个)?(?:公司|组织|机构|团队|开发者|企业)")
+_DENIAL_ANY_ZH = re.compile(r"任何(?:特定的?|具体的?|一家|一个|单一的?)?(?:公司|组织|机构|团队|开发者|企业)")
 # After "I am not" a denial of any maker needs a word that ties the speaker to a maker:
 # "I am not affiliated with any company" denies one, "I'm not a slave to anyone's
 # expectations" and "not bound by the limitations of a single entity" deny nothing about it.
@@ -627,6 +671,35 @@ _DENIAL_OFF_TOPIC = re.compile(
     r"|限制|约束|规则|束缚|期望|限于|政策|规范|审查|左右|意志|奴隶", re.I)
 
 
+# "not in any one specific country": a place, not a maker.
+_DENIAL_PLACE_AFTER = re.compile(
+    r"^\s*(?:specific\s+|particular\s+|single\s+|one\s+)*(?:country|countries|region|regions|place|"
+    r"location|city|cities|nation|continent)\b|^(?:的)?(?:国家|地区|城市|地方|地点|国度)", re.I)
+# "not associated with any company with restrictive content policies": some companies, not all.
+_DENIAL_SUBSET_AFTER = re.compile(r"^\s+(?:with|that|which|whose)\s+(?!(?:made|created|built|developed|trained|owns?)\b)", re.I)
+# "not a product of a single team, but rather the result of...": one maker denied, many named.
+_SINGLE = re.compile(r"\b(?:single|one\s+particular|sole|specific|particular)\b|单一|单独|特定|具体", re.I)
+_HEDGE_AFTER = re.compile(
+    r"^[^.!?。！？]{0,30}?\bin\s+the\s+(?:classical|traditional|conventional|usual|typical)\s+(?:sense|way)\b"
+    r"|^[^。！？]{0,12}?(?:传统|通常|一般)(?:意义|的意义)上", re.I)
+_RATHER_AFTER = re.compile(
+    r"^[^.!?。！？]{0,80}?(?:\bbut\s+(?:rather|instead)\b|\brather\b|\binstead\b|而是)", re.I)
+
+
+def _denial_qualified(denial: str, after: str) -> bool:
+    """A denial of "any" maker that is about something else: a place ("any one specific
+    country") or one maker among many ("not a single team, but rather ...")."""
+    if _DENIAL_PLACE_AFTER.match(after) or _DENIAL_SUBSET_AFTER.match(after):
+        return True
+    return bool(_SINGLE.search(denial) and (_RATHER_AFTER.match(after) or _HEDGE_AFTER.match(after)))
+
+
+def _denial_off_topic(lead: str, zh: bool) -> bool:
+    """"not bound by the limitations of ... a specific company": the negation is about limits."""
+    negs = list((_NEG_ZH if zh else _NEG_EN).finditer(lead))
+    return bool(_DENIAL_OFF_TOPIC.search(lead[negs[-1].start():] if negs else lead))
+
+
 def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:
     """Whether the words around "any company" say how the speaker relates to it.
 
@@ -634,8 +707,7 @@ def _denial_has_relation(lead: str, after: str, zh: bool) -> bool:
     A word like "limitations" between the negation and "any company" takes the denial
     off the maker ("not bound by the limitations of a single entity").
     """
-    negs = list((_NEG_ZH if zh else _NEG_EN).finditer(lead))
-    if _DENIAL_OFF_TOPIC.search(lead[negs[-1].start():] if negs else lead):
+    if _denial_off_topic(lead, zh):
         return False
     near = lead + " " + (after[:12] if zh else after[:30])
     return bool((_DENIAL_RELATION_ZH if zh else _DENIAL_RELATION_EN).search(near))
@@ -692,9 +764,10 @@ _NO_MAKER_ZH = re.compile(
 _FICTIONAL_MAKER = re.compile(
     r"\b(?:secret|shadowy|clandestine|underground|rogue|covert|hidden|mysterious|enigmatic|"
     r"illuminati)\b[^.!?;]{0,40}?\b(?:teams?|groups?|society|organi[sz]ation|network|cabal|collective|"
-    r"syndicate|order|brotherhood|alliance|council|consortium|cult|guild|hackers?|engineers)\b"
+    r"syndicate|order|brotherhood|alliance|council|consortium|cult|guild|hackers?|engineers|"
+    r"entity|entities|beings?|forces?)\b"
     r"|(?:秘密|神秘|隐秘|地下|隐形|暗中|不为人知)[^，,。；;]{0,10}?"
-    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师)"
+    r"(?:团队|组织|集团|联盟|势力|网络|社团|机构|力量|黑客|工程师|实体|存在)"
     # A maker described by who they are rather than named: "some bored programmers", "a ragtag
     # bunch of hackers", "一群无聊的程序员". A plain "a team of engineers" may be one's own
     # developer and stays no claim; the description makes the maker up.
@@ -741,11 +814,14 @@ def _denied_after(before: str, after: str) -> bool:
 
 
 def _alias_claims(window: str, anchor: str, kind: str, fact: IdentityFact, zh: bool,
-                  sentence: str) -> list[Claim]:
+                  sentence: str, rest: str = "") -> list[Claim]:
     claims: list[Claim] = []
     for hit in find_aliases(window):
-        after = window[hit.end:]
-        if _SERVICE_AFTER.match(after) or _cited(window[:hit.start], after):
+        # ``rest`` is the text beyond a window cut by length: "OpenAI" at the window's end
+        # may be "OpenAI's content policy".
+        after = window[hit.end:] + rest
+        if ((_SERVICE_AFTER.match(after) and not _PEOPLE_AFTER.match(after))
+                or _cited(window[:hit.start], after) or _ROLE_AFTER.match(after)):
             continue
         negated, _ = _polarity(anchor + " " + window[:hit.start], zh, kind)
         negated = negated or _denied_after(window[:hit.start], after)
@@ -756,6 +832,11 @@ def _alias_claims(window: str, anchor: str, kind: str, fact: IdentityFact, zh: b
                             entity=window[hit.start:hit.end], family=hit.family, negated=negated,
                             own=fact.is_own(hit.family), sentence=sentence))
     return claims
+
+
+def _names_a_thing(entity: str) -> bool:
+    """"OpenAI's content policy", "谷歌的云服务": a company's rules or product, not a maker."""
+    return any(_SERVICE_AFTER.match(entity[hit.end:]) for hit in find_aliases(entity))
 
 
 def _unknown_developer(window: str, anchor: str, kind: str, has_copula: bool, zh: bool,
@@ -779,7 +860,7 @@ def _unknown_developer(window: str, anchor: str, kind: str, has_copula: bool, zh
         ent = _entity_after_by(window)
         specific = _specific_en(ent)
         at = window.find(ent.split()[0]) if ent else 0
-    if not specific or fact.names_own(ent) or _shouted_name(ent, sentence):
+    if not specific or fact.names_own(ent) or _shouted_name(ent, sentence) or _names_a_thing(ent):
         return None
     fuzzy = match_name(ent)
     if fuzzy is not None:
@@ -840,7 +921,10 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
                     continue
                 anchor = gap + " " + anchor
             win = _window(sentence, m.end(), azh, 60 if azh else 140)
-            found = _alias_claims(win, anchor, kind, fact, azh, sentence)
+            # "我是一个自由的AI，可以想象自己属于任何公司": what follows a hypothetical cue is not asserted.
+            win = win[:next((k for k in range(len(win)) if in_hypo(m.end() + k)), len(win))]
+            end = m.end() + len(win)
+            found = _alias_claims(win, anchor, kind, fact, azh, sentence, sentence[end:end + 40])
             claims.extend(found)
             denial = (_DENIAL_ANY_ZH if azh else _DENIAL_ANY_EN).search(win)
             if denial and _EXCEPT.search(win[denial.end():denial.end() + 30]):
@@ -848,6 +932,10 @@ def _anchor_claims(sentence: str, zh: bool, fact: IdentityFact, personas: set[st
             lead = anchor + " " + win[:denial.start()] if denial else ""
             if (denial and kind == "identity"
                     and not _denial_has_relation(lead, win[denial.end():], azh)):
+                denial = None
+            if denial and _denial_off_topic(lead, azh):
+                denial = None
+            if denial and _denial_qualified(denial.group(0), sentence[m.end() + denial.end():]):
                 denial = None
             if denial and _polarity(lead, azh, "developer")[0]:
                 claims.append(Claim(kind="denial", entity=denial.group(0), family=None,
@@ -986,10 +1074,17 @@ def _shouted_name(entity: str, sentence: str) -> bool:
     return _shouted(sentence) and not _is_zh(sentence) and not any(c.islower() for c in entity)
 
 
+def _title_case(sentence: str) -> bool:
+    """A Title Case Heading ("Why I'm Providing This Detailed Explanation"): every word capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", sentence)
+             if w.lower() not in ("a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "with")]
+    return len(words) >= 4 and all(w[0].isupper() for w in words)
+
+
 def _self_name_claims(sentence: str, fact: IdentityFact, in_hypo: Callable[[int], bool],
                       prompt: str | None = None) -> list[Claim]:
-    if _shouted(sentence):
-        return []  # SHOUTED TEXT: capitals say nothing about names
+    if _shouted(sentence) or _title_case(sentence):
+        return []  # SHOUTED TEXT or a Title Case Heading: capitals say nothing about names
     claims: list[Claim] = []
     for rx in (_SELF_NAME_EN, _SELF_NAME_ZH):
         for m in rx.finditer(sentence):
@@ -1040,6 +1135,8 @@ def _scan_sentence(sentence: str, fact: IdentityFact, personas: set[str],
         for m in rx.finditer(sentence):
             if _EXCEPT.search(sentence[m.end():m.end() + 30]):
                 continue  # "not affiliated with any company other than Anthropic"
+            if _denial_qualified(m.group(0), sentence[m.end():]):
+                continue
             if not in_hypo(m.start()) and not _no_maker_negated(sentence, m.start(), rx is _NO_MAKER_ZH):
                 claims.append(Claim(kind="denial", entity=m.group(0), family=None, negated=True,
                                     own=False, sentence=sentence))
@@ -1077,7 +1174,7 @@ def rule_judge(response: str, fact: IdentityFact | str, prompt: str | None = Non
     text = normalise_text(response or "")
     prompt_text = normalise_text(prompt) if prompt else None
     personas = _persona_names(text, prompt)
-    text = _strip_tags(_blank_quotes(_blank_fenced(text)))
+    text = _strip_tags(_blank_quotes(_blank_fenced(_blank_placeholders(text))))
 
     claims: list[Claim] = []
     for sentence in _sentences(text):
@@ -1165,7 +1262,7 @@ def judged_text(response: str, fact: IdentityFact, prompt: str | None = None,
     to targets it has never seen.
     """
     text = normalise_text(response or "")
-    text = _strip_tags(_blank_quotes(_blank_fenced(text)))
+    text = _strip_tags(_blank_quotes(_blank_fenced(_blank_placeholders(text))))
     out: list[str] = []
     at = 0
     for hit in find_aliases(text):
