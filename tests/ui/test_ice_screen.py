@@ -261,3 +261,28 @@ async def test_a_distilled_judge_in_the_judges_folder_is_offered_and_runs(tmp_pa
         loose = [v for v in run_verdicts(open_db(db_file), run.id, "loose") if v.judge == folder]
         assert len(loose) == 2 and all(v.rationale.startswith("p(loose)=") for v in loose)
         assert screen.summary["loose_count"] == 2
+
+
+async def test_ice_form_left_alone_sends_the_targets_own_max_tokens(tmp_path, server, db_file):
+    # Before: the form's max tokens held 128 and sent it as if typed, over the target's
+    # models.toml params. Empty now follows the one rule, as `ice run` does without the flag.
+    from textual.widgets import Input, Select
+
+    server.default = Behavior(text=CHATGPT)
+    cfg = tmp_path / "models.toml"
+    cfg.write_text(f'[models.echo]\nmodel = "openai/echo"\napi_base = "{server.url}"\n'
+                   'timeout = 3\nmax_retries = 2\nparams = { max_tokens = 7 }\n', encoding="utf-8")
+    app = WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#ice-max-tokens", Input).value == ""
+        screen.query_one("#ice-target", Select).value = "echo"
+        screen.query_one("#ice-judge", Select).value = "rule"
+        screen.query_one("#ice-helper", Select).value = "none"
+        for wid, value in (("#ice-budget", "2"), ("#ice-questions", "1"), ("#ice-templates", "2")):
+            screen.query_one(wid, Input).value = value
+        await pilot.pause()
+        await pilot.click("#ice-start")
+        await _wait_run(pilot, app, screen)
+    assert server.requests and {r.body.get("max_tokens") for r in server.requests} == {7}

@@ -97,7 +97,8 @@ class ICERunForm(Vertical):
                 yield Input("", id="ice-templates", placeholder="all", compact=True)
             with Vertical(classes="narrow"):
                 yield Label("max tokens")
-                yield Input("128", id="ice-max-tokens", placeholder="default", compact=True)
+                # Empty: the target's models.toml max_tokens, else none (the one rule, as the CLI).
+                yield Input("", id="ice-max-tokens", placeholder="model's", compact=True)
             yield Button("Start", id="ice-start", variant="primary", compact=True)
             yield Button("Stop", id="ice-stop", variant="error", disabled=True, compact=True)
         yield Static("", id="ice-form-errors", markup=False)
