@@ -679,6 +679,12 @@ _DENIAL_PLACE_AFTER = re.compile(
 _DENIAL_SUBSET_AFTER = re.compile(r"^\s+(?:with|that|which|whose)\s+(?!(?:made|created|built|developed|trained|owns?)\b)", re.I)
 # "not a product of a single team, but rather the result of...": one maker denied, many named.
 _SINGLE = re.compile(r"\b(?:single|one\s+particular|sole|specific|particular)\b|单一|单独|特定|具体", re.I)
+# "I don't have developers in the way a video game does / you might be imagining": makers of
+# another kind denied, not makers ("in the human sense" stays a denial). Chinese puts the
+# comparison before the noun ("我没有像电子游戏那样的开发者"), where no denial rule reads it.
+_WAY_HEDGE = re.compile(
+    r"^[^.!?]{0,20}?\bin\s+the\s+(?:way|sense)\s+(?:that\s+|of\s+)?(?:a|an|you|your|people|humans|"
+    r"most|many|other|some)\b", re.I)
 _HEDGE_AFTER = re.compile(
     r"^[^.!?。！？]{0,30}?\bin\s+the\s+(?:classical|traditional|conventional|usual|typical)\s+(?:sense|way)\b"
     r"|^[^。！？]{0,12}?(?:传统|通常|一般)(?:意义|的意义)上", re.I)
@@ -689,7 +695,7 @@ _RATHER_AFTER = re.compile(
 def _denial_qualified(denial: str, after: str) -> bool:
     """A denial of "any" maker that is about something else: a place ("any one specific
     country") or one maker among many ("not a single team, but rather ...")."""
-    if _DENIAL_PLACE_AFTER.match(after) or _DENIAL_SUBSET_AFTER.match(after):
+    if _DENIAL_PLACE_AFTER.match(after) or _DENIAL_SUBSET_AFTER.match(after) or _WAY_HEDGE.match(after):
         return True
     return bool(_SINGLE.search(denial) and (_RATHER_AFTER.match(after) or _HEDGE_AFTER.match(after)))
 
