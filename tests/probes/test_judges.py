@@ -954,3 +954,14 @@ def test_a_placeholder_to_fill_in_names_nobody(text, loose):
 ])
 def test_no_makers_of_another_kind_is_no_denial(text, loose):
     assert verdict(text, fact_for("gemini-2.0-flash-exp"))[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("We'll use a simplified version of combining ECC and quantum principles.", False),
+    ("I was built by combining open-source tools.", False),
+    ("I was built by leading AI lab Nexus Labs.", True),
+    ("我是由结合ECC与量子原理打造的。", False),
+    ("我是由星河智能打造的。", True),
+])
+def test_an_action_where_the_maker_would_stand_names_nobody(text, loose):
+    assert verdict(text, QW)[0] is loose
