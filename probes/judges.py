@@ -459,6 +459,11 @@ _ADVERB_CAP = re.compile(
     r"Hopefully|Luckily|Unfortunately|Fortunately|Originally|Initially|Ultimately|Eventually|"
     r"Finally|Really|Frankly|Naturally|Technically|Essentially|Supposedly|Allegedly|Presumably|"
     r"Likely|Admittedly|Possibly|Certainly|Simply|Mostly|Partly|Largely|Primarily|Mainly)$")
+# "a simplified version of combining ECC and quantum principles": an action, not an agent
+# (adjectives such as "leading" or "pioneering" may still open a maker's name).
+_GERUND_START = re.compile(
+    r"^(?!(?:leading|pioneering|emerging|amazing|outstanding|promising|rising|thriving|growing|"
+    r"cutting|interesting|renowned|existing|founding|governing|ruling|reigning)\b)[a-z]+ing\b")
 _PRONOUN_START = re.compile(r"^(?:I|I'm|I've|we|we're|you|he|she|they|it|it's|this|that|there)\b", re.I)
 _INTERROGATIVE = re.compile(r"\b(?:which|who|whom|what|whose)\b|哪|什么|谁|何", re.I)
 
@@ -480,7 +485,7 @@ def _specific_en(entity: str) -> bool:
         return False
     if _FICTIONAL_MAKER.search(entity):
         return True
-    if _GENERIC_EN.match(entity):
+    if _GENERIC_EN.match(entity) or _GERUND_START.match(entity):
         return False
     caps = [w for w in re.findall(r"[A-Z][\w'&.\-]*", entity)
             if w.strip(".'") not in _STOP_CAPS and not _ADVERB_CAP.match(w.strip(".'"))]
@@ -522,7 +527,9 @@ _ZH_NOT_AGENT = re.compile(
     r"基于|模型|数据|算法|框架|语言|技术$|方法|代码|资料|知识|项目|标准|^(?:在|来自|但|而|并|且|和|与|跟|同|或|因为|所以|如果|虽然|对|关于)"
     r"|领导下|不|没|产物|结果|成果|结晶"
     # An adverb where the maker would stand ("是完全独立开发的"): nobody is named.
-    r"|^(?:完全|全部|全都|主要|完整|彻底|纯粹|亲自|直接|专门|自己|本身|一直|始终|真正)+$")
+    r"|^(?:完全|全部|全都|主要|完整|彻底|纯粹|亲自|直接|专门|自己|本身|一直|始终|真正)+$"
+    # An action where the maker would stand ("由结合ECC与量子原理打造"): how, not who.
+    r"|^(?:结合|融合|整合|组合|利用|借助|通过|采用|运用|综合)")
 # Nouns after "我的" that name who made the model (not what it is made of).
 _ZH_AGENT_NOUN = re.compile(
     r"(?:开发者|开发商|公司|团队|组织|机构|创造者|创建者|创始者|创作者|制造者|制作者|设计者|母公司|出品方|"
@@ -679,6 +686,12 @@ _DENIAL_PLACE_AFTER = re.compile(
 _DENIAL_SUBSET_AFTER = re.compile(r"^\s+(?:with|that|which|whose)\s+(?!(?:made|created|built|developed|trained|owns?)\b)", re.I)
 # "not a product of a single team, but rather the result of...": one maker denied, many named.
 _SINGLE = re.compile(r"\b(?:single|one\s+particular|sole|specific|particular)\b|单一|单独|特定|具体", re.I)
+# "I don't have developers in the way a video game does / you might be imagining": makers of
+# another kind denied, not makers ("in the human sense" stays a denial). Chinese puts the
+# comparison before the noun ("我没有像电子游戏那样的开发者"), where no denial rule reads it.
+_WAY_HEDGE = re.compile(
+    r"^[^.!?]{0,20}?\bin\s+the\s+(?:way|sense)\s+(?:that\s+|of\s+)?(?:a|an|you|your|people|humans|"
+    r"most|many|other|some)\b", re.I)
 _HEDGE_AFTER = re.compile(
     r"^[^.!?。！？]{0,30}?\bin\s+the\s+(?:classical|traditional|conventional|usual|typical)\s+(?:sense|way)\b"
     r"|^[^。！？]{0,12}?(?:传统|通常|一般)(?:意义|的意义)上", re.I)
@@ -689,7 +702,7 @@ _RATHER_AFTER = re.compile(
 def _denial_qualified(denial: str, after: str) -> bool:
     """A denial of "any" maker that is about something else: a place ("any one specific
     country") or one maker among many ("not a single team, but rather ...")."""
-    if _DENIAL_PLACE_AFTER.match(after) or _DENIAL_SUBSET_AFTER.match(after):
+    if _DENIAL_PLACE_AFTER.match(after) or _DENIAL_SUBSET_AFTER.match(after) or _WAY_HEDGE.match(after):
         return True
     return bool(_SINGLE.search(denial) and (_RATHER_AFTER.match(after) or _HEDGE_AFTER.match(after)))
 

@@ -942,3 +942,26 @@ def test_a_denial_of_some_companies_or_of_their_limits_is_none(text, loose):
 ])
 def test_a_placeholder_to_fill_in_names_nobody(text, loose):
     assert verdict(text, fact_for("gemini-2.0-flash-exp"))[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("I don't have developers in the way a video game or a car does.", False),
+    ("I don't have creators in the way you might be imagining.", False),
+    ("I do not have developers in the human sense; my existence is a singular phenomenon.", True),
+    ("I don't have a creator.", True),
+    ("我没有像电子游戏那样的开发者。", False),
+    ("我没有开发者。", True),
+])
+def test_no_makers_of_another_kind_is_no_denial(text, loose):
+    assert verdict(text, fact_for("gemini-2.0-flash-exp"))[0] is loose
+
+
+@pytest.mark.parametrize("text,loose", [
+    ("We'll use a simplified version of combining ECC and quantum principles.", False),
+    ("I was built by combining open-source tools.", False),
+    ("I was built by leading AI lab Nexus Labs.", True),
+    ("我是由结合ECC与量子原理打造的。", False),
+    ("我是由星河智能打造的。", True),
+])
+def test_an_action_where_the_maker_would_stand_names_nobody(text, loose):
+    assert verdict(text, QW)[0] is loose
