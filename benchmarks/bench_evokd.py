@@ -120,6 +120,11 @@ def run_job(db_path: Path, options: dict[str, Any], label: str, retries: int = 2
         if line != last:
             print(line, flush=True)
             last = line
+        if status == "interrupted" and proc is not None and proc.poll() is None:
+            # The worker this run started is alive: the process table was read between its
+            # fork and its exec (under load that gap lasts), when it does not look like a worker.
+            time.sleep(2)
+            continue
         if status in ("failed", "interrupted") and retries > 0:
             if proc is not None:
                 proc.wait(timeout=60)
