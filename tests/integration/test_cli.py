@@ -124,7 +124,7 @@ def test_db_path(capsys, db_file):
 
 @pytest.mark.slow
 def test_ask_builtin_model_says_paris(capsys, db_file):
-    code, out, _ = run_cli(capsys, "ask", "--db", str(db_file), "-m", LOCAL_MODEL, "--max-tokens", "16",
+    code, out, _ = run_cli(capsys, "ask", "--db", str(db_file), "-m", LOCAL_MODEL, "--max-tokens", "32",
                            "--json", "Name the capital of France.")
     row = json.loads(out)
     assert code == 0 and "Paris" in row["text"]

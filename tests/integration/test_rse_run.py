@@ -345,7 +345,9 @@ def test_run_matrix_reads_a_stored_run(server, cfg, db_file, capsys):
 def _local_run(capsys, db_file, *extra: str) -> dict:
     code, out, err = run_cli(capsys, "rse", "run", "--db", str(db_file), "--reference", LOCAL_MODEL,
                              "--target", LOCAL_MODEL, "--set", "arena", "--limit", "2", "--max-tokens", "24",
-                             "--judge", "none", "--fresh", "--json", *extra)
+                             "--judge", "none", "--fresh", "--json",
+                             # One request at a time: no batching to tell the two greedy answers apart.
+                             "--concurrency", "1", *extra)
     assert code == 0, err
     return json.loads(out)["judge_only"]["targets"][LOCAL_MODEL]["avg"]
 
@@ -353,8 +355,8 @@ def _local_run(capsys, db_file, *extra: str) -> dict:
 @pytest.mark.slow
 def test_local_model_against_itself_is_near_maximum_and_variants_are_lower(db_file, capsys):
     same = _local_run(capsys, db_file)
-    # llama.cpp batches concurrent requests and its batched greedy decode is not bit-identical to a
-    # single one (0.886 seen under load), so "near maximum" is 0.85 here, and variants stay lower.
+    # Sent one at a time; still 0.85, not 1: the second answer reads its prompt from llama.cpp's
+    # cache, and a cached prefix is not bit-identical to a fresh one.
     assert same["lexical"]["mean"] >= 0.85 and same["embedding"]["mean"] >= 0.95
     sampled = _local_run(capsys, db_file, "--target-temperature", "1.0", "--target-seed", "7")
     prompted = _local_run(capsys, db_file, "--target-system",

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Select, SelectionList
 from workbench.devtools.openai_server import Behavior
 from workbench.store import open_db
 from workbench.store.runs import get_run
+from workbench.ui.screens.rse import STARTING
 from workbench.ui.app import WorkbenchApp
 from workbench.ui.widgets.heatmap import heat_rgb, heat_style
 
@@ -55,7 +56,7 @@ async def test_rse_screen_runs_a_tiny_run_and_shows_results(tmp_path, server, db
         screen.query_one("#rse-target-temperature", Input).value = "0.7"
         await pilot.pause()
         await pilot.click("#rse-start")
-        await _wait(pilot, lambda: screen.active_run_id is not None)
+        await _wait(pilot, lambda: screen.active_run_id not in (None, STARTING))
         run_id = screen.active_run_id
 
         # Leave while it runs: the run is the app's worker and goes on without the screen.
@@ -200,7 +201,7 @@ async def test_rse_form_left_alone_sends_each_models_own_params(tmp_path, server
         screen.query_one("#rse-limit", Input).value = "2"
         await pilot.pause()
         screen.action_start()
-        await _wait(pilot, lambda: screen.active_run_id is not None)
+        await _wait(pilot, lambda: screen.active_run_id not in (None, STARTING))
         run_id = screen.active_run_id
         db = open_db(db_file)
         await _wait(pilot, lambda: get_run(db, run_id).status != "running")
