@@ -98,6 +98,7 @@ class WorkbenchApp(App):
         # Every store write of the UI goes through this thread, never the event loop.
         self.writer = StoreWriter(self.open_db)
         self.run_threads: set[Any] = set()  # probe runs on their own loops (ui/run_thread.py)
+        self.closing_store = False  # set once the app waits for its runs and writes on quit
         self._config_stamp: tuple[float, int] | None = None
         self.loading_models: list[str] = []  # local models loading in this process now
         if self.config.keymap:
@@ -150,7 +151,11 @@ class WorkbenchApp(App):
         # Screens are closed by now (their last writes queued). Stop the probe runs still going
         # (each records "interrupted", resumable) and run every write still queued, in threads:
         # a write waiting for another process's lock must not be lost on quit.
-        await asyncio.to_thread(self._close_store_work)
+        self.closing_store = True
+        if self.run_threads or self.writer.pending:
+            await asyncio.to_thread(self._close_store_work)
+        else:
+            self._close_store_work()  # nothing to wait for: no thread hop, the loop ends now
 
     def _close_store_work(self) -> None:
         runs = list(self.run_threads)
@@ -244,6 +249,11 @@ class WorkbenchApp(App):
         cause = getattr(error, "error", error)  # a WorkerFailed carries the worker's error
         if isinstance(cause, StoreError):
             self.fail_on_store_error(cause)
+            return
+        if self.closing_store:
+            # While the app waits for its last writes, a reader finishing late hands its result
+            # to a screen already taken down: nothing is lost, there is nothing left to show.
+            log.warning("after the screens closed: %s: %s", type(cause).__name__, cause)
             return
         super()._handle_exception(error)
 
