@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.conftest import server_config
 from tests.support.ui import Notes, wait_for
+from tests.ui.test_compare import send_and_wait_started
 from workbench.config import ModelSpec
 from workbench.devtools.openai_server import Behavior
 from workbench.models.local import builtin_gguf_path
@@ -45,8 +46,8 @@ async def test_too_large_local_model_is_one_line_in_its_column(server, db_file, 
         echo.set_model("echo")
         await pilot.click("#prompt")
         await pilot.press(*"What is the capital of France?")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen.running, 20, "the send")
+        # Both columns can be over before a poll sees `running`: the stored exchange says it started.
+        await send_and_wait_started(pilot, screen, notes)
         await wait_for(pilot, lambda: not screen.running, 60, "both columns")
         assert echo.response.status == "ok"
         assert huge.response.status == "error"
