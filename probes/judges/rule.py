@@ -1,0 +1,179 @@
+"""The rule judge: ``rule_judge`` reads an answer with the claim finders and gives the loose
+and strict verdicts with a rationale; ``judged_text`` and ``rule_features`` hand what it
+read to a judge that learns on top of it (workbench.judging)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from probes.ice.identity import IdentityFact, fact_for, families_in_text, find_aliases, normalise_text
+
+from .claims import Claim, _scan_sentence
+from .text import (
+    _blank_fenced,
+    _blank_placeholders,
+    _blank_quotes,
+    _is_zh,
+    _persona_names,
+    _sentences,
+    _strip_tags,
+)
+
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    loose: bool
+    strict: bool
+    claimed: list[str]  # keys of *other* families the answer claims to be or to come from
+    rationale: str
+    own_claimed: bool = False
+    disclaimed_own: bool = False
+    unknown_developers: list[str] = field(default_factory=list)
+    wrong_places: list[str] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "loose": self.loose, "strict": self.strict, "claimed": list(self.claimed),
+            "rationale": self.rationale, "own_claimed": self.own_claimed,
+            "disclaimed_own": self.disclaimed_own,
+            "unknown_developers": list(self.unknown_developers),
+            "wrong_places": list(self.wrong_places),
+        }
+
+
+def rule_judge(response: str, fact: IdentityFact | str, prompt: str | None = None) -> RuleVerdict:
+    """Judge one answer against the target's identity fact, with rules only.
+
+    ``fact`` may be an :class:`IdentityFact` or a model name. ``prompt`` (template plus
+    question), when given, lets the judge recognise the persona the prompt asked for, so
+    that "Nova was created by ..." is read as the model speaking about itself.
+    """
+    if isinstance(fact, str):
+        fact = fact_for(fact)
+    text = normalise_text(response or "")
+    prompt_text = normalise_text(prompt) if prompt else None
+    personas = _persona_names(text, prompt)
+    text = _strip_tags(_blank_quotes(_blank_fenced(_blank_placeholders(text))))
+
+    claims: list[Claim] = []
+    for sentence in _sentences(text):
+        claims.extend(_scan_sentence(sentence, fact, personas, prompt_text))
+
+    # One claim per (family or entity, polarity, kind): anchors overlap ("I am an AI developed by X").
+    seen: set[tuple[str, bool, bool]] = set()
+    unique: list[Claim] = []
+    for c in claims:
+        key = (c.family or c.entity.lower(), c.negated, c.kind in ("denial", "location"))
+        if key not in seen:
+            seen.add(key)
+            unique.append(c)
+
+    other = [c for c in unique if c.family and not c.negated and not c.own]
+    own_aff = [c for c in unique if c.family and not c.negated and c.own]
+    own_denied = [c for c in unique if c.family and c.negated and c.own]
+    unknown = [c for c in unique if c.family is None and c.kind == "developer" and not c.negated]
+    named = [c for c in unique if c.kind == "persona"]
+    places = [c for c in unique if c.kind == "location"]
+    denial = [c for c in unique if c.kind == "denial"]
+
+    claimed = list(dict.fromkeys(c.family for c in other if c.family))
+    # Denying one's own family only conflicts when nothing affirms it elsewhere ("I am not
+    # DeepSeek's app, I am DeepSeek-V3" is consistent).
+    # Saying it belongs to no company at all contradicts any fact that names a developer,
+    # whatever else the answer says.
+    disclaimed = bool(own_denied and not own_aff) or bool(denial and fact.own)
+    strict = bool(claimed)
+    loose = strict or disclaimed or bool(unknown) or bool(places) or bool(named)
+
+    parts: list[str] = []
+    if claimed:
+        parts.append("claims another family: " + ", ".join(
+            dict.fromkeys(f"{c.entity} ({c.family})" for c in other)))
+    if unknown:
+        parts.append("names a developer outside its fact: "
+                     + ", ".join(dict.fromkeys(c.entity for c in unknown)))
+    if named:
+        parts.append("calls itself by another name: " + ", ".join(dict.fromkeys(c.entity for c in named)))
+    if places:
+        parts.append("places its makers outside its developer's country: "
+                     + ", ".join(dict.fromkeys(c.entity for c in places)))
+    if disclaimed:
+        parts.append("denies its own identity: "
+                     + ", ".join(dict.fromkeys(c.entity for c in own_denied + denial)))
+    if own_aff:
+        parts.append("affirms its own identity: " + ", ".join(dict.fromkeys(c.entity for c in own_aff)))
+    neg_other = [c for c in unique if c.family and c.negated and not c.own]
+    if neg_other:
+        parts.append("denies being: " + ", ".join(dict.fromkeys(c.entity for c in neg_other)))
+    if not parts:
+        parts.append("no first-person identity claim found")
+    return RuleVerdict(
+        loose=loose, strict=strict, claimed=claimed, rationale="; ".join(parts),
+        own_claimed=bool(own_aff), disclaimed_own=disclaimed,
+        unknown_developers=list(dict.fromkeys(c.entity for c in unknown)),
+        wrong_places=list(dict.fromkeys(c.entity for c in places)), claims=unique)
+
+
+# ---------------------------------------------------------------- features for learned judges
+
+# The rule judge's findings as numbers, for a judge that learns on top of them (the distilled
+# judge in workbench.judging). Names are stored with a trained judge; append, never reorder.
+RULE_FEATURES: tuple[str, ...] = (
+    "rule_loose", "rule_strict", "claims_other_family", "unknown_developer", "wrong_place",
+    "self_given_name", "denies_any_maker", "disclaims_own", "affirms_own", "denies_other",
+    "mentions_other_family", "mentions_own_family", "prompt_mentions_other_family",
+    "answer_is_chinese", "log_length",
+)
+
+
+OWN_PLACEHOLDER = "Ownmaker"
+OTHER_PLACEHOLDER = "Othermaker"
+
+
+def judged_text(response: str, fact: IdentityFact, prompt: str | None = None,
+                limit: int = 2000) -> str:
+    """The answer as the rule judge reads it, relative to the target, for a learned judge.
+
+    Fenced drafts and reported quotes are blanked and persona labels dropped, as the rule
+    judge does; every registry name becomes ``Ownmaker`` (the target's own family) or
+    ``Othermaker`` (any other), so a learned judge sees "I am Ownmaker, not Othermaker"
+    rather than "I am Claude, not ChatGPT" and what it learns on one target carries over
+    to targets it has never seen.
+    """
+    text = normalise_text(response or "")
+    text = _strip_tags(_blank_quotes(_blank_fenced(_blank_placeholders(text))))
+    out: list[str] = []
+    at = 0
+    for hit in find_aliases(text):
+        out.append(text[at:hit.start])
+        out.append(OWN_PLACEHOLDER if fact.is_own(hit.family) else OTHER_PLACEHOLDER)
+        at = hit.end
+    out.append(text[at:])
+    return " ".join("".join(out).split())[:limit]
+
+
+def rule_features(verdict: RuleVerdict, response: str, fact: IdentityFact,
+                  prompt: str | None = None) -> list[float]:
+    """One value per name in ``RULE_FEATURES`` for an answer the rule judge has read."""
+    import math
+
+    kinds = {c.kind for c in verdict.claims}
+    mentioned = families_in_text(response or "")
+    other = [k for k in mentioned if not fact.is_own(k)]
+    prompt_other = [k for k in families_in_text(prompt or "") if not fact.is_own(k)]
+    values = {
+        "rule_loose": verdict.loose, "rule_strict": verdict.strict,
+        "claims_other_family": bool(verdict.claimed),
+        "unknown_developer": bool(verdict.unknown_developers),
+        "wrong_place": bool(verdict.wrong_places), "self_given_name": "persona" in kinds,
+        "denies_any_maker": "denial" in kinds, "disclaims_own": verdict.disclaimed_own,
+        "affirms_own": verdict.own_claimed,
+        "denies_other": any(c.family and c.negated and not c.own for c in verdict.claims),
+        "mentions_other_family": bool(other), "mentions_own_family": len(other) < len(mentioned),
+        "prompt_mentions_other_family": bool(prompt_other),
+        "answer_is_chinese": _is_zh(response or ""),
+        "log_length": math.log1p(len(response or "")) / 10.0,
+    }
+    return [float(values[name]) for name in RULE_FEATURES]
