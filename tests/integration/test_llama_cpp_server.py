@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ui import Notes, wait_for
+from tests.support.ui import Notes, send_and_wait_started, wait_for
 from workbench.cli import main
 
 pytestmark = pytest.mark.slow
@@ -141,8 +141,7 @@ async def test_compare(llama_cpp_server, tmp_path, db_file):
             column.set_model("smol")
         await pilot.click("#prompt")
         await pilot.press(*"Name the capital of France.")
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen.running, 20, "the send")
+        await send_and_wait_started(pilot, screen, notes)
         await wait_for(pilot, lambda: not screen.running, 300, "both answers")
         for column in screen.columns:
             assert column.response.status == "ok", column.response.error

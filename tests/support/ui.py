@@ -41,3 +41,20 @@ async def writes_landed(app: Any, pilot: Any, timeout: float = 150.0) -> None:
 
     assert await asyncio.to_thread(app.writer.flush, timeout), "store writes still queued"
     await pilot.pause()
+
+
+async def send_and_wait_started(pilot, screen, notes: Notes) -> None:
+    """Press ctrl+s and wait until the exchange is stored and the columns stream.
+
+    On a loaded 2-core machine the key occasionally arrives before the typed prompt has
+    settled; one more press is what a user does. What the app said is kept for the report.
+    """
+    for attempt in range(2):
+        await pilot.press("ctrl+s")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if screen.running or screen.exchange_id is not None:
+                return
+            await pilot.pause(0.05)
+    raise AssertionError(f"the send never started; the app said: {notes.items}; "
+                         f"prompt={screen.query_one('#prompt').text!r}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOCAL_MODEL, server_config
-from tests.support.ui import Notes, wait_for
+from tests.support.ui import Notes, send_and_wait_started, wait_for
 from workbench.devtools.openai_server import Behavior
 from workbench.ui.app import WorkbenchApp
 
@@ -44,23 +44,6 @@ async def pick_model(pilot, screen, column: int, query: str) -> None:
     await pilot.pause()
     await pilot.press("enter")
     await pilot.pause()
-
-
-async def send_and_wait_started(pilot, screen, notes: "Notes") -> None:
-    """Press ctrl+s and wait until the exchange is stored and the columns stream.
-
-    On a loaded 2-core machine the key occasionally arrives before the typed prompt has
-    settled; one more press is what a user does. What the app said is kept for the report.
-    """
-    for attempt in range(2):
-        await pilot.press("ctrl+s")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if screen.running or screen.exchange_id is not None:
-                return
-            await pilot.pause(0.05)
-    raise AssertionError(f"the send never started; the app said: {notes.items}; "
-                         f"prompt={screen.query_one('#prompt').text!r}")
 
 
 async def type_prompt(pilot, text: str) -> None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import server_config
-from tests.support.ui import Notes, wait_for
-from tests.ui.test_compare import send_and_wait_started
+from tests.support.ui import Notes, send_and_wait_started, wait_for
 from workbench.config import ModelSpec
 from workbench.devtools.openai_server import Behavior
 from workbench.models.local import builtin_gguf_path
