@@ -197,11 +197,12 @@ def test_ctrl_c_with_json_answers_an_object_saying_how_to_continue(tmp_path, ser
     from workbench.store import open_db
 
     cfg = write_models_toml(tmp_path / "models.toml", server.url)
+    # 20 items of 0.8 s: still going when a slow poll (a loaded machine) first sees an answer.
     server.default = Behavior(text="Slow but steady answer.", latency_s=0.4)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "workbench.cli", "rse", "run", "--db", str(db_file), "--config", str(cfg),
-         "--reference", "echo", "--target", "echo", "--limit", "8", "--concurrency", "1", "--fresh", "--json"],
+         "--reference", "echo", "--target", "echo", "--limit", "20", "--concurrency", "1", "--fresh", "--json"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 120
