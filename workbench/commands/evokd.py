@@ -31,7 +31,9 @@ def _suppressing(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     from workbench.distill.options import ABLATIONS, BUILTIN_TEACHER, EvoKDOptions
-    from workbench.models.packaged import TEACHER_MODEL
+    from workbench.models.packaged import TEACHER_15B, TEACHER_MODEL
+
+    teacher_15b = TEACHER_15B.model
 
     D = EvoKDOptions(dataset="")  # the defaults, said once
 
@@ -54,8 +56,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     run.add_argument("--easy-ratio", type=float, default=0.3, metavar="F",
                      help="share of easy texts in a batch (default 0.3)")
     run.add_argument("--teacher", default=None, metavar="MODEL",
-                     help=f"any gateway model (default {TEACHER_MODEL} when `make install-teacher` "
-                          f"installed it, else {BUILTIN_TEACHER})")
+                     help="any gateway model (default: the strongest offline teacher `make install-teacher` "
+                          f"installed, {teacher_15b}, then {TEACHER_MODEL}; else {BUILTIN_TEACHER})")
     run.add_argument("--student", default=None, metavar="PATH",
                      help="Hugging Face encoder folder (default all-MiniLM-L6-v2)")
     run.add_argument("--baseline", choices=["none", "static"], default=None,
