@@ -203,7 +203,10 @@ def test_ctrl_c_with_json_answers_an_object_saying_how_to_continue(tmp_path, ser
     proc = subprocess.Popen(
         [sys.executable, "-m", "workbench.cli", "rse", "run", "--db", str(db_file), "--config", str(cfg),
          "--reference", "echo", "--target", "echo", "--limit", "20", "--concurrency", "1", "--fresh", "--json"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell's background job (`make test &`, a CI runner) starts with SIGINT ignored, and
+        # Python then installs no KeyboardInterrupt handler: give the child a terminal's default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.time() + 120
         answered = 0
