@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,16 +52,7 @@ WRITER_FILE = "workbench/ui/store_writer.py"  # its first commit is where the ba
 
 
 # -- measuring (runs in the driver process, against whichever tree is on PYTHONPATH) ------------
-def summarize(samples_s: list[float]) -> dict:
-    ms = sorted(s * 1000 for s in samples_s)
-    if not ms:
-        return {"samples": 0}
-
-    def pct(p: float) -> float:
-        return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))]
-
-    return {"samples": len(ms), "p50_ms": round(pct(50), 2), "p99_ms": round(pct(99), 2),
-            "max_ms": round(ms[-1], 2), "mean_ms": round(statistics.fmean(ms), 2)}
+from benchmarks.bench_compare_lag import summarize  # noqa: E402  (one lag summary for both benchmarks)
 
 
 class LagMonitor:
