@@ -1,8 +1,9 @@
 """Run the benchmarks: `python -m benchmarks [NAME ...] [--json]`.
 
 Without names it runs the quick set; `evokd` and `student_device` (minutes of training),
-`local_engine` (three engines and the teachers' labelling) and `ui_lag` (the app twice, on
-this tree and on a baseline tree, under another process's write lock) run only when named.
+`local_engine` (three engines and the teachers' labelling), `kv_cache` (llama-server's two
+KV cache layouts) and `ui_lag` (the app twice, on this tree and on a baseline tree, under
+another process's write lock) run only when named.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 import time
 
 QUICK = ("foundation", "first_frame", "similarity", "compare_lag", "ice_judge_agreement")
-ALL = (*QUICK, "evokd", "student_device", "cli_start", "local_engine", "ui_lag")
+ALL = (*QUICK, "evokd", "student_device", "cli_start", "local_engine", "kv_cache", "ui_lag")
 # Benchmarks whose module is not called bench_<name>.
 MODULES = {"ice_judge_agreement": "benchmarks.ice_judge_agreement"}
 

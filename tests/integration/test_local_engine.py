@@ -71,6 +71,19 @@ def test_too_large_for_memory_is_refused_before_starting(tmp_path):
     assert "huge.gguf" in str(err.value) and "smaller quantisation" in str(err.value)
 
 
+def test_short_memory_gives_fewer_slots_before_refusing():
+    if llama_server.has_nvidia_gpu():
+        pytest.skip("on a GPU the cache goes to its memory, not checked against RAM")
+    info = read_gguf_info(builtin_gguf_path())
+    two_slots = llama_server.EngineSettings.for_model(info, parallel=2)
+    assert two_slots.kv_cells == 2 * two_slots.context
+    fitted = llama_server.settings_that_fit("local/x", info, llama_server.memory_needed(info, two_slots))
+    assert fitted.parallel == 2
+    one_slot = llama_server.EngineSettings.for_model(info, parallel=1)
+    with pytest.raises(llama_server.EngineError, match="needs about"):
+        llama_server.settings_that_fit("local/x", info, llama_server.memory_needed(info, one_slot) - 1)
+
+
 def test_a_missing_binary_says_make_install(monkeypatch, tmp_path):
     monkeypatch.setenv(llama_server.BINARY_ENV, str(tmp_path / "nowhere" / "llama-server"))
     assert llama_server.find_binary() == tmp_path / "nowhere" / "llama-server"
@@ -81,7 +94,7 @@ def test_a_missing_binary_says_make_install(monkeypatch, tmp_path):
 def test_engine_info_of_local_models(tmp_path):
     info = engine_info("local/smollm2-135m-instruct")
     assert info["engine"] == "llama.cpp" and info["quantisation"] == "Q4_1"
-    assert info["threads"] == llama_server.default_threads() and info["context"] == 8192
+    assert info["threads"] == llama_server.default_threads() and info["context"] == llama_server.MAX_CONTEXT
     assert info["parallel"] == llama_server.PARALLEL_SLOTS
     assert engine_summary(info).startswith("llama.cpp Q4_1 · ")
     folder = tmp_path / "student"

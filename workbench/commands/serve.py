@@ -79,18 +79,19 @@ def cmd_serve(ctx: Context) -> int:
             raise CLIError("llama-cpp-python is not installed: run `make install`") from exc
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", alias,
                    "--host", args.host, "--port", str(args.port), "--n_threads", str(threads),
-                   "--n_ctx", str(llama_server.MAX_CONTEXT),
+                   "--n_ctx", str(llama_server.slot_context()),
                    # By default a new request cuts the stream being generated short: queue it instead.
                    "--interrupt_requests", "False"]
     else:
+        parallel = args.parallel or llama_server.PARALLEL_SLOTS
         binary = llama_server.find_binary()
         if binary is None or not binary.is_file():
             raise CLIError(f"llama-server is not installed: run `make install`, or set "
                            f"{llama_server.BINARY_ENV} to a llama-server binary")
         command = [str(binary), "--model", str(path), "--alias", alias, "--host", args.host,
                    "--port", str(args.port), "--threads", str(threads),
-                   "--parallel", str(args.parallel or llama_server.PARALLEL_SLOTS), "--kv-unified",
-                   "--ctx-size", str(llama_server.MAX_CONTEXT), "--no-webui", "--offline"]
+                   "--parallel", str(parallel), "--no-kv-unified",
+                   "--ctx-size", str(llama_server.slot_context() * parallel), "--no-webui", "--offline"]
     url = f"http://{args.host}:{args.port}/v1"
     info = {"model": alias, "file": str(path), "engine": args.engine, "api_base": url,
             "models_toml": f'[models.{alias}]\nmodel = "openai/{alias}"\napi_base = "{url}"\n'}

@@ -37,8 +37,13 @@ BINARY_ENV = "WORKBENCH_LLAMA_SERVER"
 THREADS_ENV = "WORKBENCH_LLAMA_THREADS"
 # Parallel slots per model: requests beyond this wait in the server's queue.
 PARALLEL_SLOTS = 8
-# Context shared by all slots (unified KV cache), capped by what the model was trained on.
-MAX_CONTEXT = 8192
+# Context of each slot (one request's prompt + answer), capped by what the model was trained on.
+# Each slot has its own KV cache: with one cache shared by all slots (--kv-unified) every token's
+# attention runs over every slot's cells, and 8 concurrent answers came out 1.42x one after another
+# instead of 1.76x (benchmarks/bench_local_engine.py, 2 cores). The price is memory: the cache is
+# allocated for context x slots up front (SmolLM2-135M: 850 MiB at 4096 x 8, 1.6 GiB at 8192 x 8).
+MAX_CONTEXT = 4096
+CONTEXT_ENV = "WORKBENCH_LLAMA_CONTEXT"
 START_TIMEOUT_S = 300.0
 # Memory beyond weights and KV cache: compute buffers, the server itself.
 OVERHEAD_BYTES = 300 << 20
@@ -86,20 +91,31 @@ class EngineSettings:
 
     threads: int
     parallel: int
-    context: int
+    context: int  # per slot: the longest prompt + answer one request may have
     gpu_layers: str  # "all" on a CUDA build with a GPU, else "0"
 
     @classmethod
-    def for_model(cls, info: GGUFInfo) -> "EngineSettings":
+    def for_model(cls, info: GGUFInfo, parallel: int = PARALLEL_SLOTS) -> "EngineSettings":
         trained = info.context_length or MAX_CONTEXT
-        return cls(threads=default_threads(), parallel=PARALLEL_SLOTS,
-                   context=min(trained, MAX_CONTEXT),
+        return cls(threads=default_threads(), parallel=parallel,
+                   context=min(trained, slot_context()),
                    gpu_layers="all" if has_nvidia_gpu() else "0")
+
+    @property
+    def kv_cells(self) -> int:
+        """Tokens the KV cache holds: every slot's context (llama-server's --ctx-size)."""
+        return self.context * self.parallel
+
+
+def slot_context() -> int:
+    """$WORKBENCH_LLAMA_CONTEXT when set to a positive number, else MAX_CONTEXT."""
+    env = os.environ.get(CONTEXT_ENV, "").strip()
+    return int(env) if env.isdigit() and int(env) > 0 else MAX_CONTEXT
 
 
 def memory_needed(info: GGUFInfo, settings: EngineSettings) -> int:
     """Bytes a model takes once loaded: its weights, its KV cache, some overhead."""
-    return info.size_bytes + info.kv_bytes_per_token() * settings.context + OVERHEAD_BYTES
+    return info.size_bytes + info.kv_bytes_per_token() * settings.kv_cells + OVERHEAD_BYTES
 
 
 def check_fits(name: str, info: GGUFInfo, settings: EngineSettings, available: int) -> None:
@@ -110,6 +126,19 @@ def check_fits(name: str, info: GGUFInfo, settings: EngineSettings, available: i
             f"{name}: {info.path} needs about {needed / 2**30:.1f} GiB of memory but only "
             f"{available / 2**30:.1f} GiB is free: close other programs, or use a smaller "
             "quantisation of the model (e.g. Q4_K_M)")
+
+
+def settings_that_fit(name: str, info: GGUFInfo, available: int) -> EngineSettings:
+    """The engine settings for ``info`` in ``available`` bytes: fewer slots (each has its own
+    KV cache) before refusing, since a model that fits with one slot still serves, its requests
+    queueing. EngineError when even one slot does not fit."""
+    settings = EngineSettings.for_model(info)
+    if settings.gpu_layers != "0":  # on a GPU the weights and cache go to its memory instead
+        return settings
+    while settings.parallel > 1 and memory_needed(info, settings) > available:
+        settings = EngineSettings.for_model(info, parallel=settings.parallel // 2)
+    check_fits(name, info, settings, available)
+    return settings
 
 
 def free_port() -> int:
@@ -154,7 +183,7 @@ class LlamaServer:
         s = self.settings
         return [str(self.binary), "--model", str(self.path), "--host", "127.0.0.1",
                 "--port", str(self.port), "--threads", str(s.threads), "--parallel", str(s.parallel),
-                "--ctx-size", str(s.context), "--kv-unified", "--cont-batching",
+                "--ctx-size", str(s.kv_cells), "--no-kv-unified", "--cont-batching",
                 "--n-gpu-layers", s.gpu_layers, "--alias", self.name, "--no-webui", "--offline",
                 "--no-warmup", "--metrics"]
 
@@ -295,13 +324,11 @@ def start_server(name: str, path: Path, *, available_memory: int | None = None) 
         info = read_gguf_info(path)
     except GGUFError as exc:
         raise EngineError(f"{name}: {exc}") from exc
-    settings = EngineSettings.for_model(info)
     if available_memory is None:
         import psutil
 
         available_memory = psutil.virtual_memory().available
-    if settings.gpu_layers == "0":  # on a GPU the weights go to its memory instead
-        check_fits(name, info, settings, available_memory)
+    settings = settings_that_fit(name, info, available_memory)
     binary = find_binary()
     if binary is None or not binary.is_file():
         raise EngineError(

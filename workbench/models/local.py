@@ -127,7 +127,7 @@ def engine_info(name: str, path: str | None = None) -> dict[str, Any]:
 
 
 def engine_summary(info: dict[str, Any]) -> str:
-    """One line for a person: ``llama.cpp Q4_1 · 2 threads · context 8192 · 8 slots``."""
+    """One line for a person: ``llama.cpp Q4_1 · 2 threads · context 4096 · 8 slots``."""
     if info.get("engine") != "llama.cpp" or "quantisation" not in info:
         error = f": {info['error']}" if info.get("error") else ""
         return f"{info.get('engine', 'engine')}{error}"
