@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -21,85 +22,49 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.notifications import SeverityLevel
-from textual.widgets import (Button, Checkbox, DataTable, Input, Label, Select, SelectionList, Static,
-                             TabbedContent, TabPane)
+from textual.widgets import Button, DataTable, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from workbench.models.types import MAX_TEMPERATURE
 from workbench.ui.hints import bound_key, in_form_words, with_resume_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.run_thread import RunThread, start_run_thread
 from workbench.ui.widgets.heatmap import Heatmap
-from workbench.ui.widgets.marked_toggles import MarkedCheckbox, MarkedSelectionList
+from workbench.ui.widgets.rse_form import FORM_LABELS, RSERunForm
+from workbench.ui.widgets.rse_items import RSEItemsTable
+from workbench.ui.widgets.rse_matrix import RSEMatrixControls
 from workbench.ui.widgets.rse_results import RSEResultsTable
+from workbench.ui.widgets.rse_runs import RSERunsTable
 from workbench.ui.widgets.run_export import export_run_verdicts
 from workbench.ui.widgets.run_progress import RunProgress
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 
-NO_JUDGE = "none"
 REFRESH_S = 0.5  # at most two store reloads a second while items stream in
 STARTING = -1  # active_run_id while the new run's row is being stored or checked
-# The CLI flags that prepare()'s messages name, as this form labels them.
-FORM_LABELS = {"allow-self-judge": "allow the reference to judge", "judge": "judge", "target": "target",
-               "set": "prompt set", "reference": "reference model", "limit": "limit"}
 
 
-# (id, name, type) of the form's number fields; None is an empty field (its default).
-NUMBER_FIELDS = (("rse-limit", "limit per set", int), ("rse-max-tokens", "max tokens", int),
-                 ("rse-temperature", "temperature", float), ("rse-target-temperature", "targets' temperature", float))
-
-
-def _number(raw: str, kind: type, name: str = "value") -> Any:
-    """The number typed (None when empty); ValueError saying what to fix."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        value = kind(raw)
-    except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise ValueError(f"{name} must be {what}, not {raw!r}") from None
-    if kind is int and value < 1:
-        raise ValueError(f"{name} must be 1 or more")
-    if kind is float and not 0 <= value <= MAX_TEMPERATURE:
-        raise ValueError(f"{name} must be between 0 and {MAX_TEMPERATURE:g}")
-    return value
-
-
+@dataclass
 class RSERunEvent(Message):
     """A run's engine event (progress, item, state, finished), forwarded from the worker."""
 
-    def __init__(self, event: Any):
-        super().__init__()
-        self.event = event
+    event: Any  # workbench.runs.engine.RunEvent
 
 
+@dataclass
 class RSERunEnded(Message):
-    def __init__(self, run_id: int, status: str, error: str | None = None):
-        super().__init__()
-        self.run_id = run_id
-        self.status = status
-        self.error = error
+    run_id: int
+    status: str
+    error: str | None = None
 
 
 class RSEScreen(WorkbenchScreen):
     DEFAULT_CSS = """
     RSEScreen #rse-main { height: 1fr; }
     RSEScreen #rse-setup { width: 46; border-right: solid $primary-darken-2; padding: 0 1; }
-    RSEScreen #rse-setup Label { margin-top: 1; color: $text-muted; }
-    RSEScreen #rse-setup SelectionList { height: auto; max-height: 8; }
-    RSEScreen #rse-setup .row { height: auto; }
-    RSEScreen #rse-setup .field { width: 1fr; height: auto; margin-right: 1; }
-    RSEScreen #rse-setup Input.-invalid { color: $error; text-style: bold reverse; }
-    RSEScreen #rse-setup Button { width: 1fr; margin-top: 1; }
     RSEScreen.-short #rse-setup Button { margin-top: 0; }
     RSEScreen #rse-right { width: 1fr; }
     RSEScreen #rse-status { height: auto; padding: 0 1; }
     RSEScreen.-narrow #rse-setup { width: 38; }
-    RSEScreen #rse-setup { scrollbar-size-vertical: 1; }
     RSEScreen.-short #rse-setup Label { margin-top: 0; }
-    RSEScreen #rse-matrix-controls { height: auto; }
-    RSEScreen #rse-matrix-controls Select { width: 30; }
     """
 
     BINDINGS = [
@@ -134,73 +99,25 @@ class RSEScreen(WorkbenchScreen):
 
     # -- layout -----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        from probes.rse.sets import builtin_sets
-
-        models = list(self.app.config.models)
         with Horizontal(id="rse-main"):
-            with VerticalScroll(id="rse-setup"):
-                # Compact widgets, and each number with a short label of its own: at 80x24 the
-                # bordered widgets and two-field labels ("Temperature: both · targets only")
-                # were cut and pushed the form off screen.
-                yield Label("Reference model")
-                yield Select([(m, m) for m in models], id="rse-reference", allow_blank=True,
-                             value=models[0] if models else Select.BLANK, prompt="reference", compact=True)
-                yield Label("Target models (space ticks)")
-                yield MarkedSelectionList(*[(m, m) for m in models], id="rse-targets", compact=True)
-                yield Label("Prompt sets")
-                yield MarkedSelectionList(*[(s, s, s == "arena") for s in builtin_sets()], id="rse-sets",
-                                               compact=True)
-                yield Input(placeholder="or a .jsonl file path", id="rse-set-path", compact=True)
-                yield Label("Judge")
-                yield Select([("none (similarity only)", NO_JUDGE), *[(m, m) for m in models]], id="rse-judge",
-                             allow_blank=False, value=NO_JUDGE, compact=True)
-                # Number fields keep what was typed (no silent dropping) and are checked instead.
-                with Horizontal(classes="row"):
-                    with Vertical(classes="field"):
-                        yield Label("limit per set")
-                        yield Input(placeholder="all", id="rse-limit", compact=True)
-                    with Vertical(classes="field"):
-                        yield Label("max tokens")
-                        # Empty: the model's models.toml max_tokens, else 512 (the one rule).
-                        yield Input(placeholder="model's", id="rse-max-tokens", compact=True)
-                with Horizontal(classes="row"):
-                    with Vertical(classes="field"):
-                        yield Label("temperature")
-                        yield Input(placeholder="model's", id="rse-temperature", compact=True)
-                    with Vertical(classes="field"):
-                        yield Label("targets' temp.")
-                        yield Input(placeholder="same", id="rse-target-temperature", compact=True)
-                yield MarkedCheckbox("judge both orders (swap)", id="rse-swap", compact=True)
-                yield MarkedCheckbox("fresh answers (no reuse)", id="rse-fresh", compact=True)
-                yield MarkedCheckbox("allow the reference to judge", id="rse-self-judge", compact=True)
-                yield Button(f"Start ({bound_key(self.app, 'rse.start', ACTION_KEYS['start'])})",
-                             id="rse-start", variant="primary", compact=True)
-                yield Button(f"Stop ({bound_key(self.app, 'rse.cancel', ACTION_KEYS['stop'])})",
-                             id="rse-cancel", variant="error", disabled=True, compact=True)
+            yield RSERunForm(list(self.app.config.models), id="rse-setup")
             with Vertical(id="rse-right"):
                 yield Static("Choose a reference, targets and sets, then start. Past runs are listed below.",
                              id="rse-status")
                 yield RunProgress("items", id="rse-progress")
                 with TabbedContent(id="rse-tabs", initial="rse-tab-runs"):
                     with TabPane("Runs", id="rse-tab-runs"):
-                        yield DataTable(id="rse-runs", cursor_type="row", zebra_stripes=True)
+                        yield RSERunsTable(id="rse-runs", cursor_type="row", zebra_stripes=True)
                     with TabPane("Results", id="rse-tab-results"):
                         yield RSEResultsTable(id="rse-results")
                     with TabPane("Items", id="rse-tab-items"):
-                        yield DataTable(id="rse-items", cursor_type="row", zebra_stripes=True)
+                        yield RSEItemsTable(id="rse-items", cursor_type="row", zebra_stripes=True)
                     with TabPane("Matrix", id="rse-tab-matrix"):
-                        with Horizontal(id="rse-matrix-controls"):
-                            yield Select([(m, m) for m in ("embedding", "lexical", "ngram2", "judge")],
-                                         id="rse-matrix-metric", value="embedding", allow_blank=False)
-                            yield Select([], id="rse-matrix-set", prompt="set")
+                        yield RSEMatrixControls(id="rse-matrix-controls")
                         with VerticalScroll():
                             yield Heatmap(id="rse-heatmap")
 
     def on_mount(self) -> None:
-        self.query_one("#rse-runs", DataTable).add_columns("run", "status", "items", "reference", "targets",
-                                                           "judge", "sets", "created")
-        self.query_one("#rse-items", DataTable).add_columns("item", "target", "set", "prompt", "status",
-                                                            "lexical", "2-gram", "embedding", "judge")
         self._load_runs()
 
     def on_screen_resume(self) -> None:
@@ -208,61 +125,6 @@ class RSEScreen(WorkbenchScreen):
         self.action_reload()
 
     # -- starting and stopping --------------------------------------------------------------
-    def _form_options(self) -> Any:
-        from workbench.runs.rse import RSEError, RSEOptions
-
-        reference = self.query_one("#rse-reference", Select).value
-        if reference is Select.BLANK or reference is None:
-            raise RSEError("choose a reference model")
-        targets = list(self.query_one("#rse-targets", SelectionList).selected)
-        sets = list(self.query_one("#rse-sets", SelectionList).selected)
-        path = self.query_one("#rse-set-path", Input).value.strip()
-        if path:
-            sets.append(path)
-        judge = self.query_one("#rse-judge", Select).value
-        # Said here in the form's words; prepare() words the same checks for the CLI's flags.
-        # Every problem at once, so one round of edits fixes the form.
-        problems = []
-        if not targets:
-            problems.append("tick at least one target model (space ticks the highlighted one)")
-        if not sets:
-            problems.append("tick at least one prompt set, or give a .jsonl file path")
-        numbers = self._check_numbers()
-        problems += numbers.values()
-        if problems:
-            raise RSEError("; ".join(problems))
-        limit = _number(self.query_one("#rse-limit", Input).value, int)
-        # An empty field sends nothing: each model's models.toml params, else the run's
-        # defaults (runs/rse.py), as the CLI does when a flag is left out.
-        max_tokens = _number(self.query_one("#rse-max-tokens", Input).value, int)
-        temperature = _number(self.query_one("#rse-temperature", Input).value, float)
-        target_temperature = _number(self.query_one("#rse-target-temperature", Input).value, float)
-        # A sampled variant of the reference: same model, targets alone at another temperature.
-        target_params = {"temperature": target_temperature} if target_temperature is not None else {}
-        return RSEOptions(
-            reference=str(reference), targets=targets, sets=sets,
-            judge=None if judge in (NO_JUDGE, Select.BLANK) else str(judge), limit=limit,
-            swap=self.query_one("#rse-swap", Checkbox).value, fresh=self.query_one("#rse-fresh", Checkbox).value,
-            params={k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens)) if v is not None},
-            target_params=target_params,
-            allow_self_judge=self.query_one("#rse-self-judge", Checkbox).value)
-
-    def _check_numbers(self) -> dict[str, str]:
-        """Mark every number field that cannot be used; {field id: what to fix}."""
-        found: dict[str, str] = {}
-        for field_id, name, kind in NUMBER_FIELDS:
-            box = self.query_one(f"#{field_id}", Input)
-            try:
-                _number(box.value, kind, name)
-            except ValueError as exc:
-                found[field_id] = str(exc)
-            box.set_class(field_id in found, "-invalid")
-        return found
-
-    @on(Input.Changed, "#rse-limit, #rse-max-tokens, #rse-temperature, #rse-target-temperature")
-    def _number_changed(self) -> None:
-        self._check_numbers()
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "rse-start":
             self.action_start()
@@ -277,7 +139,7 @@ class RSEScreen(WorkbenchScreen):
             self.notify(f"{self._active_name()} is still going: stop it ({stop}) or wait", severity="warning")
             return
         try:
-            prepared = prepare(self._form_options(), self.app.gateway)
+            prepared = prepare(self.query_one(RSERunForm).options(), self.app.gateway)
         except RSEError as exc:
             self.notify(in_form_words(str(exc), FORM_LABELS), title="RSE", severity="error", timeout=8)
             return
@@ -445,15 +307,7 @@ class RSEScreen(WorkbenchScreen):
             self.app.call_from_thread(self._fill_runs, runs)
 
     def _fill_runs(self, runs: list[dict[str, Any]]) -> None:
-        table = self.query_one("#rse-runs", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for r in runs:
-            table.add_row(str(r["run_id"]), r["status"], f"{r['answered']}/{r['total']}", r["reference"],
-                          ", ".join(r["targets"]), r["judge"], ", ".join(r["sets"]),
-                          (r["created"] or "")[:19].replace("T", " "), key=str(r["run_id"]))
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.query_one(RSERunsTable).show(runs)
 
     @work(thread=True, exclusive=True, group="rse-run-load")
     def _load_run(self, run_id: int) -> None:
@@ -480,35 +334,8 @@ class RSEScreen(WorkbenchScreen):
             self._set_status(f"run {report['run_id']} · {report['status']} · {p['answered']}/{p['total']} items · "
                              f"reference {report['reference']} · judge {report['judge']} · {view} scores"
                              + (f"\n{with_resume_key(report['error'], self._resume_key())}" if report.get("error") else ""))
-        table = self.query_one("#rse-items", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        self._item_ids = []
-        for it in items:
-            m = it["metrics"]
-            j = it.get("judge")
-            h = it.get("human")
-            if h is not None and self.human:
-                judge = f"{h['overall']:g} (human)"
-            elif j is None:
-                judge = "–"
-            else:
-                judge = "needs review" if j["needs_review"] else f"{j['overall']:g}"
-            status = it["status"] if not m.get("error") else f"error: {m['error'][:40]}"
-            table.add_row(str(it["item_id"]), it.get("target", ""), it.get("set", ""), it.get("prompt_id", ""),
-                          status, *(_fmt(m.get(k)) for k in ("lexical", "ngram2", "embedding")), judge,
-                          key=str(it["item_id"]))
-            self._item_ids.append(it["item_id"])
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
-        sets = report.get("sets") or []
-        chooser = self.query_one("#rse-matrix-set", Select)
-        options = [(s, s) for s in sets]
-        if [o[0] for o in options] != getattr(self, "_matrix_sets", None):
-            self._matrix_sets = [o[0] for o in options]
-            chooser.set_options(options)
-            if sets:
-                chooser.value = sets[0]
+        self._item_ids = self.query_one(RSEItemsTable).show(items, human=self.human)
+        self.query_one(RSEMatrixControls).set_sets(report.get("sets") or [])
         if self.query_one("#rse-tabs", TabbedContent).active == "rse-tab-matrix":
             self._request_matrix()
 
@@ -525,10 +352,8 @@ class RSEScreen(WorkbenchScreen):
         if self.run_id is None:
             self.query_one("#rse-heatmap", Heatmap).show(None, note="Open a run to see its matrix.")
             return
-        metric = self.query_one("#rse-matrix-metric", Select).value
-        set_value = self.query_one("#rse-matrix-set", Select).value
-        set_name = None if set_value is Select.BLANK else str(set_value)
-        self._load_matrix(self.run_id, str(metric), set_name)
+        metric, set_name = self.query_one(RSEMatrixControls).choice()
+        self._load_matrix(self.run_id, metric, set_name)
 
     @work(thread=True, exclusive=True, group="rse-matrix")
     def _load_matrix(self, run_id: int, metric: str, set_name: str | None) -> None:
@@ -596,7 +421,3 @@ class RSEScreen(WorkbenchScreen):
 
     def _fill_run_cached(self) -> None:
         self.query_one("#rse-results", RSEResultsTable).show_report(self.report, human=self.human)
-
-
-def _fmt(value: Any) -> str:
-    return "–" if value is None else f"{value:.3f}"
