@@ -1,6 +1,8 @@
-"""The ``workbench`` command.
+"""The ``workbench`` command's subcommands: the parser and the dispatcher.
 
-``workbench`` alone opens the TUI; subcommands do the same work from a shell. Every command
+``workbench`` alone opens the TUI; subcommands do the same work from a shell. The console
+script is ``workbench.launcher.main``, which runs this module's ``main`` and opens the app
+when a command asks for it (``Context.open_tui``), so this module never imports the UI. Every command
 takes ``--json`` (``build_parser`` adds it to any parser that lacks it), and with ``--json``
 every error a user can cause is one JSON object ``{"error": ...}`` on stdout, with the same
 exit status as without. Heavy libraries are imported only by the commands that need them.
@@ -16,7 +18,8 @@ import sys
 from typing import Any, Callable, Iterator
 
 from workbench.cli_support import (  # noqa: F401  (re-exported: older code imports them from here)
-    CLIError, Context, UsageError, WorkbenchParser, interrupted, preflight, print_json, validated, write_export)
+    CLIError, Context, TUIOpener, UsageError, WorkbenchParser, interrupted, preflight, print_json, validated,
+    write_export)
 from workbench.config import ConfigError
 
 # Modules that add subcommands: each has ``register(subparsers, common)``.
@@ -195,12 +198,7 @@ def cmd_tui(ctx: Context) -> int:
     if ctx.args.json:
         raise CLIError("the terminal app has no JSON output: drop --json, or run a subcommand "
                        "(`workbench --help` lists them)")
-    from workbench.ui.app import WorkbenchApp
-
-    app = WorkbenchApp(db_path=ctx.db_path, config_path=getattr(ctx.args, "config", None),
-                       start_screen=getattr(ctx.args, "screen", None))
-    app.run()
-    return app.return_code or 0
+    return ctx.open_tui(start_screen=getattr(ctx.args, "screen", None))
 
 
 # -- parser ---------------------------------------------------------------------------------
@@ -295,9 +293,10 @@ def add_json_everywhere(parser: argparse.ArgumentParser) -> None:
         action.default = argparse.SUPPRESS if path else False
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, tui: TUIOpener | None = None) -> int:
+    """Run one command line; ``tui`` opens the terminal app (given by ``workbench.launcher``)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    state: dict[str, Any] = {"json": _json_in(argv)}
+    state: dict[str, Any] = {"json": _json_in(argv), "tui": tui}
     # Ctrl-C while modules still import (the first second of a command) is an interrupt too.
     try:
         return _run(argv, state)
@@ -352,7 +351,7 @@ def _run(argv: list[str], state: dict[str, Any]) -> int:
         args = _tui_only(argv) or build_parser().parse_args(argv)
         state["json"] = bool(getattr(args, "json", False)) or state["json"]
         func: Callable[[Context], int] = getattr(args, "func", cmd_tui)
-        return func(Context(args))
+        return func(Context(args, state["tui"]))
     except _user_errors() as exc:
         return report_error(exc, as_json=state["json"])
     except BrokenPipeError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
@@ -59,15 +60,38 @@ class WorkbenchParser(argparse.ArgumentParser):
         raise UsageError(message, prog=self.prog, usage=self.format_usage())
 
 
+@dataclass(frozen=True)
+class TUIRequest:
+    """The terminal app a command asks for (``workbench``, ``tui``, ``review [RUN]``)."""
+
+    db_path: Path
+    config_path: str | None  # --config as given; None: $WORKBENCH_CONFIG or the default
+    start_screen: str | None = None
+    review_run_id: int | None = None  # the run Review opens first
+
+
+# Opens the app and returns the exit status. Given by ``workbench.launcher`` (above the UI):
+# commands and the dispatcher ask for the app without importing it.
+TUIOpener = Callable[[TUIRequest], int]
+
+
 class Context:
     """What every command needs: resolved paths, config, and a lazily opened database."""
 
-    def __init__(self, args: argparse.Namespace):
+    def __init__(self, args: argparse.Namespace, tui: TUIOpener | None = None):
         self.args = args
         self.db_path = db_path(getattr(args, "db", None))
         self.config_path = config_path(getattr(args, "config", None))
+        self.tui = tui
         self._config: WorkbenchConfig | None = None
         self._db: Any = None
+
+    def open_tui(self, start_screen: str | None = None, review_run_id: int | None = None) -> int:
+        """Run the terminal app until it quits; its exit status."""
+        if self.tui is None:
+            raise CLIError("the terminal app opens from the `workbench` command (or `python -m workbench`); "
+                           "`python -m workbench.cli` runs the subcommands only")
+        return self.tui(TUIRequest(self.db_path, getattr(self.args, "config", None), start_screen, review_run_id))
 
     @property
     def config(self) -> WorkbenchConfig:

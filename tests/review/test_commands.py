@@ -81,6 +81,7 @@ def test_user_mistakes_are_one_line_exit_2(capsys, db_file):
 
 def test_review_run_opens_the_tui_on_that_run(capsys, db_file, monkeypatch):
     ice, _ = _db_with_runs(db_file)
+    from workbench.launcher import main as workbench  # the console script: it opens the app
     from workbench.ui.app import WorkbenchApp
 
     seen = {}
@@ -89,7 +90,7 @@ def test_review_run_opens_the_tui_on_that_run(capsys, db_file, monkeypatch):
         seen.update(screen=self.start_screen, run=self.review_run_id, db=self.db_path)
 
     monkeypatch.setattr(WorkbenchApp, "run", fake_run)
-    code, _, _ = run_cli(capsys, "review", str(ice), "--db", str(db_file))
+    code = workbench(["review", str(ice), "--db", str(db_file)])
     assert code == 0 and seen == {"screen": "review", "run": ice, "db": db_file}
-    code, _, _ = run_cli(capsys, "review", "--db", str(db_file))
+    code = workbench(["review", "--db", str(db_file)])
     assert code == 0 and seen["run"] is None  # the run list opens first

@@ -71,10 +71,10 @@ def cmd_review(ctx: Any) -> int:
     nested = args._nested_parsers
     if target in ACTIONS:
         inner = nested[target].parse_args(args.rest)
-        sub_ctx = Context(_merge(args, inner))
+        sub_ctx = Context(_merge(args, inner), ctx.tui)
         return _stats(sub_ctx) if target == "stats" else _export(sub_ctx)
     if args.rest:
-        ctx = Context(_merge(args, nested["open"].parse_args(args.rest)))
+        ctx = Context(_merge(args, nested["open"].parse_args(args.rest)), ctx.tui)
     run_id: int | None = None
     if target is not None:
         try:
@@ -102,11 +102,7 @@ def _open(ctx: Any, run_id: int | None) -> int:
                        "`workbench review stats RUN --json` or `workbench review export RUN --json`")
     if run_id is not None:
         _check(ctx, run_id)  # a wrong id is a one-line error, not an empty TUI
-    from workbench.ui.app import WorkbenchApp
-
-    app = WorkbenchApp(db_path=ctx.db_path, config_path=getattr(ctx.args, "config", None), start_screen="review")
-    app.review_run_id = run_id  # read by ReviewScreen on mount
-    app.run()
+    ctx.open_tui(start_screen="review", review_run_id=run_id)  # ReviewScreen reads the run on mount
     return 0
 
 
