@@ -12,6 +12,7 @@ Each (target, set, prompt) is one item, keyed ``"{target}|{set}|{prompt_id}"``. 
 
 The run's config holds everything needed to resume it; ``summarize`` turns stored items
 and verdicts into the per-target, per-set scores (judge-only or human-adjusted).
+
 One module per job: ``options`` (what a run needs, checked by ``prepare``), ``runner``
 (``RSERunner``: answers, similarity, judge, each item stored as it finishes), ``summary``
 (the scores and their intervals) and ``persistence`` (storing, loading and reading runs).
