@@ -58,3 +58,8 @@ async def send_and_wait_started(pilot, screen, notes: Notes) -> None:
             await pilot.pause(0.05)
     raise AssertionError(f"the send never started; the app said: {notes.items}; "
                          f"prompt={screen.query_one('#prompt').text!r}")
+
+
+def notifications(app: Any) -> list[str]:
+    """The messages of the toasts the app shows now (Textual keeps them on a private list)."""
+    return [n.message for n in app._notifications]

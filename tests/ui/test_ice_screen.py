@@ -286,3 +286,36 @@ async def test_ice_form_left_alone_sends_the_targets_own_max_tokens(tmp_path, se
         await pilot.click("#ice-start")
         await _wait_run(pilot, app, screen)
     assert server.requests and {r.body.get("max_tokens") for r in server.requests} == {7}
+
+
+async def test_a_missing_api_key_or_a_dead_server_starts_nothing(tmp_path, server, db_file, monkeypatch):
+    # As `workbench ice run` does: the pre-flight check says what to fix in one line, and no run
+    # is created (before: the run started and every answer came back an auth or connection error).
+    from tests.support.ui import notifications
+    from workbench.models.llama_server import free_port
+
+    monkeypatch.delenv("WB_TEST_ICE_KEY", raising=False)
+    cfg = tmp_path / "models.toml"
+    cfg.write_text(f'[models.echo]\nmodel = "openai/echo"\napi_base = "{server.url}"\n'
+                   'api_key_env = "WB_TEST_ICE_KEY"\ntimeout = 3\nmax_retries = 0\n'
+                   f'[models.gone]\nmodel = "openai/gone"\napi_base = "http://127.0.0.1:{free_port()}/v1"\n'
+                   'timeout = 3\nmax_retries = 0\n', encoding="utf-8")
+    app = WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        for target, expected in (("echo", "WB_TEST_ICE_KEY is not set"), ("gone", "cannot reach")):
+            await _fill_form(pilot, screen, budget="2")
+            from textual.widgets import Select
+
+            screen.query_one("#ice-target", Select).value = target
+            await pilot.pause()
+            await pilot.click("#ice-start")
+            await wait_for(pilot, lambda e=expected: any(e in n for n in notifications(app)), timeout=15)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert screen.active_run_id is None
+    assert not server.requests
+    db = open_db(db_file)
+    assert list_runs(db) == []
+    db.close()
