@@ -19,7 +19,6 @@ def pick_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-
 def quiet_transformers() -> None:
     """Keep transformers' progress bars and warnings off the terminal behind the TUI."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -67,4 +67,3 @@ def resolve_path(name: str) -> Path:
 
 def is_gguf(path: Path) -> bool:
     return path.suffix.lower() == ".gguf" and not path.is_dir()
-

@@ -30,4 +30,3 @@ class _ServedModel:
 
     def shutdown(self, timeout: float = 10.0) -> None:
         self.server.stop(timeout)
-
