@@ -1,5 +1,8 @@
 """Compare's grid: two to four answer columns side by side, one of them selected.
 
+The exchange view shows a stored exchange's read-only columns in one too (it yields them
+itself, with no models to start from).
+
 The grid owns which columns exist, their numbering and which one is selected (a reactive:
 setting it marks the column). What a column may be asked, and what to say when it cannot,
 is the screen's business.
