@@ -117,3 +117,19 @@ async def test_the_diff_picker_keeps_long_labels_on_one_line_at_80(db_file, tmp_
             assert line.endswith("…") and label.startswith(line[:-1].strip()), line
         # The panes start right under the pickers and the summary, as at any width.
         assert app.screen.query_one("#diff-panes").region.y == app.screen.query_one("#diff-summary").region.y + 1
+
+
+def test_a_path_too_long_even_for_its_file_name_cuts_the_message_before_it():
+    from rich.cells import cell_len
+
+    from workbench.ui.widgets.status_bar import fit_tail
+
+    path = "/home/someone/a-rather-long-folder-name-for-the-database-file/walk.db"
+    head = "started in 0.73s  ·  loading torch, transformers in the background…  ·  db "
+    line = fit_tail(head + path, path, 78)
+    assert cell_len(line) == 78 and line.endswith("  ·  db …/walk.db"), line
+    assert line.startswith("started in 0.73s  ·  loading torch") and "…  ·  db" in line
+    # Room for more of the path: only the path gives way, from its left.
+    line = fit_tail("models ready  ·  db " + path, path, 60)
+    assert cell_len(line) == 60 and line.startswith("models ready  ·  db …") and line.endswith("/walk.db")
+    assert fit_tail("db " + path, path, 200) == "db " + path

@@ -17,19 +17,36 @@ from textual.widget import Widget
 ELLIPSIS = "…"
 
 
-def fit_tail(text: str, tail: str, width: int) -> str:
-    """``text`` in ``width`` cells: when it ends with ``tail`` and is too long, ``tail`` loses
-    characters from its left (an ellipsis says so). Anything else is left to the terminal."""
+def fit_tail(text: str, tail: str, width: int, separator: str = "  ·  ") -> str:
+    """``text`` in ``width`` cells: when it ends with ``tail`` (a path) and is too long, the path
+    loses characters from its left (an ellipsis says so). If even its file name would not
+    fit, the parts before the last ``separator`` give way too, from their end; the label
+    just before the path ("db ") stays. Anything else is left to the terminal."""
     if cell_len(text) <= width or not tail or not text.endswith(tail):
         return text
     head = text[: len(text) - len(tail)]
+    name = "/" + tail.rsplit("/", 1)[-1] if "/" in tail else tail
     room = width - cell_len(head) - cell_len(ELLIPSIS)
-    if room <= 0:
+    if room >= cell_len(name):
+        return head + ELLIPSIS + _keep_right(tail, room)
+    before, sep, label = head.rpartition(separator)
+    kept_tail = (ELLIPSIS if name != tail else "") + name
+    room = width - cell_len(sep + label + kept_tail) - cell_len(ELLIPSIS)
+    if not sep or room <= 0:
         return text
-    kept = tail
-    while kept and cell_len(kept) > room:
-        kept = kept[1:]
-    return head + ELLIPSIS + kept
+    return _keep_left(before, room) + ELLIPSIS + sep + label + kept_tail
+
+
+def _keep_right(text: str, cells: int) -> str:
+    while text and cell_len(text) > cells:
+        text = text[1:]
+    return text
+
+
+def _keep_left(text: str, cells: int) -> str:
+    while text and cell_len(text) > cells:
+        text = text[:-1]
+    return text
 
 
 class StatusBar(Widget):
