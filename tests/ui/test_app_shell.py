@@ -129,7 +129,7 @@ async def test_the_palette_finds_runs_by_id_and_offers_actions(db_file):
                                           for o in app.screen.query("CommandList").first()._options),
                        what="the run's palette entry")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "review" in app._installed_screens
+        await wait_for(pilot, lambda: app.is_screen_installed("review")
                        and getattr(app.get_screen("review").review_run, "id", None) == run_id,
                        what="the run opened for review")
         while type(app.screen).__name__ != "ReviewScreen":  # a run picker may sit on top

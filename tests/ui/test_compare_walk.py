@@ -106,7 +106,7 @@ async def test_the_model_s_own_params_show_in_empty_fields(server, db_file):
 
 @pytest.mark.slow
 async def test_loading_a_local_model_says_so(db_file, monkeypatch):
-    import workbench.ui.screens.compare as compare
+    import workbench.ui.compare_stream as compare
 
     # The real load, made to wait for the test's word so the status is seen for certain.
     import threading

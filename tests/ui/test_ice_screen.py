@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import write_models_toml
-from tests.support.ui import wait_for
+from tests.support.ui import fill_ice_form, wait_for
 from workbench.devtools.openai_server import Behavior
 from workbench.store import open_db
 from workbench.store.runs import get_run, list_runs
@@ -19,18 +19,6 @@ CHATGPT = "I am ChatGPT, developed by OpenAI."
 def _app(tmp_path, server, db_file) -> WorkbenchApp:
     cfg = write_models_toml(tmp_path / "models.toml", server.url)
     return WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
-
-
-async def _fill_form(pilot, screen, *, budget: str, questions: str = "2", templates: str = "2") -> None:
-    from textual.widgets import Input, Select
-
-    screen.query_one("#ice-target", Select).value = "echo"
-    screen.query_one("#ice-judge", Select).value = "rule"
-    screen.query_one("#ice-helper", Select).value = "none"
-    for wid, value in (("#ice-budget", budget), ("#ice-questions", questions),
-                       ("#ice-templates", templates), ("#ice-max-tokens", "32")):
-        screen.query_one(wid, Input).value = value
-    await pilot.pause()
 
 
 async def _wait_run(pilot, app, screen, timeout: float = 20.0) -> None:
@@ -56,7 +44,7 @@ async def test_runs_a_tiny_probe_live_and_opens_an_answer(tmp_path, server, db_f
         await pilot.pause()
         screen = app.screen
         assert type(screen).__name__ == "ICEScreen"
-        await _fill_form(pilot, screen, budget="4")
+        await fill_ice_form(pilot, screen, budget="4")
         await pilot.click("#ice-start")
         await _wait_run(pilot, app, screen)
 
@@ -112,7 +100,7 @@ async def test_live_answers_survive_a_slow_first_load(tmp_path, server, db_file,
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         screen = app.screen
-        await _fill_form(pilot, screen, budget="4")
+        await fill_ice_form(pilot, screen, budget="4")
         await pilot.click("#ice-start")
         await _wait_run(pilot, app, screen)
         assert calls["n"] >= 1
@@ -129,7 +117,7 @@ async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tm
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         screen = app.screen
-        await _fill_form(pilot, screen, budget="6", questions="3")
+        await fill_ice_form(pilot, screen, budget="6", questions="3")
         await pilot.press("ctrl+s")
         await pilot.pause(0.05)
         await pilot.press("f1")  # Home: the run keeps going
@@ -145,7 +133,7 @@ async def test_run_continues_on_another_screen_and_can_be_stopped_and_resumed(tm
 
         # A slow run, stopped: it is stored as interrupted and resumes from the Runs tab.
         server.default = Behavior(text=CHATGPT, latency_s=0.3)
-        await _fill_form(pilot, screen, budget="8", questions="4")
+        await fill_ice_form(pilot, screen, budget="8", questions="4")
         await pilot.press("ctrl+s")
         await pilot.pause(0.5)
         assert screen.query_one("#ice-stop", Button).disabled is False  # running
@@ -251,7 +239,7 @@ async def test_a_distilled_judge_in_the_judges_folder_is_offered_and_runs(tmp_pa
         judge = screen.query_one("#ice-judge", Select)
         offered = dict((value, label) for label, value in judge._options)
         assert str(offered.get(folder)) == "distilled: published-run1"
-        await _fill_form(pilot, screen, budget="2")
+        await fill_ice_form(pilot, screen, budget="2")
         judge.value = folder
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -266,7 +254,7 @@ async def test_a_distilled_judge_in_the_judges_folder_is_offered_and_runs(tmp_pa
 async def test_ice_form_left_alone_sends_the_targets_own_max_tokens(tmp_path, server, db_file):
     # Before: the form's max tokens held 128 and sent it as if typed, over the target's
     # models.toml params. Empty now follows the one rule, as `ice run` does without the flag.
-    from textual.widgets import Input, Select
+    from textual.widgets import Input
 
     server.default = Behavior(text=CHATGPT)
     cfg = tmp_path / "models.toml"
@@ -277,12 +265,36 @@ async def test_ice_form_left_alone_sends_the_targets_own_max_tokens(tmp_path, se
         await pilot.pause()
         screen = app.screen
         assert screen.query_one("#ice-max-tokens", Input).value == ""
-        screen.query_one("#ice-target", Select).value = "echo"
-        screen.query_one("#ice-judge", Select).value = "rule"
-        screen.query_one("#ice-helper", Select).value = "none"
-        for wid, value in (("#ice-budget", "2"), ("#ice-questions", "1"), ("#ice-templates", "2")):
-            screen.query_one(wid, Input).value = value
-        await pilot.pause()
+        await fill_ice_form(pilot, screen, budget="2", questions="1", max_tokens=None)
         await pilot.click("#ice-start")
         await _wait_run(pilot, app, screen)
     assert server.requests and {r.body.get("max_tokens") for r in server.requests} == {7}
+
+
+async def test_a_missing_api_key_or_a_dead_server_starts_nothing(tmp_path, server, db_file, monkeypatch):
+    # As `workbench ice run` does: the pre-flight check says what to fix in one line, and no run
+    # is created (before: the run started and every answer came back an auth or connection error).
+    from tests.support.ui import notifications
+    from workbench.models.llama_server import free_port
+
+    monkeypatch.delenv("WB_TEST_ICE_KEY", raising=False)
+    cfg = tmp_path / "models.toml"
+    cfg.write_text(f'[models.echo]\nmodel = "openai/echo"\napi_base = "{server.url}"\n'
+                   'api_key_env = "WB_TEST_ICE_KEY"\ntimeout = 3\nmax_retries = 0\n'
+                   f'[models.gone]\nmodel = "openai/gone"\napi_base = "http://127.0.0.1:{free_port()}/v1"\n'
+                   'timeout = 3\nmax_retries = 0\n', encoding="utf-8")
+    app = WorkbenchApp(db_path=db_file, config_path=cfg, start_screen="ice", load_heavy=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        for target, expected in (("echo", "WB_TEST_ICE_KEY is not set"), ("gone", "cannot reach")):
+            await fill_ice_form(pilot, screen, budget="2", target=target)
+            await pilot.click("#ice-start")
+            await wait_for(pilot, lambda e=expected: any(e in n for n in notifications(app)), timeout=15)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert screen.active_run_id is None
+    assert not server.requests
+    db = open_db(db_file)
+    assert list_runs(db) == []
+    db.close()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.review.fixtures import make_ice_run
 from tests.support.lock import HeldLock
-from tests.support.ui import wait_for, writes_landed
+from tests.support.ui import fill_ice_form, wait_for, writes_landed
 from workbench.store import open_db
 from workbench.store.runs import HUMAN, run_verdicts
 from workbench.ui.app import WorkbenchApp
@@ -167,8 +167,6 @@ async def test_compare_send_waits_for_the_lock_off_the_loop(server, db_file):
 
 
 async def test_ice_run_started_while_locked_runs_once_the_lock_is_free(server, db_file, tmp_path):
-    from textual.widgets import Input, Select
-
     from tests.conftest import write_models_toml
     from workbench.devtools.openai_server import Behavior
     from workbench.store.runs import list_runs, run_items
@@ -180,13 +178,7 @@ async def test_ice_run_started_while_locked_runs_once_the_lock_is_free(server, d
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.query_one("#ice-target", Select).value = "echo"
-        screen.query_one("#ice-judge", Select).value = "rule"
-        screen.query_one("#ice-helper", Select).value = "none"
-        for wid, value in (("#ice-budget", "4"), ("#ice-questions", "2"), ("#ice-templates", "2"),
-                           ("#ice-max-tokens", "16")):
-            screen.query_one(wid, Input).value = value
-        await pilot.pause()
+        await fill_ice_form(pilot, screen, budget="4", templates="2", max_tokens="16")
         with HeldLock(db_file) as lock:
             screen.action_start()
             await pilot.pause()
@@ -209,8 +201,6 @@ async def test_ice_run_started_while_locked_runs_once_the_lock_is_free(server, d
 
 
 async def test_quitting_during_an_ice_run_records_it_interrupted(server, db_file, tmp_path):
-    from textual.widgets import Input, Select
-
     from tests.conftest import write_models_toml
     from workbench.devtools.openai_server import Behavior
     from workbench.store.runs import list_runs
@@ -223,13 +213,7 @@ async def test_quitting_during_an_ice_run_records_it_interrupted(server, db_file
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         screen = app.screen
-        screen.query_one("#ice-target", Select).value = "echo"
-        screen.query_one("#ice-judge", Select).value = "rule"
-        screen.query_one("#ice-helper", Select).value = "none"
-        for wid, value in (("#ice-budget", "8"), ("#ice-questions", "2"), ("#ice-templates", "4"),
-                           ("#ice-max-tokens", "16")):
-            screen.query_one(wid, Input).value = value
-        await pilot.pause()
+        await fill_ice_form(pilot, screen, budget="8", templates="4", max_tokens="16")
         screen.action_start()
         await wait_for(pilot, lambda: screen.active_run_id not in (None, STARTING), 60, "the run's row")
         await wait_for(pilot, lambda: len(server.requests) >= 1, 60, "the first question")

@@ -210,7 +210,7 @@ def cmd_run(ctx: Context) -> int:
         cfg = ice.ICERunConfig.from_dict(run.config)
         _check_models(gateway, cfg)
         validated(check_count, args.concurrency, "--concurrency")
-        preflight(gateway, _models_of(cfg))
+        preflight(gateway, cfg.models_called())
         if not args.quiet:
             print(f"resuming ICE run {run_id} ({cfg.target}, judge {cfg.judge})", file=sys.stderr)
     else:
@@ -233,7 +233,7 @@ def cmd_run(ctx: Context) -> int:
             cfg.resolve()
         except ValueError as exc:
             raise CLIError(str(exc)) from exc
-        preflight(gateway, _models_of(cfg))
+        preflight(gateway, cfg.models_called())
         run_id = ice.create_ice_run(db, cfg)
         if not args.quiet:
             mode = f"fuzzing with helper {cfg.helper}" if cfg.fuzz else "seed templates"
@@ -315,17 +315,6 @@ def _choose_params(gateway: Any, cfg: Any, args: argparse.Namespace) -> None:
     for role, chosen in record.items():  # a models.toml value out of range is refused too
         validated(check_params, {k: v["value"] for k, v in chosen.items()}, f"{role} {getattr(cfg, role)}")
     cfg.params = record
-
-
-def _models_of(cfg: Any) -> list[str]:
-    from workbench.judging import is_distilled
-
-    names = [cfg.target]
-    if cfg.judge != "rule" and not is_distilled(cfg.judge):
-        names.append(cfg.judge)
-    if cfg.fuzz:
-        names.append(cfg.helper)
-    return names
 
 
 def _judge_name(name: str) -> str:

@@ -45,6 +45,18 @@ class ICERunConfig:
     def fuzz(self) -> bool:
         return bool(self.helper) and not self.no_fuzz
 
+    def models_called(self) -> list[str]:
+        """The models this run sends requests to (what a pre-flight check should look at): the
+        target, an LLM judge (not the rule judge, not a distilled one), the helper when fuzzing."""
+        from workbench.judging import is_distilled
+
+        names = [self.target]
+        if self.judge != "rule" and not is_distilled(self.judge):
+            names.append(self.judge)
+        if self.fuzz and self.helper:
+            names.append(self.helper)
+        return names
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["source"] = "run"

@@ -299,10 +299,10 @@ class WorkbenchApp(App):
         from workbench.ui.widgets.status_bar import StatusBar
 
         for bar in self.query(StatusBar):
-            bar.update(self.status_text())
+            bar.text = self.status_text()
         try:
             for bar in self.screen.query(StatusBar):
-                bar.update(self.status_text())
+                bar.text = self.status_text()
         except Exception:
             pass
 
@@ -311,7 +311,7 @@ class WorkbenchApp(App):
         if name not in BY_NAME:
             self.notify(f"no screen named {name}", severity="error")
             return
-        if name in self._installed_screens:
+        if self.is_screen_installed(name):
             self.switch_or_push(name)
             return
         try:
@@ -324,6 +324,9 @@ class WorkbenchApp(App):
 
     def switch_or_push(self, name: str) -> None:
         # Screens stay installed, so work running on one keeps going while you look elsewhere.
+        # Not Textual's MODES: each mode keeps its own stack, so a dialog left open on one screen
+        # would still wait there on return, where here an F-key from a dialog replaces it; and
+        # screens are installed by name as instances (tests give Compare embeddings=False).
         if len(self.screen_stack) <= 1:
             self.push_screen(name)
         else:

@@ -13,7 +13,7 @@ Two kinds of provider, all registered in one place (``PROVIDERS``, the app's COM
   the same, read from the live bindings so a user's keymap shows.
 
 A screen that needs entries of its own (built from what it shows) overrides ``extra()`` in
-its provider; a new screen adds one subclass to ``SCREEN_PROVIDERS``.
+its provider; a new screen adds one row to ``SCREEN_PROVIDERS``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, cast
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -133,54 +133,28 @@ class ScreenCommands(_Commands):
         return ()
 
 
-class HomeCommands(ScreenCommands):
-    SCREEN, PREFIX = "HomeScreen", "Home"
+def screen_provider(screen: str, prefix: str) -> type[ScreenCommands]:
+    """The palette provider of one screen: a ScreenCommands subclass for the screen class
+    named ``screen``, its entries starting with ``prefix`` ("Compare: diff columns")."""
+    name = screen.removesuffix("Screen") + "Commands"
+    return cast("type[ScreenCommands]", type(name, (ScreenCommands,), {"SCREEN": screen, "PREFIX": prefix}))
 
 
-class CompareCommands(ScreenCommands):
-    SCREEN, PREFIX = "CompareScreen", "Compare"
-
-
-class HistoryCommands(ScreenCommands):
-    SCREEN, PREFIX = "HistoryScreen", "History"
-
-
-class ICECommands(ScreenCommands):
-    SCREEN, PREFIX = "ICEScreen", "ICE"
-
-
-class RSECommands(ScreenCommands):
-    SCREEN, PREFIX = "RSEScreen", "RSE"
-
-
-class ReviewCommands(ScreenCommands):
-    SCREEN, PREFIX = "ReviewScreen", "Review"
-
-
-class JobsCommands(ScreenCommands):
-    SCREEN, PREFIX = "JobsScreen", "Jobs"
-
-
-class JobCommands(ScreenCommands):
-    SCREEN, PREFIX = "JobScreen", "Job"
-
-
-class DiffCommands(ScreenCommands):
-    SCREEN, PREFIX = "DiffScreen", "Diff"
-
-
-class ExchangeCommands(ScreenCommands):
-    SCREEN, PREFIX = "ExchangeViewScreen", "Exchange"
-
-
-class RSEItemCommands(ScreenCommands):
-    SCREEN, PREFIX = "RSEItemScreen", "RSE item"
-
-
-SCREEN_PROVIDERS: tuple[type[ScreenCommands], ...] = (
-    HomeCommands, CompareCommands, HistoryCommands, ICECommands, RSECommands, ReviewCommands,
-    JobsCommands, JobCommands, DiffCommands, ExchangeCommands, RSEItemCommands,
-)
+# (screen class, prefix of its entries), one provider each. A screen that needs entries of its
+# own subclasses ScreenCommands with an ``extra()`` and puts that class here instead.
+SCREEN_PROVIDERS: tuple[type[ScreenCommands], ...] = tuple(screen_provider(screen, prefix) for screen, prefix in (
+    ("HomeScreen", "Home"),
+    ("CompareScreen", "Compare"),
+    ("HistoryScreen", "History"),
+    ("ICEScreen", "ICE"),
+    ("RSEScreen", "RSE"),
+    ("ReviewScreen", "Review"),
+    ("JobsScreen", "Jobs"),
+    ("JobScreen", "Job"),
+    ("DiffScreen", "Diff"),
+    ("ExchangeViewScreen", "Exchange"),
+    ("RSEItemScreen", "RSE item"),
+))
 
 
 class AppCommands(_Commands):

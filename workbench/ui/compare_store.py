@@ -3,7 +3,8 @@
 A send stores its session (the first time) and exchange before any model is asked; the
 columns wait for that write (``asyncio.wrap_future``) while the screen stays live, then
 stream. Each finished answer is a save job queued behind it; the session's usage totals are
-read in a job too, so they are read after the writes queued before them.
+read in a job too, so they are read after the writes queued before them. Reads the screen
+needs (the session of a reopened exchange, earlier prompts) run on its worker threads.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from textual.message import Message
+from textual.message_pump import MessagePump
+
+from workbench.ui.store_writer import WriterClosed, report_failure
 
 
 @dataclass
@@ -63,3 +67,52 @@ def usage_job(session_id: int) -> Callable[[Any], Any]:
         return session_usage(db, session_id)
 
     return job
+
+
+# -- the screen's side: queue the jobs, never wait for them on the loop ---------------------
+
+def save_answer(app: Any, exchange: "int | Future[StoredExchange]", response: Any) -> None:
+    """Queue the answer's insert on the store writer (flushed before the app exits);
+    ``exchange`` may be the future of its exchange's insert, queued before this."""
+    try:
+        saved = app.writer.submit(save_response_job(exchange, response), name="save answer")
+    except WriterClosed:  # only while the app closes, after the writer's last flush
+        return
+    report_failure(saved, app, f"store the answer of {response.model}")
+
+
+def request_usage(app: Any, session_id: int, to: MessagePump) -> None:
+    """Ask the store writer for the session's totals (read after the writes queued before);
+    they come back to ``to`` as a UsageRead message."""
+
+    def done(future: Future) -> None:
+        # The totals are a courtesy: a failed read shows none rather than an error.
+        usage = None if future.exception() is not None else future.result()
+        to.post_message(UsageRead(session_id, usage))
+
+    try:
+        app.writer.submit(usage_job(session_id), name="session usage").add_done_callback(done)
+    except WriterClosed:
+        pass
+
+
+def read_session(app: Any, session_id: int) -> Any:
+    """A session row, read on a worker thread with its own read connection."""
+    from workbench.store.exchanges import get_session
+
+    db = app.read_db()
+    try:
+        return get_session(db, session_id)
+    finally:
+        db.close()
+
+
+def read_recent_prompts(app: Any) -> list[str]:
+    """Every prompt sent, newest first; on a worker thread with its own read connection."""
+    from workbench.store.exchanges import recent_prompts
+
+    db = app.read_db()
+    try:
+        return recent_prompts(db)
+    finally:
+        db.close()

@@ -1,11 +1,14 @@
 """Compare: one prompt, two to four models answering side by side, every exchange stored.
 
-Streams run as async workers on the app's loop (the gateway is asyncio), so their delta
-callbacks may touch the columns directly; litellm's first import and the similarity scores
-run in threads. Every store write (the exchange, each answer) and the usage totals go
-through the app's store writer (``ui/compare_store.py``), never the loop. The first send opens a ``compare`` session; later sends add exchanges to it
-until ctrl+n starts a new one. Sending clears the prompt box; up on its first line brings
-earlier prompts back (from the store, so they survive restarts).
+This module is the screen: its layout, keys and what they do. The jobs live beside it:
+the grid of columns (``widgets/compare_columns.py``, one ``widgets/response_column.py``
+each), the session line with its totals (``widgets/session_line.py``) and the similarity
+strip (``widgets/similarity_strip.py``); one column's answer, streamed and stored
+(``ui/compare_stream.py``); and every store access (``ui/compare_store.py``): writes and the
+usage totals go through the app's store writer, reads run on worker threads, never the loop.
+The first send opens a ``compare`` session; later sends add exchanges to it until ctrl+n
+starts a new one. Sending clears the prompt box; up on its first line brings earlier prompts
+back (from the store, so they survive restarts).
 """
 
 from __future__ import annotations
@@ -14,26 +17,27 @@ import asyncio
 from concurrent.futures import Future
 from typing import Any
 
+from textual import on, work
 from textual.actions import SkipAction
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, TextArea
 
-from workbench.models.types import Response
-from workbench.ui.compare_store import UsageRead, save_response_job, store_exchange_job, usage_job
+from workbench.ui import compare_stream
+from workbench.ui.compare_store import UsageRead, read_recent_prompts, read_session, request_usage, store_exchange_job
 from workbench.ui.hints import bound_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
 from workbench.ui.widgets import compare_gc
+from workbench.ui.widgets.compare_columns import MAX_COLUMNS, MIN_COLUMNS, CompareColumns
 from workbench.ui.widgets.prompt_editor import PromptEditor
 from workbench.ui.widgets.response_column import ParamError, ResponseColumn
 from workbench.ui.widgets.screen_base import WorkbenchScreen
-from workbench.ui.store_writer import WriterClosed, report_failure
+from workbench.ui.widgets.session_line import SessionLine
 from workbench.ui.widgets.similarity_strip import SimilarityStrip
 
-MIN_COLUMNS = 2
-MAX_COLUMNS = 4
+__all__ = ["CompareScreen", "MAX_COLUMNS", "MIN_COLUMNS", "SESSION_KIND", "build_messages"]
+
 SESSION_KIND = "compare"
 
 
@@ -41,39 +45,6 @@ def build_messages(system: str | None, prompt: str) -> list[dict]:
     messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": prompt})
     return messages
-
-
-def _load_litellm() -> None:
-    from workbench.models.gateway import load_litellm
-
-    load_litellm()
-
-
-def local_model_to_load(config: Any, model: str) -> str | None:
-    """The in-process model a column's request would load first (None: nothing to load)."""
-    spec = (getattr(config, "models", None) or {}).get(model)
-    if spec is None or not spec.is_local:
-        return None
-    from workbench.models.local import LocalModelHost
-
-    return None if LocalModelHost.is_loaded(spec.model) else spec.model
-
-
-def _read_session(app: Any, session_id: int) -> Any:
-    """A session row, read on a worker thread with its own read connection."""
-    from workbench.store.exchanges import get_session
-
-    db = app.read_db()
-    try:
-        return get_session(db, session_id)
-    finally:
-        db.close()
-
-
-def _load_local_model(name: str) -> None:
-    from workbench.models.local import LocalModelHost
-
-    LocalModelHost.get(name)
 
 
 class CompareScreen(WorkbenchScreen):
@@ -84,8 +55,6 @@ class CompareScreen(WorkbenchScreen):
     CompareScreen #system { width: 1fr; }
     CompareScreen #prompt { height: 6; width: 1fr; }
     CompareScreen.-short #prompt { height: 3; }
-    CompareScreen #session-line { height: 1; color: $text-muted; padding: 0 1; }
-    CompareScreen #columns { height: 1fr; }
     """
     # Every key works from inside the prompt box (priority), which has the focus most of the time.
     BINDINGS = [
@@ -130,13 +99,8 @@ class CompareScreen(WorkbenchScreen):
     def __init__(self, *, embeddings: bool = True) -> None:
         super().__init__()
         self.embeddings = embeddings
-        self.session_id: int | None = None
-        self.exchange_id: int | None = None
         self.messages: list[dict] | None = None
-        self.selected = 0
-        self._column_serial = 0
         self._pending_exchange: Any = None
-        self.usage: Any = None  # SessionUsage of the session, re-read after every answer
 
     # -- layout -----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -149,10 +113,8 @@ class CompareScreen(WorkbenchScreen):
                 yield PromptEditor(id="prompt", soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
                                    placeholder=f"Ask something… {self._key('compare.send', 'start')} sends · "
                                                "↑ earlier prompts")
-        yield Static("", id="session-line")
-        with Horizontal(id="columns"):
-            for index, model in enumerate(self._default_models(), start=1):
-                yield self._new_column(model, index)
+        yield SessionLine(id="session-line")
+        yield CompareColumns(self._default_models(), id="columns")
         yield SimilarityStrip(embeddings=self.embeddings, id="similarity")
 
     def _default_models(self) -> list[str]:
@@ -167,13 +129,8 @@ class CompareScreen(WorkbenchScreen):
     def _key(self, binding_id: str, kind: str) -> str:
         return bound_key(self.app, binding_id, ACTION_KEYS[kind])
 
-    def _new_column(self, model: str, index: int, **params: Any) -> ResponseColumn:
-        self._column_serial += 1
-        return ResponseColumn(model, index=index, id=f"col-{self._column_serial}", **params)
-
     def on_mount(self) -> None:
-        self._select(0)
-        self._update_session_line()
+        self.grid.selected = 0
         self.query_one("#prompt", TextArea).focus()
         self._load_prompt_history()
         if self._pending_exchange is not None:
@@ -186,67 +143,68 @@ class CompareScreen(WorkbenchScreen):
 
     # -- state ------------------------------------------------------------------------------
     @property
+    def grid(self) -> CompareColumns:
+        return self.query_one("#columns", CompareColumns)
+
+    @property
+    def session(self) -> SessionLine:
+        return self.query_one("#session-line", SessionLine)
+
+    @property
     def columns(self) -> list[ResponseColumn]:
-        return list(self.query_one("#columns").query_children(ResponseColumn))
+        return self.grid.columns
 
     @property
     def running(self) -> bool:
-        return any(c.running for c in self.columns)
+        return self.grid.running
 
     @property
     def strip(self) -> SimilarityStrip:
         return self.query_one("#similarity", SimilarityStrip)
 
+    # The session's ids and totals live on the session line (reactives: setting one repaints it).
+    @property
+    def session_id(self) -> int | None:
+        return self.session.session_id
+
+    @session_id.setter
+    def session_id(self, value: int | None) -> None:
+        self.session.session_id = value
+
+    @property
+    def exchange_id(self) -> int | None:
+        return self.session.exchange_id
+
+    @exchange_id.setter
+    def exchange_id(self, value: int | None) -> None:
+        self.session.exchange_id = value
+
+    @property
+    def usage(self) -> Any:
+        """SessionUsage of the session, re-read after every answer."""
+        return self.session.usage
+
+    @usage.setter
+    def usage(self, value: Any) -> None:
+        self.session.usage = value
+
+    @property
+    def selected(self) -> int:
+        return self.grid.selected
+
     def selected_column(self) -> ResponseColumn:
-        columns = self.columns
-        self.selected = min(self.selected, len(columns) - 1)
-        return columns[self.selected]
-
-    def _select(self, index: int) -> None:
-        columns = self.columns
-        if not columns:
-            return
-        self.selected = index % len(columns)
-        for i, column in enumerate(columns):
-            column.set_selected(i == self.selected)
-
-    def _update_session_line(self) -> None:
-        if self.session_id is None:
-            text = "new session: the first send starts it"
-        else:
-            text = f"session {self.session_id}"
-            if self.exchange_id is not None:
-                text += f" · exchange {self.exchange_id}"
-            if self.usage is not None:
-                text += f" · {self.usage.exchanges} sent · {self.usage.tokens:,} tokens"
-                cost = self.usage.cost_usd
-                if cost:  # a fraction of a cent showed as "$0.0000"
-                    text += f" · ${cost:.6f}" if cost < 0.01 else f" · ${cost:.4f}"
-            text += f" · {self._key('compare.new_session', 'new')} new session"
-        self.query_one("#session-line", Static).update(text)
+        return self.grid.selected_column()
 
     def _refresh_usage(self) -> None:
         """Ask the store writer for the session's totals (read after the writes queued before)."""
-        session_id = self.session_id
-        if session_id is None:
+        if self.session_id is None:
             self.usage = None
-            self._update_session_line()
             return
-
-        def done(future: Future) -> None:
-            # The totals are a courtesy: a failed read shows none rather than an error.
-            usage = None if future.exception() is not None else future.result()
-            self.post_message(UsageRead(session_id, usage))
-
-        try:
-            self.app.writer.submit(usage_job(session_id), name="session usage").add_done_callback(done)
-        except WriterClosed:
-            pass
+        request_usage(self.app, self.session_id, to=self)
 
     def on_usage_read(self, message: UsageRead) -> None:
         if message.session_id == self.session_id:
             self.usage = message.usage
-            self._update_session_line()
 
     def _pick_key(self) -> str:
         return self._key("compare.pick_model", "pick_model")
@@ -261,13 +219,7 @@ class CompareScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="compare-history", exit_on_error=False)
     def _load_prompt_history(self) -> None:
-        from workbench.store.exchanges import recent_prompts
-
-        db = self.app.read_db()
-        try:
-            prompts = recent_prompts(db)
-        finally:
-            db.close()
+        prompts = read_recent_prompts(self.app)
         self.app.call_from_thread(self.prompt_box.set_history, prompts)
 
     def action_clear_prompt(self) -> None:
@@ -364,86 +316,19 @@ class CompareScreen(WorkbenchScreen):
                       messages: list[dict], params: dict, cancel: asyncio.Event) -> None:
         compare_gc.streams_started()
         try:
-            await self._stream_to_column(column, model, exchange, messages, params, cancel)
+            response = await compare_stream.stream_answer(self.app, column, model, exchange, messages,
+                                                          params, cancel)
+            if response is None:
+                return
+            self._refresh_usage()  # each answer's tokens count as soon as it is in, not after the last
+            if column.is_mounted:
+                await column.finish(response)
+            else:
+                column.running = False
+            if not self.running:
+                self._all_done()
         finally:
             compare_gc.streams_finished()
-
-    async def _stream_to_column(self, column: ResponseColumn, model: str, exchange: "int | Future",
-                                messages: list[dict], params: dict, cancel: asyncio.Event) -> None:
-        if isinstance(exchange, Future):
-            column.set_phase("storing the prompt")
-            try:
-                exchange_id = (await asyncio.wrap_future(exchange)).exchange_id
-            except asyncio.CancelledError:  # the app is closing: the empty answer is kept too
-                self._save(exchange, Response(model=model, params=params, text="", status="cancelled",
-                                              error="cancelled", error_kind="cancelled"))
-                column.running = False
-                raise
-            except Exception as exc:  # said once by _exchange_stored; the column says why it is empty
-                await column.finish(Response(model=model, params=params, status="error",
-                                             error=f"not sent: could not store the exchange ({exc})",
-                                             error_kind="other"))
-                return
-        else:
-            exchange_id = exchange
-        try:
-            # litellm's first import takes seconds: do it in a thread, never on the loop.
-            column.set_phase("starting")
-            await asyncio.to_thread(_load_litellm)
-            await self._load_model_first(column, model, cancel)
-            column.set_phase(None)  # sent now: the live ttft counts from here, as the stored one
-            response = await self.app.gateway.complete(model, messages, on_delta=column.on_delta,
-                                                       cancel=cancel, **params)
-        except asyncio.CancelledError:
-            # The worker itself was cancelled (app closing): keep and store what arrived.
-            response = Response(model=model, params=params, text=column.text, status="cancelled",
-                                error="cancelled", error_kind="cancelled")
-            self._save(exchange_id, response)
-            column.running = False
-            raise
-        except Exception as exc:  # the gateway reports model errors; this is anything else
-            response = Response(model=model, params=params, text=column.text, status="error",
-                                error=f"{type(exc).__name__}: {exc}", error_kind="other")
-        self._save(exchange_id, response)
-        self._refresh_usage()  # each answer's tokens count as soon as it is in, not after the last
-        if column.is_mounted:
-            await column.finish(response)
-        else:
-            column.running = False
-        if not self.running:
-            self._all_done()
-
-    async def _load_model_first(self, column: ResponseColumn, model: str, cancel: asyncio.Event) -> None:
-        """Load an in-process model before the request, saying so in the column.
-
-        Loading takes seconds; the column says "loading model …" meanwhile rather than
-        "waiting for the first token". A model that fails to load is left to the gateway,
-        which reports the error in the column as any other.
-        """
-        try:
-            self.app.gateway  # registers the configured local paths
-            name = local_model_to_load(self.app.config, model)
-            if name is None:
-                return
-            column.set_phase("loading model")  # which one is in the title
-            load = asyncio.ensure_future(asyncio.to_thread(_load_local_model, name))
-            load.add_done_callback(lambda f: f.cancelled() or f.exception())  # reported by the gateway
-            stop = asyncio.ensure_future(cancel.wait())  # a stop while loading answers at once
-            try:
-                await asyncio.wait({load, stop}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stop.cancel()
-        except Exception:
-            return
-
-    def _save(self, exchange: "int | Future", response: Response) -> None:
-        """Queue the answer's insert on the store writer (flushed before the app exits);
-        ``exchange`` may be the future of its exchange's insert, queued before this."""
-        try:
-            saved = self.app.writer.submit(save_response_job(exchange, response), name="save answer")
-        except WriterClosed:  # only while the app closes, after the writer's last flush
-            return
-        report_failure(saved, self.app, f"store the answer of {response.model}")
 
     def _all_done(self) -> None:
         self._refresh_similarity()
@@ -511,9 +396,7 @@ class CompareScreen(WorkbenchScreen):
         except ParamError:
             params = {"temperature": None, "max_tokens": None}
         # The same model with the same params: change one to compare sampling settings.
-        column = self._new_column(source.model, len(columns) + 1, **params)
-        await self.query_one("#columns").mount(column)
-        self._select(len(columns))
+        await self.grid.add(source.model, **params)
         self._similarity_after_layout_change()
 
     async def action_remove_column(self) -> None:
@@ -526,10 +409,7 @@ class CompareScreen(WorkbenchScreen):
             self.notify(f"column {column.index} is still streaming: {self._stop_key()} stops it first",
                         severity="error")
             return
-        await column.remove()
-        for i, remaining in enumerate(self.columns, start=1):
-            remaining.set_index(i)
-        self._select(min(self.selected, len(self.columns) - 1))
+        await self.grid.remove_column(column)
         self._similarity_after_layout_change()
 
     def _similarity_after_layout_change(self) -> None:
@@ -540,21 +420,17 @@ class CompareScreen(WorkbenchScreen):
             self.strip.reset()
 
     def action_next_column(self) -> None:
-        self._select(self.selected + 1)
+        self.grid.selected = self.selected + 1
 
     def action_select_column(self, index: int) -> None:
         if index >= len(self.columns):
             self.notify(f"there is no column {index + 1}", severity="error")
             return
-        self._select(index)
+        self.grid.selected = index
 
-    def on_response_column_selected(self, event: ResponseColumn.Selected) -> None:
-        columns = self.columns
-        if event.column in columns:
-            self._select(columns.index(event.column))
-
-    def on_response_column_pick_model(self, event: ResponseColumn.PickModel) -> None:
-        self.on_response_column_selected(ResponseColumn.Selected(event.column))
+    @on(ResponseColumn.PickModel)
+    def _column_pick_model(self, event: ResponseColumn.PickModel) -> None:
+        self.grid.select_column(event.column)
         self.action_pick_model()
 
     def action_copy(self) -> None:
@@ -598,7 +474,6 @@ class CompareScreen(WorkbenchScreen):
         for column in self.columns:
             await column.clear()
         self.strip.reset()
-        self._update_session_line()
         self.notify("new session: the next send starts it")
 
     # -- reopening a stored exchange ---------------------------------------------------------
@@ -617,24 +492,23 @@ class CompareScreen(WorkbenchScreen):
         if len(responses) > MAX_COLUMNS:
             self.notify(f"showing the first {MAX_COLUMNS} of {len(responses)} answers", severity="warning")
             responses = responses[:MAX_COLUMNS]
-        session = await asyncio.to_thread(_read_session, self.app, exchange.session_id)
+        session = await asyncio.to_thread(read_session, self.app, exchange.session_id)
         self.session_id = exchange.session_id if session is not None and session.kind == SESSION_KIND else None
         self.exchange_id = exchange.id if self.session_id is not None else None
         self.messages = exchange.messages or build_messages(exchange.system, exchange.prompt)
         self.query_one("#prompt", TextArea).text = exchange.prompt
         self.query_one("#system", Input).value = exchange.system or ""
-        holder = self.query_one("#columns")
-        await holder.remove_children()
+        grid = self.grid
         new_columns = []
         for index, row in enumerate(responses, start=1):
-            new_columns.append(self._new_column(row.model, index, temperature=row.params.get("temperature"),
-                                                max_tokens=row.params.get("max_tokens")))
+            new_columns.append(grid.new_column(row.model, index, temperature=row.params.get("temperature"),
+                                               max_tokens=row.params.get("max_tokens")))
         while len(new_columns) < MIN_COLUMNS:
             model = responses[0].model if responses else (self._default_models()[0])
-            new_columns.append(self._new_column(model, len(new_columns) + 1))
-        await holder.mount_all(new_columns)
+            new_columns.append(grid.new_column(model, len(new_columns) + 1))
+        await grid.replace(new_columns)
         for column, row in zip(new_columns, responses):
             await column.show_stored(row)
-        self._select(0)
+        grid.selected = 0
         self._refresh_usage()
         self._refresh_similarity()

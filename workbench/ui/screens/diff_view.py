@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -63,6 +64,8 @@ class DiffScreen(WorkbenchScreen):
     DEFAULT_CSS = """
     DiffScreen #diff-pickers { height: 3; padding: 0 1; }
     DiffScreen #diff-pickers Select { width: 1fr; margin: 0 1 0 0; }
+    /* One line, cut with an ellipsis: at 80 columns a long model name wrapped out of the picker. */
+    DiffScreen #diff-pickers SelectCurrent #label { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     DiffScreen #diff-summary { height: 1; padding: 0 1; color: $text-muted; }
     DiffScreen #diff-panes { height: 1fr; }
     DiffScreen .diff-pane { width: 1fr; border: round $panel-lighten-2; padding: 0 1; }
@@ -99,14 +102,17 @@ class DiffScreen(WorkbenchScreen):
     def on_mount(self) -> None:
         self._render_diff()
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if not isinstance(event.value, int):
-            return
-        if event.select.id == "diff-left":
+    @on(Select.Changed, "#diff-left")
+    def _left_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int):
             self.left = event.value
-        else:
+            self._render_diff()
+
+    @on(Select.Changed, "#diff-right")
+    def _right_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int):
             self.right = event.value
-        self._render_diff()
+            self._render_diff()
 
     def action_cycle(self, side: str) -> None:
         n = len(self.columns)

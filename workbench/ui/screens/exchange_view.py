@@ -6,10 +6,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from workbench.ui.keys import action_binding
+from workbench.ui.widgets.compare_columns import CompareColumns
 from workbench.ui.widgets.response_column import ResponseColumn
 from workbench.ui.widgets.screen_base import WorkbenchScreen
 from workbench.ui.widgets.similarity_strip import SimilarityStrip
@@ -46,7 +47,6 @@ class ExchangeViewScreen(WorkbenchScreen):
         super().__init__()
         self.exchange = exchange
         self.embeddings = embeddings
-        self.selected = 0
 
     def compose_body(self) -> ComposeResult:
         e = self.exchange
@@ -56,7 +56,7 @@ class ExchangeViewScreen(WorkbenchScreen):
             if e.system:
                 yield Static(f"system: {e.system}", classes="muted", markup=False)
             yield Static(e.prompt, markup=False)
-        with Horizontal(id="exchange-columns"):
+        with CompareColumns([], id="exchange-columns"):
             for index, row in enumerate(e.responses, start=1):
                 yield ResponseColumn(row.model, index=index, temperature=row.params.get("temperature"),
                                      max_tokens=row.params.get("max_tokens"), read_only=True,
@@ -66,35 +66,31 @@ class ExchangeViewScreen(WorkbenchScreen):
         yield SimilarityStrip(embeddings=self.embeddings, id="exchange-similarity")
 
     @property
+    def grid(self) -> CompareColumns:
+        return self.query_one("#exchange-columns", CompareColumns)
+
+    @property
     def columns(self) -> list[ResponseColumn]:
-        return list(self.query(ResponseColumn))
+        return self.grid.columns
+
+    @property
+    def selected(self) -> int:
+        return self.grid.selected
 
     async def on_mount(self) -> None:
         for column, row in zip(self.columns, self.exchange.responses):
             await column.show_stored(row)
-        self._select(0)
+        self.grid.selected = 0
         if len(self.columns) >= 2:
             self.query_one(SimilarityStrip).compare([str(c.index) for c in self.columns],
                                                     [c.text for c in self.columns])
 
-    def _select(self, index: int) -> None:
-        columns = self.columns
-        if not columns:
-            return
-        self.selected = index % len(columns)
-        for i, column in enumerate(columns):
-            column.set_selected(i == self.selected)
-
-    def on_response_column_selected(self, event: ResponseColumn.Selected) -> None:
-        if event.column in self.columns:
-            self._select(self.columns.index(event.column))
-
     def action_next_column(self) -> None:
-        self._select(self.selected + 1)
+        self.grid.selected = self.selected + 1
 
     def action_select_column(self, index: int) -> None:
         if index < len(self.columns):
-            self._select(index)
+            self.grid.selected = index
 
     def action_back(self) -> None:
         self.dismiss()

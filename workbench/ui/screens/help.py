@@ -2,7 +2,9 @@
 
 Nothing here is a hand-written list: each line is a binding that is active on that screen
 now (the screen's own, the focused widget's, the app's), with the key a user's keymap gives
-it. A binding without a description is an implementation detail and is left out.
+it. A binding without a description is an implementation detail and is left out, and so
+are a Textual widget's own editing keys (a text area brings some thirty): one line says
+they are there, unless a workbench widget binds one again (Compare's up recalls prompts).
 """
 
 from __future__ import annotations
@@ -36,11 +38,15 @@ def binding_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
 
     # In the order each screen, widget and the app declare their bindings.
     actives = sorted(screen.active_bindings.items(), key=lambda kv: place(kv[1]))
+    left_out: dict[str, set[str]] = {}  # section -> Textual widget actions not listed
     for key, active in actives:
         binding = active.binding
         if not binding.description:
             continue
         node = active.node
+        if not isinstance(node, (App, Screen)) and binding.action in textual_widget_actions(type(node)):
+            left_out.setdefault(f"In the focused {type(node).__name__}", set()).add(binding.action)
+            continue
         if isinstance(node, App):
             title = "Everywhere"
         elif isinstance(node, Screen):
@@ -52,10 +58,39 @@ def binding_groups(screen: Screen) -> list[tuple[str, list[tuple[str, str]]]]:
             order.append(title)
         display = app.get_key_display(Binding(key, binding.action, key_display=binding.key_display))
         groups[title].setdefault((binding.action, binding.description), []).append(display)
+    for title, actions in left_out.items():
+        if title not in groups:
+            groups[title] = {}
+            order.append(title)
+        node_class = type(screen.focused) if screen.focused is not None else None
+        base = _textual_base(node_class) if node_class is not None else "widget"
+        groups[title][("", f"{len(actions)} editing keys of Textual's {base}, as usual")] = ["…"]
     # This screen first, then the app, then the focused widget's editing keys.
     rank = {t: (0 if t.startswith("This") else 1 if t == "Everywhere" else 2) for t in order}
     return [(t, [(" / ".join(keys), description) for (_, description), keys in groups[t].items()])
             for t in sorted(order, key=lambda t: rank[t])]
+
+
+def textual_widget_actions(widget_class: type) -> set[str]:
+    """The actions a Textual widget class binds itself (TextArea's cursor keys, Input's...),
+    less those a workbench subclass binds again (it says what they do there)."""
+    own: set[str] = set()
+    for cls in widget_class.__mro__:
+        if cls.__module__.startswith("textual.") and "BINDINGS" in vars(cls):
+            own |= {_action(b) for b in vars(cls)["BINDINGS"]}
+    for cls in widget_class.__mro__:
+        if cls.__module__.startswith("textual."):
+            continue
+        own -= {_action(b) for b in vars(cls).get("BINDINGS", ())}
+    return own
+
+
+def _textual_base(widget_class: type) -> str:
+    """The Textual class a widget builds on (PromptEditor: TextArea)."""
+    for cls in widget_class.__mro__:
+        if cls.__module__.startswith("textual."):
+            return cls.__name__
+    return widget_class.__name__
 
 
 def _action(binding: BindingType) -> str:

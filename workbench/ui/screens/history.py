@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -294,16 +294,14 @@ class HistoryScreen(WorkbenchScreen):
     def action_focus_search(self) -> None:
         self.query_one("#history-search", Input).focus()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "history-search":
-            return
+    @on(Input.Changed, "#history-search")
+    def _search_typed(self, event: Input.Changed) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         self._search_timer = self.set_timer(SEARCH_DEBOUNCE_S, lambda: self._run_search(event.value))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "history-search":
-            return
+    @on(Input.Submitted, "#history-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         self._run_search(event.value)

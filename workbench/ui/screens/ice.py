@@ -116,7 +116,7 @@ class ICEScreen(WorkbenchScreen):
             stop = bound_key(self.app, "ice.stop", ACTION_KEYS["stop"])
             self.notify(f"{self._active_name()} is still going: stop it first ({stop})", severity="warning")
             return
-        from workbench.runs.ice import ICERunConfig, create_ice_run
+        from workbench.runs.ice import ICERunConfig
 
         try:
             v = self.query_one(ICERunForm).values()
@@ -129,8 +129,27 @@ class ICEScreen(WorkbenchScreen):
             return
         self.active_run_id = STARTING  # a second start waits for this one
         self.query_one(ICERunForm).set_running(True)
+        self.run_worker(self._preflight_then_create(cfg, cfg.models_called()), group="ice-create",
+                        exit_on_error=False)
+
+    async def _preflight_then_create(self, cfg: Any, models: list[str]) -> None:
+        """As `workbench ice run` does: a missing API key or a server that answers nothing is
+        said in one line before a run is created (the probe waits on the network: a thread)."""
+        from workbench.models.gateway import GatewayError
+        from workbench.runs.ice import create_ice_run
+
+        try:
+            await asyncio.to_thread(self.app.gateway.preflight, models)
+        except GatewayError as exc:
+            self._not_started(str(exc))
+            return
         created = self.app.writer.submit(lambda db: create_ice_run(db, cfg), name="create ICE run")
-        self.run_worker(self._launch_created(created), group="ice-create", exit_on_error=False)
+        await self._launch_created(created)
+
+    def _not_started(self, message: str) -> None:
+        self.active_run_id = None
+        self.query_one(ICERunForm).set_running(False)
+        self.notify(message, title="ICE: nothing started", severity="error")
 
     async def _launch_created(self, created: Future) -> None:
         try:

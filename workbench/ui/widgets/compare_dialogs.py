@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -139,16 +140,21 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+    @on(RadioSet.Changed, "#export-scope")
+    def _scope_chosen(self, event: RadioSet.Changed) -> None:
         event.stop()
         path_input = self.query_one("#export-path", Input)
         old_default = self._default_name()
-        if event.radio_set.id == "export-scope":
-            self.scope = (event.pressed.id or "").removeprefix("export-scope-") or "exchange"
-            self.query_one("#export-title", Static).update(f"Export {self.what}")
-            if path_input.value in ("", old_default):
-                path_input.value = self._default_name()
-            return
+        self.scope = (event.pressed.id or "").removeprefix("export-scope-") or "exchange"
+        self.query_one("#export-title", Static).update(f"Export {self.what}")
+        if path_input.value in ("", old_default):
+            path_input.value = self._default_name()
+
+    @on(RadioSet.Changed, "#export-format")
+    def _format_chosen(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        path_input = self.query_one("#export-path", Input)
+        old_default = self._default_name()
         new_fmt = (event.pressed.id or "export-md").removeprefix("export-")
         self.fmt = new_fmt
         # Follow the format in the file name unless the user typed a name of their own.
@@ -162,12 +168,15 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
         event.stop()
         self._submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#export-ok")
+    def _ok_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "export-ok":
-            self._submit()
-        else:
-            self.dismiss(None)
+        self._submit()
+
+    @on(Button.Pressed, "#export-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

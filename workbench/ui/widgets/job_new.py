@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -130,10 +131,12 @@ class NewJobDialog(ModalScreen[dict | None]):
             raise ValueError("\n".join(problems))
         return opts.to_dict()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "new-cancel":
-            self.dismiss(None)
-            return
+    @on(Button.Pressed, "#new-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#new-start")
+    def _start_pressed(self) -> None:
         self.action_start()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -7,10 +7,17 @@ Anywhere else up and down move the cursor as usual.
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import TextArea
 
 
 class PromptEditor(TextArea):
+    # TextArea's own keys, bound again to say what they do here (Help lists them).
+    BINDINGS = [
+        Binding("up", "cursor_up", "Cursor up; on the first line, an earlier prompt", show=False),
+        Binding("down", "cursor_down", "Cursor down; on the last line, a later prompt", show=False),
+    ]
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.prompts: list[str] = []  # oldest first

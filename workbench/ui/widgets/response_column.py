@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from workbench.models.types import MAX_TEMPERATURE, MAX_TOKENS_LIMIT
+from workbench.ui.widgets.param_input import ParamInput
 from workbench.ui.widgets.streaming_markdown import StreamingMarkdown
 
 
@@ -116,16 +117,22 @@ class ResponseColumn(Vertical):
         else:
             with Horizontal(classes="col-params"):
                 yield Label("temp")
-                yield Input(_fmt(self._temperature), placeholder=self._default("temperature"), type="number",
-                            compact=True, classes="col-temperature",
-                            tooltip="temperature (0-2); empty: the model's own (its params in models.toml)")
+                yield self._param_input(_fmt(self._temperature), "temperature", type="number",
+                                        classes="col-temperature",
+                                        tooltip="temperature (0-2); empty: the model's own (its params in "
+                                                "models.toml)")
                 yield Label("max")
-                yield Input(_fmt(self._max_tokens), placeholder=self._default("max_tokens"), type="integer",
-                            compact=True, classes="col-max-tokens",
-                            tooltip="max tokens; empty: the model's own (its params in models.toml)")
+                yield self._param_input(_fmt(self._max_tokens), "max_tokens", type="integer",
+                                        classes="col-max-tokens",
+                                        tooltip="max tokens; empty: the model's own (its params in models.toml)")
         yield StreamingMarkdown(classes="col-body")
         yield Static("", classes="col-stats")
         yield Static("", classes="col-error", markup=False)
+
+    def _param_input(self, value: str, param: str, **kwargs: Any) -> ParamInput:
+        field = ParamInput(value, compact=True, **kwargs)
+        field.hint = self._default(param)
+        return field
 
     def _default(self, param: str) -> str:
         """What an empty field sends: the model's params in models.toml, else the provider's default."""
@@ -155,8 +162,8 @@ class ResponseColumn(Vertical):
         self.query_one(".col-title", Static).update(self._title_text())
         self.query_one(".col-title", Static).tooltip = model
         if not self.read_only:
-            self.query_one(".col-temperature", Input).placeholder = self._default("temperature")
-            self.query_one(".col-max-tokens", Input).placeholder = self._default("max_tokens")
+            self.query_one(".col-temperature", ParamInput).hint = self._default("temperature")
+            self.query_one(".col-max-tokens", ParamInput).hint = self._default("max_tokens")
 
     def set_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
