@@ -211,3 +211,35 @@ async def test_rse_form_left_alone_sends_each_models_own_params(tmp_path, server
     resolved = get_run(db, run_id).config["resolved"]
     assert resolved["target:hot"]["temperature"] == {"value": 0.9, "source": "models.toml"}
     assert resolved["reference"]["max_tokens"] == {"value": 512, "source": "default"}
+
+
+async def test_rse_form_with_a_missing_key_or_a_dead_judge_starts_nothing(tmp_path, server, db_file, monkeypatch):
+    # As `workbench rse run` does: the pre-flight check says what to fix in one line, and no run
+    # is created (before: the run started and every item came back an auth or connection error).
+    from tests.support.ui import notifications
+    from workbench.models.llama_server import free_port
+    from workbench.store.runs import list_runs
+
+    monkeypatch.delenv("WB_TEST_RSE_KEY", raising=False)
+    extra = (f'[models.keyed]\nmodel = "openai/keyed"\napi_base = "{server.url}"\napi_key_env = "WB_TEST_RSE_KEY"\n'
+             f'[models.gone]\nmodel = "openai/gone"\napi_base = "http://127.0.0.1:{free_port()}/v1"\n'
+             'timeout = 3\nmax_retries = 0\n')
+    app = WorkbenchApp(db_path=db_file, config_path=_config(tmp_path, server.url, extra), load_heavy=False)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        screen = app.screen
+        for reference, judge, expected in (("keyed", "judge", "WB_TEST_RSE_KEY is not set"),
+                                           ("echo", "gone", "cannot reach")):
+            _setup(screen, reference=reference, targets=["echo-b"], judge=judge, limit="1")
+            await pilot.pause()
+            await pilot.click("#rse-start")
+            await _wait(pilot, lambda e=expected: any(e in n for n in notifications(app)), timeout=20)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert screen.active_run_id is None
+            assert not screen.query_one("#rse-start").disabled
+    assert not server.requests
+    db = open_db(db_file)
+    assert list_runs(db) == []
+    db.close()

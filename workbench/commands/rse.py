@@ -156,7 +156,7 @@ def cmd_run(ctx: Context) -> int:
     from workbench.models.gateway import preload_litellm
 
     preload_litellm()
-    preflight(gateway, [opts.reference, *opts.targets, *([opts.judge] if opts.judge else [])])
+    preflight(gateway, opts.models_called())
     for warning in prepared.warnings:
         print(f"workbench: {warning}", file=sys.stderr)
     if run_id is None:

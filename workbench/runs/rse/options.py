@@ -50,6 +50,11 @@ class RSEOptions:
                                                                      "max_tokens": DEFAULT_JUDGE_MAX_TOKENS})
     resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+
+    def models_called(self) -> list[str]:
+        """The models this run sends requests to, for a pre-flight check: the reference, each
+        target, and the judge when there is one."""
+        return [self.reference, *self.targets, *([self.judge] if self.judge else [])]
     def __post_init__(self) -> None:
         if isinstance(self.judge, str) and self.judge.strip().lower() in ("", NO_JUDGE):
             self.judge = None

@@ -11,7 +11,6 @@ items and the matrix.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,7 +131,7 @@ class RSEScreen(WorkbenchScreen):
             self.action_cancel_run()
 
     def action_start(self) -> None:
-        from workbench.runs.rse import RSEError, prepare, start_run
+        from workbench.runs.rse import RSEError, prepare
 
         if self.active_run_id is not None:
             stop = bound_key(self.app, "rse.cancel", ACTION_KEYS["stop"])
@@ -143,22 +142,35 @@ class RSEScreen(WorkbenchScreen):
         except RSEError as exc:
             self.notify(in_form_words(str(exc), FORM_LABELS), title="RSE", severity="error", timeout=8)
             return
-        for warning in prepared.warnings:
-            self.notify(warning, severity="warning", timeout=8)
         self.active_run_id = STARTING  # a second start waits for this one
         self.query_one("#rse-start", Button).disabled = True
-        created = self.app.writer.submit(lambda db: start_run(db, prepared), name="create RSE run")
-        self.run_worker(self._start_created(created, prepared), group="rse-create", exit_on_error=False)
+        self.run_worker(self._preflight_then_create(prepared), group="rse-create", exit_on_error=False)
 
-    async def _start_created(self, created: Future, prepared: Any) -> None:
+    async def _preflight_then_create(self, prepared: Any) -> None:
+        """As `workbench rse run` does: a missing API key or a server that answers nothing is
+        said in one line before a run is created (the probe waits on the network: a thread)."""
+        from workbench.models.gateway import GatewayError
+        from workbench.runs.rse import start_run
+
+        try:
+            await asyncio.to_thread(self.app.gateway.preflight, prepared.options.models_called())
+        except GatewayError as exc:
+            self._not_started(str(exc))
+            return
+        for warning in prepared.warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        created = self.app.writer.submit(lambda db: start_run(db, prepared), name="create RSE run")
         try:
             run_id = await asyncio.wrap_future(created)
         except Exception as exc:  # the store could not take the run: say so, start nothing
-            self.active_run_id = None
-            self.query_one("#rse-start", Button).disabled = False
-            self.notify(f"could not create the run: {exc}", title="RSE", severity="error")
+            self._not_started(f"could not create the run: {exc}")
             return
         self.start_prepared(run_id, prepared)
+
+    def _not_started(self, message: str) -> None:
+        self.active_run_id = None
+        self.query_one("#rse-start", Button).disabled = False
+        self.notify(message, title="RSE: nothing started", severity="error")
 
     def start_prepared(self, run_id: int, prepared: Any) -> None:
         """Run (or resume) a stored run in an app-owned worker."""
