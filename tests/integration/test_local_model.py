@@ -137,3 +137,14 @@ async def test_a_gguf_llama_cpp_rejects_is_one_line(tmp_path):
     r = await _gateway_for("local/cut", path).complete("local/cut", [{"role": "user", "content": "hi"}])
     assert r.status == "error" and str(path) in r.error and "\n" not in r.error
     assert "llama.cpp could not load" in r.error
+
+
+async def test_a_request_without_max_tokens_is_capped(gateway):
+    # Before: no max_tokens reached llama-server as "until EOS or the slot's context is full",
+    # and a rambling answer held a slot for minutes (a Compare test timed out in CI on it).
+    from workbench.models.local import DEFAULT_MAX_TOKENS
+
+    r = await gateway.complete(LOCAL_MODEL, [{"role": "user", "content": (
+        "Write the longest story you can about a dragon, at least 5000 words.")}], temperature=0)
+    assert r.ok, r.error
+    assert r.completion_tokens == DEFAULT_MAX_TOKENS and r.finish_reason == "length", (r.completion_tokens, r.text[-80:])

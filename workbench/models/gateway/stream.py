@@ -121,6 +121,11 @@ class StreamingCalls:
         if spec.is_local:
             # A GGUF model answers from its llama-server: an OpenAI-compatible endpoint.
             kwargs.update(local.route_kwargs(spec.model))
+            if kwargs.get("max_tokens") is None:
+                # Without it llama-server writes until EOS or the slot's context is full (4096
+                # tokens): a small model that never says EOS holds a slot for minutes. The cap is
+                # the one in-process generation has always had.
+                kwargs["max_tokens"] = local.DEFAULT_MAX_TOKENS
 
         response = state.response
         loop = asyncio.get_running_loop()
