@@ -82,3 +82,15 @@ def start_run_thread(app: Any, name: str, main: Callable[[asyncio.Event], Awaita
     run.future.add_done_callback(lambda _f: app.run_threads.discard(run))
     run.start()
     return run
+
+
+async def preflight_problem(gateway: Any, models: list[str]) -> str | None:
+    """What the CLI's pre-flight check would refuse a run for (a missing API key, a server that
+    answers nothing), in one line, or None. The probe waits on the network, so in a thread."""
+    from workbench.models.gateway import GatewayError
+
+    try:
+        await asyncio.to_thread(gateway.preflight, models)
+    except GatewayError as exc:
+        return str(exc)
+    return None

@@ -23,7 +23,7 @@ from textual.widgets import Button, DataTable, TabbedContent, TabPane
 
 from workbench.ui.hints import bound_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
-from workbench.ui.run_thread import RunThread, start_run_thread
+from workbench.ui.run_thread import RunThread, preflight_problem, start_run_thread
 from workbench.ui.widgets.ice_form import ICERunForm
 from workbench.ui.widgets.ice_scores import ICEScores
 from workbench.ui.widgets.ice_tables import ICEAnswers, ICELeaderboard, ICERuns
@@ -135,13 +135,11 @@ class ICEScreen(WorkbenchScreen):
     async def _preflight_then_create(self, cfg: Any, models: list[str]) -> None:
         """As `workbench ice run` does: a missing API key or a server that answers nothing is
         said in one line before a run is created (the probe waits on the network: a thread)."""
-        from workbench.models.gateway import GatewayError
         from workbench.runs.ice import create_ice_run
 
-        try:
-            await asyncio.to_thread(self.app.gateway.preflight, models)
-        except GatewayError as exc:
-            self._not_started(str(exc))
+        problem = await preflight_problem(self.app.gateway, models)
+        if problem:
+            self._not_started(problem)
             return
         created = self.app.writer.submit(lambda db: create_ice_run(db, cfg), name="create ICE run")
         await self._launch_created(created)

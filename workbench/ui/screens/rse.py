@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 
 from workbench.ui.hints import bound_key, in_form_words, with_resume_key
 from workbench.ui.keys import ACTION_KEYS, action_binding
-from workbench.ui.run_thread import RunThread, start_run_thread
+from workbench.ui.run_thread import RunThread, preflight_problem, start_run_thread
 from workbench.ui.widgets.heatmap import Heatmap
 from workbench.ui.widgets.rse_form import FORM_LABELS, RSERunForm
 from workbench.ui.widgets.rse_items import RSEItemsTable
@@ -149,13 +149,11 @@ class RSEScreen(WorkbenchScreen):
     async def _preflight_then_create(self, prepared: Any) -> None:
         """As `workbench rse run` does: a missing API key or a server that answers nothing is
         said in one line before a run is created (the probe waits on the network: a thread)."""
-        from workbench.models.gateway import GatewayError
         from workbench.runs.rse import start_run
 
-        try:
-            await asyncio.to_thread(self.app.gateway.preflight, prepared.options.models_called())
-        except GatewayError as exc:
-            self._not_started(str(exc))
+        problem = await preflight_problem(self.app.gateway, prepared.options.models_called())
+        if problem:
+            self._not_started(problem)
             return
         for warning in prepared.warnings:
             self.notify(warning, severity="warning", timeout=8)
