@@ -3,6 +3,7 @@ counts capped at what exists, checkbox states shown by a mark, nothing cut at 80
 
 from __future__ import annotations
 
+from tests.ui.settle import settle_workers
 from tests.conftest import write_models_toml
 from tests.support.ui import Notes, wait_for
 from workbench.store import open_db
@@ -99,7 +100,7 @@ async def test_review_at_80x24_gives_the_prompt_room_and_keeps_verdicts_on_one_l
     app = WorkbenchApp(db_path=db_file, load_heavy=False, start_screen="review")
     app.review_run_id = run_id
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.pause(0.3)
         screen = app.screen
         assert screen.query_one("#review-bar").region.height == 2  # the keys are on "?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.ui.settle import settle_workers
 import json
 
 import pytest
@@ -28,7 +29,7 @@ async def _wait_run(pilot, app, screen, timeout: float = 20.0) -> None:
     await pilot.pause(0.05)
     while screen.active_run_id is not None and time.monotonic() - t0 < timeout:
         await pilot.pause(0.1)
-    await app.workers.wait_for_complete()
+    await settle_workers(app)
     await pilot.pause(0.7)  # one refresh tick
 
 
@@ -64,7 +65,7 @@ async def test_runs_a_tiny_probe_live_and_opens_an_answer(tmp_path, server, db_f
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert isinstance(app.screen, ICEAnswerScreen)
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.pause(0.1)
         body = str(app.screen.query_one("#answer-body").render())
         assert CHATGPT in body and "rule" in body and "claims another family" in body
@@ -180,7 +181,7 @@ async def test_opens_an_imported_run(tmp_path, server, db_file):
         runs = screen.query_one(ICERuns)
         assert runs.row_count == 1
         screen.open_run(run_id)
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.pause(0.2)
         assert screen.query_one(ICEAnswers).row_count == 6
         assert screen.summary["judge"] == "published" and screen.summary["loose_count"] == 3
@@ -234,7 +235,7 @@ async def test_a_distilled_judge_in_the_judges_folder_is_offered_and_runs(tmp_pa
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
         screen = app.screen
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.pause()
         judge = screen.query_one("#ice-judge", Select)
         offered = dict((value, label) for label, value in judge._options)
@@ -291,7 +292,7 @@ async def test_a_missing_api_key_or_a_dead_server_starts_nothing(tmp_path, serve
             await fill_ice_form(pilot, screen, budget="2", target=target)
             await pilot.click("#ice-start")
             await wait_for(pilot, lambda e=expected: any(e in n for n in notifications(app)), timeout=15)
-            await app.workers.wait_for_complete()
+            await settle_workers(app)
             await pilot.pause()
             assert screen.active_run_id is None
     assert not server.requests

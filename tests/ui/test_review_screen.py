@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.ui.settle import settle_workers
 import pytest
 
 from tests.review.fixtures import ICE_DISAGREE, ICE_N, make_ice_run, make_rse_run
@@ -29,7 +30,7 @@ def _make(db_file, builder, **kwargs):
 
 
 async def _open(app, pilot):
-    await app.workers.wait_for_complete()
+    await settle_workers(app)
     await pilot.pause()
     screen = app.screen
     assert type(screen).__name__ == "ReviewScreen"
@@ -200,14 +201,14 @@ async def test_run_picker_when_no_run_is_given(db_file, cfg):
                        start_screen="review")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.pause()
         assert type(app.screen).__name__ == "ReviewRunPicker"
         table = app.screen.query_one("DataTable")
         assert table.row_count == 2
         assert table.get_cell(str(ice_id), "judge-only") == "0.350"
         await pilot.press("enter")  # newest first: the RSE run
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.pause()
         screen = app.screen
         assert type(screen).__name__ == "ReviewScreen" and screen.review_run.id == rse_id
@@ -215,7 +216,7 @@ async def test_run_picker_when_no_run_is_given(db_file, cfg):
         await pilot.press("slash")
         await pilot.pause()
         await pilot.press(*f"run:{ice_id} verdict:pos", "enter")
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.pause()
         assert screen.review_run.id == ice_id and screen.filter.describe() == "verdict:pos"
         await pilot.press("ctrl+q")

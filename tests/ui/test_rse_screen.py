@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.ui.settle import settle_workers
 import json
 import time
 from pathlib import Path
@@ -170,7 +171,7 @@ async def test_rse_screen_refuses_self_judge_and_cancels(tmp_path, server, db_fi
 
         for _ in range(50):
             try:
-                await app.workers.wait_for_complete()
+                await settle_workers(app)
                 break
             except WorkerCancelled:
                 await pilot.pause(0.1)
@@ -235,7 +236,7 @@ async def test_rse_form_with_a_missing_key_or_a_dead_judge_starts_nothing(tmp_pa
             await pilot.pause()
             await pilot.click("#rse-start")
             await _wait(pilot, lambda e=expected: any(e in n for n in notifications(app)), timeout=20)
-            await app.workers.wait_for_complete()
+            await settle_workers(app)
             await pilot.pause()
             assert screen.active_run_id is None
             assert not screen.query_one("#rse-start").disabled

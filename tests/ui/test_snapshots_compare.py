@@ -7,6 +7,7 @@ embedding model, and a status bar without start-up time or temporary paths.
 
 from __future__ import annotations
 
+from tests.ui.settle import settle_workers
 import time
 
 from tests.ui.test_history import seed_history
@@ -44,7 +45,7 @@ async def _install(app: WorkbenchApp) -> None:
 
 async def _settle(pilot) -> None:
     app = pilot.app
-    await app.workers.wait_for_complete()
+    await settle_workers(app)
     await pilot.pause(0.2)
     app.clear_notifications()
     await pilot.pause()

@@ -4,6 +4,7 @@ with writes still queued loses none of them."""
 
 from __future__ import annotations
 
+from tests.ui.settle import settle_workers
 import threading
 
 import pytest
@@ -45,7 +46,7 @@ async def _review_app(db_file, cfg, pilot_size=SIZE):
 
 
 async def _loaded(app, pilot):
-    await app.workers.wait_for_complete()
+    await settle_workers(app)
     await pilot.pause()
     screen = app.screen
     assert type(screen).__name__ == "ReviewScreen" and screen.review_run is not None
@@ -189,7 +190,7 @@ async def test_ice_run_started_while_locked_runs_once_the_lock_is_free(server, d
             lock.release()
         await wait_for(pilot, lambda: screen.active_run_id not in (None, STARTING), 60, "the run's row")
         await wait_for(pilot, lambda: screen.active_run_id is None, 60, "the run")
-        await app.workers.wait_for_complete()
+        await settle_workers(app)
         await pilot.press("ctrl+q")
     db = open_db(db_file, writable=False)
     try:
