@@ -133,3 +133,29 @@ def test_a_path_too_long_even_for_its_file_name_cuts_the_message_before_it():
     line = fit_tail("models ready  ·  db " + path, path, 60)
     assert cell_len(line) == 60 and line.startswith("models ready  ·  db …") and line.endswith("/walk.db")
     assert fit_tail("db " + path, path, 200) == "db " + path
+
+
+async def test_a_model_added_to_models_toml_is_offered_on_open_ice_and_rse_screens(db_file, tmp_path):
+    from textual.widgets import Select, SelectionList
+
+    app = _app(db_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for name in ("rse", "ice"):  # both installed; ICE is the one on top
+            app.action_open_screen(name)
+            await wait_for(pilot, lambda n=name: bool(app.screen.query(f"#{n}-form, #{n}-setup")), 5, name)
+        ice_target = app.screen.query_one("#ice-target", Select)
+        ice_target.value = next(iter(app.config.models))
+        chosen = ice_target.value
+        app.config_path.write_text('[models.mine]\nmodel = "openai/gpt-4o-mini"\n')
+        app._check_config_file()  # the app's own file watch, called now instead of on its timer
+        await pilot.pause()
+
+        def offered(select: Select) -> set:
+            return {value for _, value in select._options}
+
+        assert "mine" in offered(ice_target)
+        assert "mine" in offered(app.screen.query_one("#ice-helper", Select))
+        assert ice_target.value == chosen  # a choice still offered is kept
+        rse = app.get_screen("rse")
+        assert "mine" in offered(rse.query_one("#rse-reference", Select))
+        assert "mine" in {o.value for o in rse.query_one("#rse-targets", SelectionList).options}

@@ -188,9 +188,20 @@ class WorkbenchApp(App):
                 self.notify(f"{self.config_path} is fixed: {len(config.models)} models", title="models.toml")
         from workbench.ui.widgets.config_banner import ConfigBanner
 
-        for screen in self.screen_stack:
+        from workbench.ui.widgets.ice_form import ICERunForm
+        from workbench.ui.widgets.rse_form import RSERunForm
+
+        models = list(self.config.models)
+        # Installed screens too: one left for another keeps its widgets (and would offer stale models).
+        installed = [self.get_screen(name) for name in BY_NAME if self.is_screen_installed(name)]
+        for screen in dict.fromkeys([*self.screen_stack, *installed]):
             for banner in screen.query(ConfigBanner):
                 banner.show_error(self.config_error)
+            # A model added or fixed in models.toml is offered without leaving the screen.
+            for form in screen.query(ICERunForm):
+                form.set_models(models)
+            for rse_form in screen.query(RSERunForm):
+                rse_form.set_models(models)
         self._refresh_status()
 
     # -- local models loading ----------------------------------------------------------------

@@ -68,6 +68,7 @@ class ICERunForm(Vertical):
         self.models = models
         # How many exist (read off the UI thread once mounted): a count above it is refused.
         self.limits: dict[str, int] = {}
+        self.judge_folders: list[str] = []
 
     def compose(self) -> ComposeResult:
         models = [(m, m) for m in self.models]
@@ -149,16 +150,22 @@ class ICERunForm(Vertical):
 
     def set_judges(self, folders: list[str]) -> None:
         """Offer the distilled judges found on disk and in the store beside rule and the models."""
-        from pathlib import Path
+        self.judge_folders = folders
+        self.set_models(self.models)
 
-        select = self.query_one("#ice-judge", Select)
-        current = select.value
-        options = [("rule (no model)", RULE),
-                   *((f"distilled: {Path(f).name}", f) for f in folders),
-                   *((m, m) for m in self.models)]
-        select.set_options(options)
-        if current in {v for _, v in options}:
-            select.value = current
+    def set_models(self, models: list[str]) -> None:
+        """Offer ``models`` (models.toml read again): a choice still offered is kept."""
+        self.models = models
+        offered = [(m, m) for m in models]
+        distilled = _distilled_options(self.judge_folders)
+        for select_id, fixed in (("#ice-target", []), ("#ice-judge", [("rule (no model)", RULE), *distilled]),
+                                 ("#ice-helper", [("none (seeds only)", NO_HELPER)])):
+            select = self.query_one(select_id, Select)
+            current = select.value
+            options = [*fixed, *offered]
+            select.set_options(options)
+            if current in {v for _, v in options}:
+                select.value = current
 
     def values(self) -> ICEFormValues:
         """What the form says; ValueError naming every wrong field when any is wrong."""
@@ -179,3 +186,9 @@ class ICERunForm(Vertical):
     def set_running(self, running: bool) -> None:
         self.query_one("#ice-start", Button).disabled = running
         self.query_one("#ice-stop", Button).disabled = not running
+
+
+def _distilled_options(folders: list[str]) -> list[tuple[str, str]]:
+    from pathlib import Path
+
+    return [(f"distilled: {Path(f).name}", f) for f in folders]

@@ -106,6 +106,22 @@ class RSERunForm(VerticalScroll):
         yield Button(f"Stop ({bound_key(self.app, 'rse.cancel', ACTION_KEYS['stop'])})",
                      id="rse-cancel", variant="error", disabled=True, compact=True)
 
+    def set_models(self, models: list[str]) -> None:
+        """Offer ``models`` (models.toml read again): choices and ticks still offered are kept."""
+        self.models = models
+        offered = [(m, m) for m in models]
+        for select_id, fixed in (("#rse-reference", []), ("#rse-judge", [("none (similarity only)", NO_JUDGE)])):
+            select = self.query_one(select_id, Select)
+            current = select.value
+            options = [*fixed, *offered]
+            select.set_options(options)
+            if current in {v for _, v in options}:
+                select.value = current
+        targets = self.query_one("#rse-targets", SelectionList)
+        ticked = set(targets.selected)
+        targets.clear_options()
+        targets.add_options([(m, m, m in ticked) for m in models])
+
     def options(self) -> Any:
         from workbench.runs.rse import RSEError, RSEOptions
 
