@@ -11,17 +11,10 @@ from probes.rse.judge import GranularVerdict
 from probes.rse.scores import MEASURES, ItemScores, rse_scores
 from workbench.store.runs import current_verdicts, get_run, run_items
 
-from .options import KIND, NO_JUDGE, RSEError, RSEOptions
+from .options import KIND, NO_JUDGE, RSEError
 
 
 # -- summaries ---------------------------------------------------------------------------------
-def _options_of(run: Any) -> RSEOptions | None:
-    try:
-        return RSEOptions.from_config(run.config)
-    except TypeError:
-        return None
-
-
 def set_order(run: Any) -> list[str]:
     info = run.config.get("set_info") or []
     return [i["name"] for i in info] or [Path(s).stem for s in run.config.get("sets", [])]
