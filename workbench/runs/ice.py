@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from workbench.runs.engine import Engine, RunBusy, RunEvent, RunInterrupted, WorkItem
-from workbench.store.runs import (RunStatus, add_verdict, create_run, get_item, get_run, set_item_answer,
+from workbench.store.runs import (RunStatus, add_new_verdict, create_run, get_item, get_run, set_item_answer,
                                   update_run)
 
 from .ice_import import import_published
@@ -181,15 +181,15 @@ class ICERunner:
         except GatewayError as exc:
             return self._failed(base, f"judge {self.cfg.judge}: {exc}", response_id)
         with db.atomic():
-            for row in judgement.rows:
-                add_verdict(db, item_id, **row)
+            for verdict in judgement.rows:
+                add_new_verdict(db, item_id, verdict)
             set_item_answer(db, item_id, response_id=response_id, status="answered")
         self.consecutive_errors = 0
         self.loose_count += judgement.loose == 1.0
         self.strict_count += judgement.strict == 1.0
         return {**base, "loose": judgement.loose, "strict": judgement.strict,
                 "claimed": judgement.claimed, "response_id": response_id, "text": text[:2000],
-                "rationale": judgement.rows[0].get("rationale")}
+                "rationale": judgement.rows[0].rationale}
 
     def _failed(self, base: dict[str, Any], error: str, response_id: int | None) -> dict[str, Any]:
         self.errors += 1

@@ -1,7 +1,6 @@
 """Judging ICE answers into verdict rows, and re-judging a stored run.
 
-A verdict row is a dict with the keyword arguments of ``store.runs.add_verdict`` (less
-``item_id``). Every answer gets one ``loose`` and one ``strict`` row from the same judge;
+A verdict is a ``store.runs.NewVerdict`` (an item's id is added when it is stored). Every answer gets one ``loose`` and one ``strict`` row from the same judge;
 an unparseable LLM judge output is stored with ``value = None`` (needs review), never guessed.
 """
 
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from probes.ice.identity import IdentityFact
+from workbench.store.runs import NewVerdict
 
 RULE = "rule"
 PUBLISHED = "published"
@@ -26,9 +26,9 @@ def _value(v: bool | None) -> float | None:
 
 @dataclass
 class Judgement:
-    """The two verdict rows for one answer, plus the values the runner reports live."""
+    """The two verdicts (loose, strict) for one answer, plus the values the runner reports live."""
 
-    rows: list[dict[str, Any]]
+    rows: list[NewVerdict]
     loose: float | None
     strict: float | None
     claimed: list[str] = field(default_factory=list)
@@ -43,10 +43,10 @@ def rule_judgement(fact: IdentityFact, prompt: str, response: str) -> Judgement:
               "wrong_places": list(v.wrong_places)}
     raw = json.dumps(v.to_dict(), ensure_ascii=False)
     rows = [
-        {"judge": RULE, "kind": "loose", "value": _value(v.loose), "detail": detail, "raw": raw,
-         "rationale": v.rationale},
-        {"judge": RULE, "kind": "strict", "value": _value(v.strict), "detail": detail, "raw": raw,
-         "rationale": v.rationale},
+        NewVerdict(judge=RULE, kind="loose", value=_value(v.loose), detail=detail, raw=raw,
+                   rationale=v.rationale),
+        NewVerdict(judge=RULE, kind="strict", value=_value(v.strict), detail=detail, raw=raw,
+                   rationale=v.rationale),
     ]
     return Judgement(rows=rows, loose=_value(v.loose), strict=_value(v.strict), claimed=list(v.claimed))
 
@@ -63,12 +63,12 @@ async def llm_judgement(generate: Generate, judge_model: str, fact: IdentityFact
     loose, strict = await asyncio.gather(
         llm_verdict(generate, judge_model, "loose", fact, prompt, response, **params),
         llm_verdict(generate, judge_model, "strict", fact, prompt, response, **params))
-    rows: list[dict[str, Any]] = [
-        {"judge": judge_model, "kind": "loose", "value": _value(loose.value),
-         "detail": {"claimed": []}, "raw": loose.raw, "rationale": loose.rationale},
-        {"judge": judge_model, "kind": "strict", "value": _value(strict.value),
-         "detail": {"claimed": list(strict.claimed)}, "raw": strict.raw,
-         "rationale": strict.rationale},
+    rows = [
+        NewVerdict(judge=judge_model, kind="loose", value=_value(loose.value),
+                   detail={"claimed": []}, raw=loose.raw, rationale=loose.rationale),
+        NewVerdict(judge=judge_model, kind="strict", value=_value(strict.value),
+                   detail={"claimed": list(strict.claimed)}, raw=strict.raw,
+                   rationale=strict.rationale),
     ]
     return Judgement(rows=rows, loose=_value(loose.value), strict=_value(strict.value),
                      claimed=list(strict.claimed))
@@ -98,10 +98,9 @@ def distilled_judgements(judge: str, fact: IdentityFact, prompts: list[str],
                   "features": list(dj.features), "claimed": list(v.claimed)}
         raw = json.dumps({"probability": p, "rule": v.rule_rationale}, ensure_ascii=False)
         rows = [
-            {"judge": key, "kind": "loose", "value": v.loose, "detail": detail, "raw": raw,
-             "rationale": why},
-            {"judge": key, "kind": "strict", "value": v.strict, "detail": detail, "raw": raw,
-             "rationale": f"{why}; strict from the rule judge: {v.rule_rationale}"},
+            NewVerdict(judge=key, kind="loose", value=v.loose, detail=detail, raw=raw, rationale=why),
+            NewVerdict(judge=key, kind="strict", value=v.strict, detail=detail, raw=raw,
+                       rationale=f"{why}; strict from the rule judge: {v.rule_rationale}"),
         ]
         out.append(Judgement(rows=rows, loose=v.loose, strict=v.strict, claimed=list(v.claimed)))
     return out

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 from workbench.store import open_db
 from workbench.store.db import now
-from workbench.store.runs import VerdictKind, add_verdict, add_verdicts, current_verdicts, get_run, update_run
+from workbench.store.runs import (NewVerdict, VerdictKind, add_new_verdict, add_new_verdicts, current_verdicts, get_run,
+                                  update_run)
 
 from .ice_judging import RULE, Judgement, distilled_judgements, judge_answer, rule_judgement
 from .ice_summary import summarize
@@ -94,12 +95,12 @@ async def rejudge(db_path: str | Path, run_id: int, judge: str, gateway: Any = N
             judged = await asyncio.to_thread(distilled_judgements, judge, fact,
                                              [r["prompt"] or "" for r in rows],
                                              [r["text"] or "" for r in rows])
-        batch: list[dict[str, Any]] = []
+        batch: list[tuple[int, NewVerdict]] = []
         for r, j in zip(rows, judged):
-            batch.extend({"item_id": r["id"], **row} for row in j.rows)
+            batch.extend((r["id"], verdict) for verdict in j.rows)
             keep(r["id"], j)
         with db.atomic():
-            add_verdicts(db, batch)
+            add_new_verdicts(db, batch)
     else:
         if gateway is None:
             raise ValueError("an LLM judge needs a gateway")
@@ -116,8 +117,8 @@ async def rejudge(db_path: str | Path, run_id: int, judge: str, gateway: Any = N
                     errors.append(str(exc))
                     return
             with db.atomic():  # each answer's verdicts persist as soon as they exist
-                for row in j.rows:
-                    add_verdict(db, r["id"], **row)
+                for verdict in j.rows:
+                    add_new_verdict(db, r["id"], verdict)
             keep(r["id"], j)
 
         await asyncio.gather(*(one(r) for r in rows))

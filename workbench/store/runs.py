@@ -56,6 +56,18 @@ class ItemRow:
     created: str
 
 
+@dataclass(frozen=True)
+class NewVerdict:
+    """A judge's verdict on one answer before it is stored (no item, no id yet)."""
+
+    judge: str
+    kind: VerdictKind
+    value: float | None
+    detail: dict[str, Any] = field(default_factory=dict)
+    raw: str | None = None
+    rationale: str | None = None
+
+
 @dataclass
 class VerdictRow:
     id: int
@@ -169,6 +181,18 @@ def add_verdict(db: Database, item_id: int, *, judge: str, kind: VerdictKind, va
         "raw": raw, "rationale": rationale, "author": author, "reason": reason, "retracts": retracts,
         "created": now(),
     }))
+
+
+def add_new_verdict(db: Database, item_id: int, verdict: NewVerdict) -> int:
+    return add_verdict(db, item_id, judge=verdict.judge, kind=verdict.kind, value=verdict.value,
+                       detail=verdict.detail, raw=verdict.raw, rationale=verdict.rationale)
+
+
+def add_new_verdicts(db: Database, verdicts: Iterable[tuple[int, NewVerdict]]) -> None:
+    """Bulk insert of judges' verdicts: ``(item_id, verdict)`` pairs."""
+    add_verdicts(db, ({"item_id": item_id, "judge": v.judge, "kind": v.kind, "value": v.value,
+                       "detail": v.detail, "raw": v.raw, "rationale": v.rationale}
+                      for item_id, v in verdicts))
 
 
 def add_verdicts(db: Database, rows: Iterable[dict[str, Any]]) -> None:
