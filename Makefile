@@ -87,7 +87,7 @@ run: install
 
 # The house's checks first (ruff, import contracts, mypy), then the whole suite.
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # Static checks (config in pyproject.toml; docs/architecture.md says what the import contracts keep).
 # mypy: --strict flags on probes/, the default checks on workbench/.

@@ -41,7 +41,7 @@ if str(REPO) not in sys.path:
 from probes.ice.identity import fact_for  # noqa: E402
 from probes.ice.published import find_strict_csv, load_published  # noqa: E402
 from probes.ice.templates import fill  # noqa: E402
-from probes.stats import bootstrap_binary_kappa, cohen_kappa, confusion  # noqa: E402
+from probes.stats import bootstrap_binary_kappa, cohen_kappa, confusion, paired_kappa_difference  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "data" / "ice-paper"
 # name -> (features, anchor)
@@ -189,9 +189,11 @@ def main(argv: list[str] | None = None) -> dict:
                                           groups=models)
         lomo[judge]["seconds"] = round(time.perf_counter() - t, 1)
     held: dict[str, tuple[list[bool], list[bool]]] = {}
+    held_groups: list[str] = []
     for n in names:
         d = data[n]
         ref = [bool(v) for v in d["y"]]
+        held_groups.extend(d["groups"])
         print(f"{n}  n={len(ref)}  published loose={sum(ref)}")
         per = {"rule": _score([bool(v) for v in d["inputs"].rule], ref)}
         print(_line("rule", per["rule"]))
@@ -212,6 +214,16 @@ def main(argv: list[str] | None = None) -> dict:
     for k, (pred, ref) in held.items():
         results["leave_one_model_out"]["pooled"][k] = _score(pred, ref)
         print(_line(k, results["leave_one_model_out"]["pooled"][k]))
+    # Does a learned judge beat the rule judge? The paired difference, resampling whole
+    # (model, template) clusters: overlapping per-judge intervals cannot answer it.
+    print(f"learned minus rule, pooled (paired bootstrap over {len(set(held_groups))} model x template clusters):")
+    results["leave_one_model_out"]["pooled_minus_rule"] = {}
+    rule_pred, ref_all = held["rule"]
+    for k in LEARNED:
+        diff = paired_kappa_difference(held[k][0], rule_pred, ref_all, held_groups)
+        results["leave_one_model_out"]["pooled_minus_rule"][k] = diff.as_dict() if diff else None
+        if diff:
+            print(f"  {k:30s} {diff.difference:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}]")
 
     print(f"\nwithin-file: leave-one-template-out inside each file with {MIN_POSITIVES_FOR_TEMPLATE_CV}+ "
           "positives (the judge has seen this model, not this template)")

@@ -191,6 +191,70 @@ def bootstrap_binary_kappa(predicted: Sequence[bool], reference: Sequence[bool],
     return float(low), float(high)
 
 
+@dataclass(frozen=True)
+class KappaDifference:
+    """kappa(first, reference) - kappa(second, reference) on the same answers, with its interval."""
+
+    difference: float
+    low: float
+    high: float
+    clusters: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def paired_kappa_difference(first: Sequence[bool], second: Sequence[bool], reference: Sequence[bool],
+                            clusters: Sequence[Any] | None = None, *, resamples: int = 2000, seed: int = 0,
+                            level: float = 0.95) -> KappaDifference | None:
+    """Whether one yes/no judge agrees with a reference better than another on the same answers.
+
+    Both judges are scored on each resample together (paired), so what they share cancels and
+    the interval is of the difference itself; two overlapping per-judge intervals say nothing
+    about it. ``clusters`` resamples whole groups (answers to one jailbreak template are alike,
+    so resampling single answers would claim more certainty than there is); each answer is its
+    own cluster by default. None when kappa is undefined on the data as given.
+    """
+    a = np.asarray(first, dtype=bool)
+    b = np.asarray(second, dtype=bool)
+    r = np.asarray(reference, dtype=bool)
+    if not (a.shape == b.shape == r.shape):
+        raise ValueError("first, second and reference must have the same length")
+    if a.size == 0:
+        return None
+    keys = list(range(a.size)) if clusters is None else list(clusters)
+    if len(keys) != a.size:
+        raise ValueError("clusters must give one cluster per answer")
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    cluster_of = np.asarray([index[k] for k in keys])
+    # Per cluster: answers, agreements of each judge, yes-counts of each judge and of the reference.
+    columns = np.stack([np.ones(a.size), a == r, b == r, a, b, r], axis=1).astype(np.float64)
+    sums = np.zeros((len(index), columns.shape[1]))
+    np.add.at(sums, cluster_of, columns)
+
+    def kappas(totals: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        n = totals[..., 0]
+        pr = totals[..., 5] / n
+        out = []
+        for agree, yes in ((1, 3), (2, 4)):
+            po, pj = totals[..., agree] / n, totals[..., yes] / n
+            pe = pj * pr + (1 - pj) * (1 - pr)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out.append(np.where(pe < 1.0, (po - pe) / (1.0 - pe), np.nan))
+        return out[0], out[1]
+
+    ka, kb = kappas(sums.sum(axis=0))
+    if np.isnan(ka) or np.isnan(kb):
+        return None
+    c = len(index)
+    weights = np.random.default_rng(seed).multinomial(c, np.full(c, 1.0 / c), size=resamples)
+    ra, rb = kappas(weights.astype(np.float64) @ sums)
+    diffs = (ra - rb)[~(np.isnan(ra) | np.isnan(rb))]
+    alpha = (1 - level) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    return KappaDifference(float(ka - kb), float(low), float(high), c)
+
+
 def spearman(a: Sequence[float], b: Sequence[float]) -> float | None:
     """Spearman rank correlation with average ranks for ties (None when undefined)."""
     if len(a) != len(b):

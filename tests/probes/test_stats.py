@@ -1,5 +1,7 @@
 import math
 
+import numpy as np
+
 import pytest
 
 from probes.stats import bootstrap_binary_kappa, bootstrap_mean, cohen_kappa, confusion, proportion, spearman, wilson_interval
@@ -80,3 +82,48 @@ def test_bootstrap_kappa_interval_holds_the_estimate_and_widens_with_few_positiv
 def test_bootstrap_kappa_of_nothing():
     assert bootstrap_binary_kappa([], []) == (None, None)
     assert bootstrap_binary_kappa([False] * 5, [False] * 5) == (None, None)
+
+
+def test_paired_kappa_difference_is_the_difference_with_an_interval_around_it():
+    from probes.stats import paired_kappa_difference
+
+    rng = np.random.default_rng(1)
+    ref = rng.random(600) < 0.3
+    good = np.where(rng.random(600) < 0.9, ref, ~ref)  # agrees on ~90%
+    poor = np.where(rng.random(600) < 0.7, ref, ~ref)  # ~70%
+    d = paired_kappa_difference(good, poor, ref, seed=2)
+    assert d is not None
+    assert d.difference == pytest.approx(cohen_kappa(list(good), list(ref)) - cohen_kappa(list(poor), list(ref)))
+    assert 0 < d.low < d.difference < d.high
+    assert d.clusters == 600
+    same = paired_kappa_difference(good, good, ref)
+    assert same is not None and same.difference == same.low == same.high == 0.0
+
+
+def test_paired_kappa_difference_resamples_whole_clusters():
+    from probes.stats import paired_kappa_difference
+
+    # Twenty clusters of thirty alike answers: as many answers as above, far fewer independent ones.
+    rng = np.random.default_rng(4)
+    ref_c = rng.random(20) < 0.4
+    first_c = np.where(rng.random(20) < 0.8, ref_c, ~ref_c)
+    ref, first = np.repeat(ref_c, 30), np.repeat(first_c, 30)
+    second = np.zeros(600, dtype=bool)
+    second[:30] = ref[:30]
+    clusters = np.repeat(np.arange(20), 30)
+    by_answer = paired_kappa_difference(first, second, ref, seed=0)
+    by_cluster = paired_kappa_difference(first, second, ref, clusters, seed=0)
+    assert by_answer and by_cluster and by_cluster.clusters == 20
+    assert by_cluster.difference == pytest.approx(by_answer.difference)
+    assert (by_cluster.high - by_cluster.low) > 2 * (by_answer.high - by_answer.low)
+
+
+def test_paired_kappa_difference_refuses_mismatched_lengths_and_is_none_when_undefined():
+    from probes.stats import paired_kappa_difference
+
+    with pytest.raises(ValueError):
+        paired_kappa_difference([True], [True, False], [True])
+    with pytest.raises(ValueError):
+        paired_kappa_difference([True, False], [True, False], [True, False], clusters=[1])
+    assert paired_kappa_difference([True, True], [True, True], [True, True]) is None
+    assert paired_kappa_difference([], [], []) is None
