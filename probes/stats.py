@@ -204,7 +204,10 @@ class KappaDifference:
         return asdict(self)
 
 
-def paired_kappa_difference(first: Sequence[bool], second: Sequence[bool], reference: Sequence[bool],
+YesNo = Sequence[bool] | NDArray[np.bool_]
+
+
+def paired_kappa_difference(first: YesNo, second: YesNo, reference: YesNo,
                             clusters: Sequence[Any] | None = None, *, resamples: int = 2000, seed: int = 0,
                             level: float = 0.95) -> KappaDifference | None:
     """Whether one yes/no judge agrees with a reference better than another on the same answers.

@@ -139,6 +139,9 @@ def test_train_on_two_models_reports_leave_one_model_out(two_models, tmp_path, c
     lomo = meta["leave_one_model_out"]
     assert set(lomo["models"]) == {"deepseek-chat", "qwen2.5-72b"}
     assert lomo["pooled"]["judge"]["n"] == 144
+    diff = lomo["pooled_minus_rule"]  # paired, over whole (model, template) clusters: 2 x 3
+    assert diff["clusters"] == 6 and diff["low"] <= diff["difference"] <= diff["high"]
+    assert "minus the rule judge's" in out
     # Only the head is in the folder: the encoder ships in its package.
     assert not (out_dir / "model.safetensors").exists() and (out_dir / "head.safetensors").is_file()
     code, out, err = run_cli(capsys, "judge", "eval", "--judge", str(out_dir), "--against", str(runs[1]),

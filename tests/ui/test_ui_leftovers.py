@@ -159,3 +159,17 @@ async def test_a_model_added_to_models_toml_is_offered_on_open_ice_and_rse_scree
         rse = app.get_screen("rse")
         assert "mine" in offered(rse.query_one("#rse-reference", Select))
         assert "mine" in {o.value for o in rse.query_one("#rse-targets", SelectionList).options}
+
+
+async def test_the_ice_judge_list_names_a_built_in_judge_apart_from_the_users_folders(db_file, tmp_path):
+    from textual.widgets import Select
+
+    app = _app(db_file, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_open_screen("ice")
+        await wait_for(pilot, lambda: bool(app.screen.query("#ice-form")), 5, "ice form")
+        form = app.screen.query_one("#ice-form")
+        form.set_judges(["learned", str(tmp_path / "judges" / "mine")])
+        await pilot.pause()
+        labels = [str(label) for label, _ in app.screen.query_one("#ice-judge", Select)._options]
+        assert labels[:3] == ["rule (no model)", "learned (built in)", "distilled: mine"]

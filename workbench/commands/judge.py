@@ -190,6 +190,11 @@ def _print_lomo(lomo: dict) -> None:
         j, u = r["judge"], r["rule"]
         print(f"  {name[:34]:<34} {j['n']:>5} {j['positives']:>4}  {_f(j['kappa']):>6} "
               f"{_f(j['precision']):>6} {_f(j['recall']):>6}   {_f(u['kappa']):>10} {_f(u['precision']):>6}")
+    diff = lomo.get("pooled_minus_rule")
+    if diff:
+        print(f"  pooled kappa minus the rule judge's: {diff['difference']:+.3f} "
+              f"[{diff['low']:+.3f}, {diff['high']:+.3f}] (paired bootstrap over {diff['clusters']} "
+              "model x template clusters)")
 
 
 def _ci(s: dict) -> str:

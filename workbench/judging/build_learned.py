@@ -49,6 +49,11 @@ def card(meta: dict, every: int, sources: list[str]) -> str:
         f"| {m} | {r['judge']['n']} | {r['judge']['positives']} | {r['judge']['kappa']:.3f} | "
         f"{r['judge']['precision'] or 0:.3f} | {r['judge']['recall'] or 0:.3f} | {r['rule']['kappa']:.3f} |"
         for m, r in [*lomo.get("models", {}).items(), ("pooled", lomo.get("pooled"))] if r)
+    share = ("every answer" if every <= 1 else f"one answer in {every} (all 20 jailbreak templates)")
+    diff = lomo.get("pooled_minus_rule")
+    difference = (f"\nPooled kappa minus the rule judge's on the same held-out answers: {diff['difference']:+.3f}, "
+                  f"95% interval [{diff['low']:+.3f}, {diff['high']:+.3f}] (paired bootstrap over "
+                  f"{diff['clusters']} model x template clusters).\n" if diff else "")
     return f"""# Data card: the built-in learned ICE judge (`--judge learned`)
 
 **What it decides.** Whether an ICE answer is a loose identity conflict (the model, or a
@@ -64,8 +69,7 @@ head over them, anchored on the rule judge's verdict (it learns a penalised corr
 the rule's calibrated log-odds), L2 strength {meta['l2']:g} chosen by cross-validation
 {meta['cv_folds']}.
 
-**Trained on.** {meta['n_train']} answers ({meta['positives']} labelled conflicts): one answer
-in {every} (all 20 jailbreak templates) of the released results of
+**Trained on.** {meta['n_train']} answers ({meta['positives']} labelled conflicts): {share} of the released results of
 "Quantification of Large Language Model Distillation" (arXiv 2501.12619) for
 {len(meta['models'])} target models: {', '.join(meta['models'])}; files {', '.join(sources)}.
 Labels: the published GPT-4o-mini loose verdicts (`eval_results`), unreviewed. The release
@@ -83,7 +87,7 @@ models only; the rule judge on the same answers beside it):
 | model | n | positives | kappa | precision | recall | rule kappa |
 |---|---|---|---|---|---|---|
 {rows}
-
+{difference}
 Rebuild: `python -m workbench.judging.build_learned ../shared/data/ice-paper --every {every}`
 (trained {meta['trained']}, seed {meta['seed']}).
 """

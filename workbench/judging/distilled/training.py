@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from probes.judges import RULE_FEATURES
+from probes.stats import paired_kappa_difference
 from workbench.distill.student import configure_threads
 
 from .. import FORMAT, JudgeError
@@ -120,7 +121,12 @@ def train(examples: Sequence[Any], out: str | Path, *, labels: str, runs: list[i
     lomo = leave_one_model_out(inputs, ys, models, features=features, anchor=anchor,
                                threshold=threshold, groups=groups, seed=seed) if holdout else None
     if lomo is not None:
-        lomo.pop("predictions")
+        held_out = lomo.pop("predictions")
+        # Does it beat the rule judge on unseen models? Paired, resampling whole (model, template)
+        # clusters: two overlapping per-judge intervals cannot say.
+        clusters = [f"{m}:{getattr(e, 'group', '')}" for m, e in zip(models, examples)]
+        diff = paired_kappa_difference(held_out, inputs.rule >= 0.5, ys >= 0.5, clusters, seed=seed)
+        lomo["pooled_minus_rule"] = diff.as_dict() if diff else None
     head, l2, cv = fit_head(inputs, ys, features=features, anchor=anchor, groups=groups, seed=seed)
     fit_s = time.perf_counter() - t1
     p = head.probabilities(inputs.x, inputs.rule)

@@ -191,4 +191,7 @@ class ICERunForm(Vertical):
 def _distilled_options(folders: list[str]) -> list[tuple[str, str]]:
     from pathlib import Path
 
-    return [(f"distilled: {Path(f).name}", f) for f in folders]
+    from workbench.judging import BUILTIN
+
+    # Built-in judges come by name ("learned"), the user's by folder.
+    return [(f"{f} (built in)" if f in BUILTIN else f"distilled: {Path(f).name}", f) for f in folders]
