@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.ui import wait_for
+from tests.ui.settle import settle_workers
 from tests.ui.test_palette_keys_help import _palette
 from workbench.ui.app import WorkbenchApp
 
@@ -168,6 +169,7 @@ async def test_the_ice_judge_list_names_a_built_in_judge_apart_from_the_users_fo
     async with app.run_test(size=(120, 40)) as pilot:
         app.action_open_screen("ice")
         await wait_for(pilot, lambda: bool(app.screen.query("#ice-form")), 5, "ice form")
+        await settle_workers(app)  # the screen's own look for judges on disk ends first
         form = app.screen.query_one("#ice-form")
         form.set_judges(["learned", str(tmp_path / "judges" / "mine")])
         await pilot.pause()
