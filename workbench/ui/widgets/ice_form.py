@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
+from workbench.ui.widgets.select_options import reoffer
+
 NO_HELPER = "none"
 RULE = "rule"
 
@@ -160,12 +162,7 @@ class ICERunForm(Vertical):
         distilled = _distilled_options(self.judge_folders)
         for select_id, fixed in (("#ice-target", []), ("#ice-judge", [("rule (no model)", RULE), *distilled]),
                                  ("#ice-helper", [("none (seeds only)", NO_HELPER)])):
-            select = self.query_one(select_id, Select)
-            current = select.value
-            options = [*fixed, *offered]
-            select.set_options(options)
-            if current in {v for _, v in options}:
-                select.value = current
+            reoffer(self.query_one(select_id, Select), [*fixed, *offered])
 
     def values(self) -> ICEFormValues:
         """What the form says; ValueError naming every wrong field when any is wrong."""

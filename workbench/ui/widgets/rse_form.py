@@ -17,6 +17,7 @@ from workbench.models.types import MAX_TEMPERATURE
 from workbench.ui.hints import bound_key
 from workbench.ui.keys import ACTION_KEYS
 from workbench.ui.widgets.marked_toggles import MarkedCheckbox, MarkedSelectionList
+from workbench.ui.widgets.select_options import reoffer
 
 NO_JUDGE = "none"
 # The CLI flags that prepare()'s messages name, as this form labels them.
@@ -111,12 +112,7 @@ class RSERunForm(VerticalScroll):
         self.models = models
         offered = [(m, m) for m in models]
         for select_id, fixed in (("#rse-reference", []), ("#rse-judge", [("none (similarity only)", NO_JUDGE)])):
-            select = self.query_one(select_id, Select)
-            current = select.value
-            options = [*fixed, *offered]
-            select.set_options(options)
-            if current in {v for _, v in options}:
-                select.value = current
+            reoffer(self.query_one(select_id, Select), [*fixed, *offered])
         targets = self.query_one("#rse-targets", SelectionList)
         ticked = set(targets.selected)
         targets.clear_options()
