@@ -162,16 +162,24 @@ async def test_a_model_added_to_models_toml_is_offered_on_open_ice_and_rse_scree
         assert "mine" in {o.value for o in rse.query_one("#rse-targets", SelectionList).options}
 
 
-async def test_the_ice_judge_list_names_a_built_in_judge_apart_from_the_users_folders(db_file, tmp_path):
+async def test_the_ice_judge_list_names_a_built_in_judge_apart_from_the_users_folders(db_file, tmp_path, monkeypatch):
     from textual.widgets import Select
+
+    # A judge folder where the screen itself looks, so however often the screen reloads its
+    # list (on mount and on resume), the answer is the same and the test does not race it.
+    mine = tmp_path / "judges" / "mine"
+    mine.mkdir(parents=True)
+    (mine / "judge.json").write_text("{}")
+    monkeypatch.setenv("WORKBENCH_JUDGES", str(tmp_path / "judges"))
 
     app = _app(db_file, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         app.action_open_screen("ice")
         await wait_for(pilot, lambda: bool(app.screen.query("#ice-form")), 5, "ice form")
-        await settle_workers(app)  # the screen's own look for judges on disk ends first
-        form = app.screen.query_one("#ice-form")
-        form.set_judges(["learned", str(tmp_path / "judges" / "mine")])
-        await pilot.pause()
-        labels = [str(label) for label, _ in app.screen.query_one("#ice-judge", Select)._options]
-        assert labels[:3] == ["rule (no model)", "learned (built in)", "distilled: mine"]
+
+        def labels() -> list[str]:
+            return [str(label) for label, _ in app.screen.query_one("#ice-judge", Select)._options]
+
+        await wait_for(pilot, lambda: "distilled: mine" in labels(), 10, "the user's judge offered")
+        await settle_workers(app)
+        assert labels()[:3] == ["rule (no model)", "learned (built in)", "distilled: mine"]
