@@ -228,3 +228,35 @@ async def test_job_view_keeps_plots_and_analysis_at_80x24(tmp_path):
             widget.scroll_visible(animate=False)
             await pilot.pause()
             assert widget.region.height > 0, pane  # reachable by scrolling
+
+
+async def test_the_timer_waits_for_a_poll_still_reading_but_a_reload_asked_for_supersedes_it(tmp_path, monkeypatch):
+    import threading
+
+    from workbench.ui.app import WorkbenchApp
+
+    open_db(tmp_path / "wb.db").close()
+    app = WorkbenchApp(db_path=tmp_path / "wb.db", load_heavy=False, start_screen="jobs")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+
+        def polls():
+            return [w for w in app.workers if w.group == "jobs-poll" and w.node is screen]
+
+        await wait_until(pilot, lambda: all(w.is_finished for w in polls()), 20)
+        # A poll that outlasts the interval, as on a slow machine: its reap waits for us.
+        release = threading.Event()
+        monkeypatch.setattr(launcher, "reap", lambda: release.wait(20))
+        screen.action_reload()
+        await wait_until(pilot, lambda: any(w.is_running for w in polls()), 20)
+        slow = next(w for w in polls() if w.is_running)
+
+        screen._poll_unless_reading()  # the timer's tick
+        await pilot.pause()
+        assert not slow.is_cancelled and [w for w in polls() if not w.is_finished] == [slow]
+
+        screen.action_reload()  # a key or an action asked for fresh rows
+        await pilot.pause()
+        assert slow.is_cancelled
+        release.set()
+        await wait_until(pilot, lambda: all(w.is_finished for w in polls()), 20)

@@ -66,11 +66,19 @@ class JobsScreen(JobActions, WorkbenchScreen):
     def on_mount(self) -> None:
         self.query_one("#jobs-table", DataTable).focus()
         self.action_reload()
-        self.set_interval(POLL_S, self.action_reload)
+        self.set_interval(POLL_S, self._poll_unless_reading)
 
     # -- data -----------------------------------------------------------------------------
     def action_reload(self) -> None:
+        # Asked for (a key, or after cancel/resume): the newest read wins, so it supersedes one
+        # still going.
         self._poll()
+
+    def _poll_unless_reading(self) -> None:
+        # The timer's read waits its turn instead: on a slow machine a poll can outlast the
+        # interval, and cancelling it would throw its read away only to start the same one.
+        if not any(w.group == "jobs-poll" and w.node is self and not w.is_finished for w in self.app.workers):
+            self._poll()
 
     @work(thread=True, exclusive=True, group="jobs-poll", name="read jobs")
     def _poll(self) -> None:
