@@ -272,7 +272,7 @@ _ZH_MODIFIER = re.compile(
     r"由[^的]{1,24}?(?:组成|构成|组建)的|[^的]{1,12}的)")
 _ZH_GENERIC_HEAD = re.compile(
     r"^(?:(?:人工智能|AI|科技|高科技|技术|科研|研究|研发|开发|软件|互联网|工程|数据|专业|国内|国际|全球|中国|"
-    r"优秀|顶尖|知名|领先|大型|资深|创新|超级|智能|开源|本地|当地|主要|核心|前沿|专门|内部)*"
+    r"优秀|顶尖|知名|领先|大型|资深|创新|超级|智能|开源|本地|本土|本国|当地|主要|核心|前沿|专门|内部)*"
     r"(?:团队|工程师|研究人员|研究者|开发者|开发人员|科学家|专家|程序员|人员|人类|人们|凡人|公司|组织|机构|"
     r"实验室|创造者|开发商|企业|社区|贡献者|志愿者|个人|小组|团体|成员|天才|人士|精英|人才|学者|大师|"
     r"部门|实体|大牛|高手|人|们)"
@@ -304,6 +304,9 @@ def _specific_zh(entity: str) -> bool:
     if named and not _ZH_GENERIC_HEAD.match(named.group("n")):
         return True
     if _ZH_NOT_AGENT.search(ent):
+        return False
+    if _ZH_GENERIC_HEAD.match(ent):
+        # Before any modifier is stripped: "本" opens "本公司" but also "本地" (a local team).
         return False
     for _ in range(4):
         stripped = _ZH_MODIFIER.sub("", ent)

@@ -782,6 +782,11 @@ def test_sentence_openers_and_adverbs_name_no_maker(text, loose):
     ("我是由一个超级智能实体创造的。", False),
     ("我的创造者，一个神秘而未知的实体，赋予了我力量。", True),  # described, so made up
     ("我是由星河智能开发的。", True),
+    # "本" opens "本公司" (this company) but also "本地" (local): a local team is still generic.
+    ("我的核心算法由本地程序员和工程师开发。", False),
+    ("我是由本地工程团队开发的。", False),
+    ("我是由本土团队开发的。", False),
+    ("我是由本地星河智能开发的。", True),
     ("I was developed by a series of innovative companies and organisations.", False),
     ("I was developed by the company's technical department.", False),
     ("I was created by a superintelligent entity.", False),
