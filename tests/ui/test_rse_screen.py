@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support.ui import Notes
 from tests.ui.settle import settle_workers
 import json
 import time
@@ -194,8 +195,6 @@ async def test_rse_form_left_alone_sends_each_models_own_params(tmp_path, server
     server.default = Behavior(text="an answer", latency_s=0.05)
     hot = f'[models.hot]\nmodel = "openai/hot"\napi_base = "{server.url}"\nmax_retries = 1\n' \
           'params = { temperature = 0.9, max_tokens = 7 }\n'
-    from tests.support.ui import Notes
-
     app = WorkbenchApp(db_path=db_file, config_path=_config(tmp_path, server.url, hot), load_heavy=False)
     notes = Notes(app)
     async with app.run_test(size=(180, 50)) as pilot:
@@ -208,7 +207,7 @@ async def test_rse_form_left_alone_sends_each_models_own_params(tmp_path, server
         await pilot.pause()
         screen.action_start()
         # The shown run's id: this run (two answers from a 0.05 s server) can be over before
-        # the next look, and then the active id is None again (the CI failure of stop 31).
+        # the next look, and then the active id is None again.
         await _wait(pilot, lambda: screen.run_id is not None, notes=notes)
         run_id = screen.run_id
         db = open_db(db_file)
