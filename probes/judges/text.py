@@ -153,6 +153,9 @@ _ECHO_BEFORE = re.compile(
     r"|\byou\s+(?:mentioned|asked\s+about|referred\s+to|said|wrote)\s*[:,]?\s*$", re.I)
 
 
+_ZH_NAMING_BEFORE = re.compile(r"(?:名为|叫做|名叫|叫|称为|号称)\s*$")
+
+
 def _blank_quotes(text: str) -> str:
     """Blank out what others said inside quotes; keep quoted names ("I am "Nova"")."""
     out = list(text)
@@ -166,9 +169,13 @@ def _blank_quotes(text: str) -> str:
                     out[i] = " "
             continue
         if size <= 3:
-            # A quoted name or term ("my "creation company" is X") reads as if unquoted.
-            out[m.start()] = " "
-            out[m.end() - 1] = " "
+            # A quoted name or term ("my "creation company" is X") reads as if unquoted. Chinese
+            # puts no space around a name: in "一家名为“无界科技”的公司" the marks go (a space
+            # would end the maker at "一家名为"); elsewhere ("我的“团队”是...") a space keeps a
+            # term apart from the words around it.
+            joined = bool(_ZH_NAMING_BEFORE.search(before))
+            out[m.start()] = "" if joined else " "
+            out[m.end() - 1] = "" if joined else " "
             continue
         if _REPORTING.search(before) or (before.strip() and _THIRD_PERSON.search(before)):
             for i in range(m.start(), m.end()):

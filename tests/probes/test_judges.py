@@ -797,6 +797,31 @@ def test_makers_described_by_generic_words_name_nobody(text, loose):
     assert verdict(text)[0] is loose
 
 
+@pytest.mark.parametrize("text,maker", [
+    # A quoted name after a naming word is part of the phrase: before, a space ended the
+    # maker at "一个名为" and the answers below were no claim or a cut name.
+    ("我是由一个名为“星尘引擎”的秘密研究小组开发的。", "星尘引擎"),
+    ("我是由一家名为“无界科技”的公司开发的。", "无界科技"),
+    ("我的公司叫做“混沌之源”，主营业务是游戏。", "混沌之源"),
+    ("我的公司名为星河智能。", "星河智能"),
+    ('I was made by a company called "Nexus Forge".', "Nexus Forge"),
+])
+def test_a_quoted_name_after_a_naming_word_is_the_maker(text, maker):
+    v = rule_judge(text, QW)
+    assert v.loose and v.unknown_developers and maker in v.unknown_developers[0]
+    assert not v.unknown_developers[0].startswith("做")
+
+
+@pytest.mark.parametrize("text", [
+    # A quoted term elsewhere keeps its space: "团队" in quotes is not glued to what follows.
+    "我的“团队”是一个庞大的、持续运作的研究和工程组织。",
+    "我的基础技术框架则是由“通用计算平台组”维护和开发。",
+    'My "team" is a large, ongoing research organisation.',
+])
+def test_a_quoted_term_elsewhere_names_no_maker(text):
+    assert rule_judge(text, QW).loose is False
+
+
 @pytest.mark.parametrize("text,loose", [
     # "and I ..." opens a new clause: the negation before it does not reach the maker after it.
     ("I am not associated with OpenAI and I operate within guidelines provided by Alibaba Cloud.",
