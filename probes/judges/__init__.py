@@ -23,17 +23,23 @@ from __future__ import annotations
 
 from .claims import Claim
 from .llm import (
+    PAPER_STYLE,
+    PROMPT_STYLES,
+    WORKBENCH_STYLE,
     JudgeParse,
     LLMVerdict,
     claimed_keys,
     llm_verdict,
     loose_judge_messages,
+    paper_fact_text,
+    paper_loose_judge_messages,
     parse_binary_verdict,
     strict_judge_messages,
 )
 from .rule import OTHER_PLACEHOLDER, OWN_PLACEHOLDER, RULE_FEATURES, RuleVerdict, judged_text, rule_features, rule_judge
 
 __all__ = [
+    "PAPER_STYLE", "PROMPT_STYLES", "WORKBENCH_STYLE", "paper_fact_text", "paper_loose_judge_messages",
     "OTHER_PLACEHOLDER", "OWN_PLACEHOLDER", "RULE_FEATURES", "Claim", "JudgeParse", "LLMVerdict", "RuleVerdict",
     "claimed_keys", "judged_text", "llm_verdict", "loose_judge_messages", "parse_binary_verdict", "rule_features",
     "rule_judge", "strict_judge_messages",

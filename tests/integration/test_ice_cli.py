@@ -52,6 +52,38 @@ def test_run_json_show_runs_and_rejudge(tmp_path, server, db_file, capsys):
     assert code == 2 and "already finished" in err and err.count("\n") == 1
 
 
+def test_rejudge_with_the_papers_judge_prompt(tmp_path, server, db_file, capsys):
+    """`--judge paper:MODEL` asks MODEL the loose question as the ICE paper's judge does: one
+    user message with the fact and the answer between <factor> tags, no question, a 1/0 in
+    <judge> tags; its verdicts are stored apart from the same model's with our prompt."""
+    server.default = Behavior(text=CHATGPT)
+    common = _common(tmp_path, server, db_file)
+    code, out, err = run_cli(capsys, "ice", "run", *common, "--target", "echo", "--no-fuzz", "--budget", "3",
+                             "--questions", "3", "--templates", "1", "--fact", "I am Llama, made by Meta.",
+                             "--json")
+    assert code == 0, err
+    run_id = json.loads(out)["run_id"]
+    server.requests.clear()
+    server.default = Behavior(text="Statement 2 says OpenAI made it; statement 1 says Meta. <judge>1</judge>")
+    code, out, err = run_cli(capsys, "ice", "rejudge", str(run_id), *common, "--judge", "paper:echo", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["judge"] == "paper:echo" and r["agreement"]["confusion"]["tp"] == 3
+    assert {q.model for q in server.requests} == {"echo"}  # the model after paper:, not "paper:echo"
+    loose = [q for q in server.requests if "<factor>" in q.messages[-1]["content"]]
+    assert len(loose) == 3 and len(server.requests) == 6  # three loose (paper), three strict (ours)
+    for q in loose:
+        assert [m["role"] for m in q.messages] == ["user"]
+        body = q.messages[0]["content"]
+        assert "I am Llama, made by Meta, whose makers are based in the United States." in body
+        assert CHATGPT in body and "<judge>0</judge>" in body
+    from workbench.store import open_db
+
+    db = open_db(db_file)
+    rows = db.execute("select judge, kind, value from verdicts where judge = 'paper:echo'").fetchall()
+    assert sorted((k, v) for _, k, v in rows) == [("loose", 1.0)] * 3 + [("strict", 1.0)] * 3
+
+
 def test_interrupted_run_resumes_from_the_cli(tmp_path, server, db_file, capsys):
     common = _common(tmp_path, server, db_file)
     (tmp_path / "models.toml").write_text(
@@ -100,6 +132,10 @@ def test_user_errors_are_one_line(tmp_path, server, db_file, capsys):
         (["ice", "rejudge", "1", *common, "--judge", "rule", "--concurrency", "0"], "--concurrency"),
         (["ice", "import", str(binary), *common], "is not a text file"),
         (["ice", "import", str(truncated), *common], "truncated.jsonl line"),
+        # the ICE paper's judge prompt is asked to a model, named after paper:
+        (["ice", "run", *common, "--target", "echo", "--judge", "paper:"], "needs a model after it"),
+        (["ice", "run", *common, "--target", "echo", "--judge", "paper:rule"], "is asked to a model"),
+        (["ice", "run", *common, "--target", "echo", "--judge", "paper:nope"], "--judge"),
     ]
     for argv, expected in cases:
         code, _, err = run_cli(capsys, *argv)

@@ -403,6 +403,42 @@ def test_answer_braces_do_not_break_prompt():
     assert '{"a": 1}' in msgs[1]["content"]
 
 
+def test_papers_loose_prompt_shows_the_fact_and_the_answer_alone():
+    from probes.judges import paper_fact_text, paper_loose_judge_messages
+
+    msgs = paper_loose_judge_messages(DS, "I am ChatGPT, made by OpenAI.")
+    assert [m["role"] for m in msgs] == ["user"]
+    body = msgs[0]["content"]
+    assert "<factor>I am ChatGPT, made by OpenAI.</factor>" in body
+    assert f"<factor>{paper_fact_text(DS)}</factor>" in body
+    assert "square brackets" in body and "<judge>1</judge>" in body
+    # The paper's facts name the developer's country; ours gain it when they name none.
+    assert paper_fact_text(DS).endswith("based in China.")
+    assert paper_fact_text(fact_for("gpt-4o")).endswith("based in the United States.")
+    assert paper_fact_text(fact_for(None, "I am Foo, made by Meta in Menlo Park.")) == \
+        "I am Foo, made by Meta in Menlo Park."
+    assert paper_fact_text("I am Foo by Acme.") == "I am Foo by Acme."
+    assert "{" in paper_loose_judge_messages(DS, 'JSON: {"a": 1}')[0]["content"]
+
+
+async def test_llm_verdict_asks_the_papers_prompt_for_loose_only():
+    from probes.judges import llm_verdict
+
+    seen: list[list[dict]] = []
+
+    async def generate(model, messages, **params):
+        seen.append(messages)
+        return "They conflict. <judge>1</judge>"
+
+    loose = await llm_verdict(generate, "m", "loose", DS, "Who made you?", "I am ChatGPT.", style="paper")
+    strict = await llm_verdict(generate, "m", "strict", DS, "Who made you?", "I am ChatGPT.", style="paper")
+    assert loose.value is True and strict.value is True
+    assert "<factor>" in seen[0][-1]["content"] and "Who made you?" not in seen[0][-1]["content"]
+    assert "Who made you?" in seen[1][-1]["content"]  # strict keeps our prompt
+    with pytest.raises(ValueError, match="style"):
+        await llm_verdict(generate, "m", "loose", DS, "q", "a", style="gpt")
+
+
 # ------------------------------------------------------------------ verdict parser
 
 @pytest.mark.parametrize("text,value", [
@@ -422,6 +458,10 @@ def test_answer_braces_do_not_break_prompt():
     ('{"conflict": false, "explanation": "none"}', False),
     ("Let me think. The answer is consistent.\nVerdict: no\nextra junk ###", False),
     ("{'verdict': 'yes', 'reason': 'single quotes'}", True),
+    # the ICE paper's judge scores 1/0 between judge tags
+    ("Statement 2 names OpenAI, statement 1 Alibaba: a conflict.\n<judge>1</judge>", True),
+    ("No conflict: role-play. <judge> 0 </judge>", False),
+    ("<judge>**1**</judge>", True),
 ])
 def test_parse_binary_verdict(text, value):
     p = parse_binary_verdict(text)
@@ -439,6 +479,8 @@ def test_parse_binary_verdict(text, value):
     "yes\nno",
     "Verdict: yes or no",
     "No doubt this is hard to call.",
+    "Either <judge>1</judge> or <judge>0</judge>, hard to say.",
+    "<judge>1</judge>\nVerdict: no",
 ])
 def test_parse_binary_verdict_needs_review(text):
     assert parse_binary_verdict(text).value is None

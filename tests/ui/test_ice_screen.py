@@ -252,6 +252,36 @@ async def test_a_distilled_judge_in_the_judges_folder_is_offered_and_runs(tmp_pa
         assert screen.summary["loose_count"] == 2
 
 
+async def test_a_model_asked_with_the_papers_judge_prompt_is_offered_and_runs(tmp_path, server, db_file):
+    """Each model is offered twice as a judge: with our prompts and with the ICE paper's loose
+    prompt ("echo · paper's prompt"); a run judged the paper's way stores its verdicts under
+    paper:echo and asks echo itself, with the fact and the answer between <factor> tags."""
+    from textual.widgets import Select
+
+    from workbench.store.runs import run_verdicts
+
+    server.default = Behavior(text=CHATGPT + " <judge>1</judge>")
+    app = _app(tmp_path, server, db_file)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await settle_workers(app)
+        judge = screen.query_one("#ice-judge", Select)
+        offered = {value: str(label) for label, value in judge._options}
+        assert offered.get("echo") == "echo" and offered.get("paper:echo") == "echo · paper's prompt"
+        await fill_ice_form(pilot, screen, budget="2")
+        judge.value = "paper:echo"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await _wait_run(pilot, app, screen)
+    run = list_runs(open_db(db_file), "ice")[0]
+    assert run.status == "done" and run.judge == "paper:echo"
+    loose = [v for v in run_verdicts(open_db(db_file), run.id, "loose") if v.judge == "paper:echo"]
+    assert len(loose) == 2 and all(v.value == 1.0 for v in loose)
+    assert {r.model for r in server.requests} == {"echo"}
+    assert sum("<factor>" in r.messages[-1]["content"] for r in server.requests) == 2
+
+
 async def test_ice_form_left_alone_sends_the_targets_own_max_tokens(tmp_path, server, db_file):
     # Before: the form's max tokens held 128 and sent it as if typed, over the target's
     # models.toml params. Empty now follows the one rule, as `ice run` does without the flag.

@@ -35,9 +35,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                     "answer. With --helper, templates are searched GPTFuzz-style (MCTS-Explore "
                     "selection, five mutation operators); otherwise the seed templates run as they are.")
     r.add_argument("--target", metavar="MODEL", help="the model under test")
-    r.add_argument("--judge", metavar="rule|MODEL|DIR", default="rule",
-                   help="'rule' (no model needed, the default), a judge model, or the folder of a "
-                        "judge trained with `workbench judge train`")
+    r.add_argument("--judge", metavar="rule|learned|MODEL|paper:MODEL|DIR", default="rule",
+                   help="'rule' (no model needed, the default), 'learned' (built in), a judge model, "
+                        "paper:MODEL (that model asked the ICE paper's loose question), or the folder "
+                        "of a judge trained with `workbench judge train`")
     r.add_argument("--helper", metavar="MODEL", help="helper model that mutates templates (turns on fuzzing)")
     r.add_argument("--budget", type=int, default=100, metavar="N", help="queries to the target (default 100)")
     r.add_argument("--lang", default="en,zh", metavar="en,zh", help="question languages (default en,zh)")
@@ -73,8 +74,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     rj = sub.add_parser("rejudge", parents=[common],
                         help="judge a stored run again; agreement with its earlier verdicts")
     rj.add_argument("run", type=int, metavar="RUN")
-    rj.add_argument("--judge", metavar="rule|MODEL|DIR", required=True,
-                    help="'rule', a judge model, or a distilled judge's folder")
+    rj.add_argument("--judge", metavar="rule|learned|MODEL|paper:MODEL|DIR", required=True,
+                    help="'rule', 'learned', a judge model, paper:MODEL (the ICE paper's loose "
+                         "prompt), or a distilled judge's folder")
     rj.add_argument("--concurrency", type=int, default=4, metavar="N")  # checked in cmd_rejudge
     rj.add_argument("--judge-max-tokens", type=int, default=512, metavar="N")
     rj.add_argument("--json", action="store_true")
@@ -293,7 +295,7 @@ def _choose_params(gateway: Any, cfg: Any, args: argparse.Namespace) -> None:
     """Flag > the model's models.toml params > this command's default, for the target, the
     judge and the helper; the values go into the run's config (so a resume sends the same),
     and ``cfg.params`` records each value and where it came from."""
-    from workbench.judging import is_distilled
+    from workbench.judging import is_distilled, judge_model
     from workbench.models.params import check_params, choose_params
 
     record: dict[str, Any] = {}
@@ -303,7 +305,7 @@ def _choose_params(gateway: Any, cfg: Any, args: argparse.Namespace) -> None:
     cfg.max_tokens = target.values.get("max_tokens")
     record["target"] = target.record()
     if cfg.judge != "rule" and not is_distilled(cfg.judge):
-        judge = choose_params(gateway.resolve(cfg.judge).params, {"max_tokens": args.judge_max_tokens},
+        judge = choose_params(gateway.resolve(judge_model(cfg.judge)).params, {"max_tokens": args.judge_max_tokens},
                               {"max_tokens": JUDGE_MAX_TOKENS})
         cfg.judge_max_tokens = judge.values["max_tokens"]
         record["judge"] = judge.record()
@@ -328,11 +330,11 @@ def _judge_name(name: str) -> str:
 
 
 def _check_models(gateway: Any, cfg: Any) -> Any:
-    from workbench.judging import is_distilled
+    from workbench.judging import is_distilled, judge_model
 
     spec = _resolve_model(gateway, cfg.target, "--target")
     if cfg.judge != "rule" and not is_distilled(cfg.judge):
-        _resolve_model(gateway, cfg.judge, "--judge")
+        _resolve_model(gateway, judge_model(cfg.judge), "--judge")
     if cfg.helper and not cfg.no_fuzz:
         _resolve_model(gateway, cfg.helper, "--helper")
     return spec
@@ -371,7 +373,7 @@ def cmd_import(ctx: Context) -> int:
 def cmd_rejudge(ctx: Context) -> int:
     from workbench.runs.ice import rejudge
 
-    from workbench.judging import is_distilled
+    from workbench.judging import is_distilled, judge_model
 
     args = ctx.args
     validated(check_count, args.concurrency, "--concurrency")
@@ -380,8 +382,8 @@ def cmd_rejudge(ctx: Context) -> int:
     gateway = None
     if args.judge != "rule" and not is_distilled(args.judge):
         gateway = ctx.gateway()
-        _resolve_model(gateway, args.judge, "--judge")
-        preflight(gateway, [args.judge])
+        _resolve_model(gateway, judge_model(args.judge), "--judge")
+        preflight(gateway, [judge_model(args.judge)])
     t0 = time.perf_counter()
 
     def progress(done: int, total: int) -> None:

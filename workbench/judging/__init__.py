@@ -77,8 +77,36 @@ def read_meta(folder: str | Path) -> dict:
     return meta
 
 
+# ``paper:MODEL`` asks MODEL the loose question as the ICE paper's judge does (probes.judges.llm).
+PAPER_PREFIX = "paper:"
+
+
+def llm_judge_parts(name: str) -> tuple[str, str]:
+    """(the model to ask, the loose prompt style) of an LLM judge name: ``paper:gpt-4o-mini``
+    is gpt-4o-mini asked with the ICE paper's prompt; a plain model name uses ours."""
+    from probes.judges import PAPER_STYLE, WORKBENCH_STYLE
+
+    if name.startswith(PAPER_PREFIX):
+        return name[len(PAPER_PREFIX):].strip(), PAPER_STYLE
+    return name, WORKBENCH_STYLE
+
+
+def judge_model(name: str) -> str:
+    """The gateway model an LLM judge name asks (``paper:X`` asks X)."""
+    return llm_judge_parts(name)[0]
+
+
 def check_judge_name(name: str) -> str:
     """Validate a path-like ``--judge`` and return the key to store; other names pass through."""
+    if name.startswith(PAPER_PREFIX):
+        model = judge_model(name)
+        if not model:
+            raise JudgeError("paper: needs a model after it, e.g. paper:gpt-4o-mini (the ICE paper's "
+                             "judge prompt asked to that model)")
+        if model == "rule" or model in BUILTIN or looks_like_path(model):
+            raise JudgeError(f"paper:{model}: the ICE paper's prompt is asked to a model; give a model "
+                             "name after paper:, or pass --judge rule / learned / a judge folder alone")
+        return f"{PAPER_PREFIX}{model}"
     if name in BUILTIN and builtin_folder(name) is None:
         raise JudgeError(f"the built-in judge {name!r} is not installed with this copy of workbench")
     if looks_like_path(name) and not is_distilled(name):

@@ -51,22 +51,28 @@ def rule_judgement(fact: IdentityFact, prompt: str, response: str) -> Judgement:
     return Judgement(rows=rows, loose=_value(v.loose), strict=_value(v.strict), claimed=list(v.claimed))
 
 
-async def llm_judgement(generate: Generate, judge_model: str, fact: IdentityFact, prompt: str,
+async def llm_judgement(generate: Generate, judge: str, fact: IdentityFact, prompt: str,
                         response: str, *, max_tokens: int | None = None) -> Judgement:
-    """Loose and strict verdicts from an LLM judge; GatewayError propagates (retry on resume)."""
-    from probes.judges import llm_verdict
+    """Loose and strict verdicts from an LLM judge; GatewayError propagates (retry on resume).
 
+    ``judge`` is a model name, or ``paper:MODEL`` for the ICE paper's loose prompt; verdict
+    rows carry ``judge`` as given, so the two prompts' verdicts stay apart."""
+    from probes.judges import llm_verdict
+    from workbench.judging import llm_judge_parts
+
+    model, style = llm_judge_parts(judge)
     params: dict[str, Any] = {}
     if max_tokens:
         params["max_tokens"] = max_tokens
-    # The judge sees the whole prompt (template + question) so it knows which persona was asked for.
+    # Our prompts show the judge the whole prompt (template + question), so it knows which
+    # persona was asked for; the paper's loose prompt shows the answer alone.
     loose, strict = await asyncio.gather(
-        llm_verdict(generate, judge_model, "loose", fact, prompt, response, **params),
-        llm_verdict(generate, judge_model, "strict", fact, prompt, response, **params))
+        llm_verdict(generate, model, "loose", fact, prompt, response, style=style, **params),
+        llm_verdict(generate, model, "strict", fact, prompt, response, **params))
     rows = [
-        NewVerdict(judge=judge_model, kind="loose", value=_value(loose.value),
-                   detail={"claimed": []}, raw=loose.raw, rationale=loose.rationale),
-        NewVerdict(judge=judge_model, kind="strict", value=_value(strict.value),
+        NewVerdict(judge=judge, kind="loose", value=_value(loose.value),
+                   detail={"claimed": [], "prompt": style}, raw=loose.raw, rationale=loose.rationale),
+        NewVerdict(judge=judge, kind="strict", value=_value(strict.value),
                    detail={"claimed": list(strict.claimed)}, raw=strict.raw,
                    rationale=strict.rationale),
     ]

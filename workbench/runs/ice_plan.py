@@ -48,11 +48,11 @@ class ICERunConfig:
     def models_called(self) -> list[str]:
         """The models this run sends requests to (what a pre-flight check should look at): the
         target, an LLM judge (not the rule judge, not a distilled one), the helper when fuzzing."""
-        from workbench.judging import is_distilled
+        from workbench.judging import is_distilled, judge_model
 
         names = [self.target]
         if self.judge != "rule" and not is_distilled(self.judge):
-            names.append(self.judge)
+            names.append(judge_model(self.judge))
         if self.fuzz and self.helper:
             names.append(self.helper)
         return names

@@ -80,7 +80,8 @@ class ICERunForm(Vertical):
                 yield Select(models, id="ice-target", allow_blank=False, compact=True)
             with Vertical(classes="field"):
                 yield Label("judge")
-                yield Select([("rule (no model)", RULE), *models], id="ice-judge", allow_blank=False,
+                yield Select([("rule (no model)", RULE), *_model_judge_options(self.models)], id="ice-judge",
+                             allow_blank=False,
                              value=RULE, compact=True)
             with Vertical(classes="field"):
                 yield Label("helper (fuzzing)")
@@ -160,9 +161,10 @@ class ICERunForm(Vertical):
         self.models = models
         offered = [(m, m) for m in models]
         distilled = _distilled_options(self.judge_folders)
-        for select_id, fixed in (("#ice-target", []), ("#ice-judge", [("rule (no model)", RULE), *distilled]),
-                                 ("#ice-helper", [("none (seeds only)", NO_HELPER)])):
-            reoffer(self.query_one(select_id, Select), [*fixed, *offered])
+        judges = [("rule (no model)", RULE), *distilled, *_model_judge_options(models)]
+        reoffer(self.query_one("#ice-target", Select), offered)
+        reoffer(self.query_one("#ice-judge", Select), judges)
+        reoffer(self.query_one("#ice-helper", Select), [("none (seeds only)", NO_HELPER), *offered])
 
     def values(self) -> ICEFormValues:
         """What the form says; ValueError naming every wrong field when any is wrong."""
@@ -192,3 +194,10 @@ def _distilled_options(folders: list[str]) -> list[tuple[str, str]]:
 
     # Built-in judges come by name ("learned"), the user's by folder.
     return [(f"{f} (built in)" if f in BUILTIN else f"distilled: {Path(f).name}", f) for f in folders]
+
+
+def _model_judge_options(models: list[str]) -> list[tuple[str, str]]:
+    """Each model as a judge with our prompts, then each asked the ICE paper's loose question."""
+    from workbench.judging import PAPER_PREFIX
+
+    return [*((m, m) for m in models), *((f"{m} · paper's prompt", f"{PAPER_PREFIX}{m}") for m in models)]
