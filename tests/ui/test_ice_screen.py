@@ -254,7 +254,7 @@ async def test_a_distilled_judge_in_the_judges_folder_is_offered_and_runs(tmp_pa
 
 async def test_a_model_asked_with_the_papers_judge_prompt_is_offered_and_runs(tmp_path, server, db_file):
     """Each model is offered twice as a judge: with our prompts and with the ICE paper's loose
-    prompt ("echo · paper's prompt"); a run judged the paper's way stores its verdicts under
+    prompt ("paper:echo", as the CLI spells it); a run judged the paper's way stores its verdicts under
     paper:echo and asks echo itself, with the fact and the answer between <factor> tags."""
     from textual.widgets import Select
 
@@ -268,7 +268,7 @@ async def test_a_model_asked_with_the_papers_judge_prompt_is_offered_and_runs(tm
         await settle_workers(app)
         judge = screen.query_one("#ice-judge", Select)
         offered = {value: str(label) for label, value in judge._options}
-        assert offered.get("echo") == "echo" and offered.get("paper:echo") == "echo · paper's prompt"
+        assert offered.get("echo") == "echo" and offered.get("paper:echo") == "paper:echo"
         await fill_ice_form(pilot, screen, budget="2")
         judge.value = "paper:echo"
         await pilot.pause()

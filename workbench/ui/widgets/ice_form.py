@@ -197,7 +197,8 @@ def _distilled_options(folders: list[str]) -> list[tuple[str, str]]:
 
 
 def _model_judge_options(models: list[str]) -> list[tuple[str, str]]:
-    """Each model as a judge with our prompts, then each asked the ICE paper's loose question."""
+    """Each model as a judge with our prompts, then each asked the ICE paper's loose question,
+    labelled as the CLI spells it (a longer label wraps in the judge column)."""
     from workbench.judging import PAPER_PREFIX
 
-    return [*((m, m) for m in models), *((f"{m} · paper's prompt", f"{PAPER_PREFIX}{m}") for m in models)]
+    return [*((m, m) for m in models), *((f"{PAPER_PREFIX}{m}", f"{PAPER_PREFIX}{m}") for m in models)]
