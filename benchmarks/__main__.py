@@ -2,7 +2,8 @@
 
 Without names it runs the quick set; `evokd` and `student_device` (minutes of training),
 `local_engine` (three engines and the teachers' labelling), `kv_cache` (llama-server's two
-KV cache layouts) and `ui_lag` (the app twice, on this tree and on a baseline tree, under
+KV cache layouts), `ice_paper_prompt` (an offline judge asked the ICE paper's loose question
+and ours, 17 min) and `ui_lag` (the app twice, on this tree and on a baseline tree, under
 another process's write lock) run only when named.
 """
 
@@ -14,9 +15,11 @@ import sys
 import time
 
 QUICK = ("foundation", "first_frame", "similarity", "compare_lag", "ice_judge_agreement")
-ALL = (*QUICK, "evokd", "student_device", "cli_start", "local_engine", "kv_cache", "ui_lag")
+ALL = (*QUICK, "evokd", "student_device", "cli_start", "local_engine", "kv_cache", "ui_lag",
+       "ice_paper_prompt")
 # Benchmarks whose module is not called bench_<name>.
-MODULES = {"ice_judge_agreement": "benchmarks.ice_judge_agreement"}
+MODULES = {"ice_judge_agreement": "benchmarks.ice_judge_agreement",
+           "ice_paper_prompt": "benchmarks.ice_paper_prompt"}
 
 
 def main(argv: list[str]) -> int:

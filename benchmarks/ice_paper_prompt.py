@@ -1,6 +1,7 @@
 """The ICE paper's loose judge prompt against ours, asked to an offline model, on published answers.
 
-`python benchmarks/ice_paper_prompt.py [--judge MODEL] [--per-model N] [FILES...]` reads the shared
+`python benchmarks/ice_paper_prompt.py [--judge MODEL] [--per-model N] [FILES...]` (also
+`python -m benchmarks ice_paper_prompt`; 17 min on 2 cores with the defaults) reads the shared
 ICE files (`../shared/data/ice-paper`), takes N answers of each model (half published conflicts,
 half not, or all the conflicts a model has when it has fewer; a fixed seed), and asks MODEL each
 answer's loose verdict twice: with our prompt (`--judge MODEL`) and with the paper's
@@ -63,10 +64,10 @@ def score(pred: list[bool | None], ref: list[bool]) -> dict:
 
 async def ask_all(judge: str, items: list[dict], concurrency: int, max_tokens: int) -> dict:
     from probes.judges import llm_verdict
-    from workbench.config import WorkbenchConfig, builtin_models
+    from workbench.config import load_config
     from workbench.models.gateway import Gateway, GatewayError
 
-    gw = Gateway(WorkbenchConfig(models=builtin_models(), author="bench", path=Path("/nonexistent")))
+    gw = Gateway(load_config())
     sem = asyncio.Semaphore(concurrency)
     out: dict[str, list] = {"workbench": [None] * len(items), "paper": [None] * len(items)}
     raw: dict[str, list] = {"workbench": [""] * len(items), "paper": [""] * len(items)}
@@ -97,9 +98,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--judge", default=DEFAULT_JUDGE, help=f"the model asked (default {DEFAULT_JUDGE})")
-    ap.add_argument("--per-model", type=int, default=16)
+    ap.add_argument("--per-model", type=int, default=10)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--max-tokens", type=int, default=192, help="the judge's room to reason and decide")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -107,6 +108,12 @@ def main(argv: list[str] | None = None) -> dict:
     if not files:
         print(f"skipped: no result files given and none found in {DEFAULT_DIR}")
         return {"skipped": "no data"}
+    from workbench.config import load_config
+
+    if args.judge not in load_config().models:  # the built-in models and models.toml's
+        why = " (`make install-teacher` installs it)" if args.judge == DEFAULT_JUDGE else ""
+        print(f"skipped: no model {args.judge!r} here{why}")
+        return {"skipped": f"no model {args.judge}"}
     items = sample(files, args.per_model, args.seed)
     ref = [it["published"] for it in items]
     print(f"{len(items)} answers ({args.per_model} per model, {sum(ref)} published conflicts); judge {args.judge}",
