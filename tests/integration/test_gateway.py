@@ -65,6 +65,44 @@ async def test_dropped_connection_is_retried_and_restarts_the_text(config, serve
     assert ("", True) in events  # the UI is told to clear the partial answer
 
 
+async def test_a_local_server_that_hangs_up_before_answering_is_asked_once_more(config, server):
+    """A server on this machine that closes the connection before a byte of answer (how a
+    keep-alive connection closed as a request is sent looks) is tried once more, even for a
+    model with max_retries = 0, as local models have; the message names what the socket said."""
+    config.models["once"] = ModelSpec(name="once", model="openai/echo", api_base=server.url, max_retries=0,
+                                      timeout=5)
+    server.script(Behavior(hang_up=True))
+    r = await Gateway(config).complete("once", MSG)
+    assert r.ok and r.text == "Echo: alpha beta gamma"
+    assert [a.error_kind for a in r.attempts] == ["connection", None] and len(server.requests) == 2
+    assert "Server disconnected" in r.attempts[0].error
+
+    # Only once: a server that keeps hanging up is an error after the second try.
+    server.script(Behavior(hang_up=True), Behavior(hang_up=True))
+    server.requests.clear()
+    r = await Gateway(config).complete("once", MSG)
+    assert r.status == "error" and r.error_kind == "connection" and len(server.requests) == 2
+    assert "Server disconnected" in r.error and "\n" not in r.error
+
+    # Text already streamed: no silent second try (the model's own max_retries decides).
+    assert not server.plan
+    server.script(Behavior(drop_after=2))
+    server.requests.clear()
+    r = await Gateway(config).complete("once", MSG)
+    assert r.status == "error" and len(server.requests) == 1
+
+
+def test_only_servers_on_this_machine_get_the_extra_try():
+    from workbench.models.gateway.stream import on_this_machine
+
+    assert on_this_machine(ModelSpec(name="l", model="local/smollm2-135m-instruct"))
+    for base in ("http://127.0.0.1:8080/v1", "http://localhost:11434/v1", "http://127.3.2.1/v1", "http://[::1]:8000/v1"):
+        assert on_this_machine(ModelSpec(name="s", model="openai/x", api_base=base)), base
+    for base in ("https://api.openai.com/v1", "http://10.0.0.5:8000/v1", "http://gpu-box:8000/v1", None):
+        assert not on_this_machine(ModelSpec(name="r", model="openai/x", api_base=base)), base
+    assert not on_this_machine(ModelSpec(name="c", model="gpt-4o-mini"))
+
+
 async def test_missing_api_key_is_one_clear_error_without_retries(config, server, monkeypatch):
     monkeypatch.delenv("WB_TEST_KEY", raising=False)
     config.models["keyed"] = ModelSpec(name="keyed", model="openai/echo", api_base=server.url,

@@ -31,6 +31,9 @@ class Behavior:
     chunk_delay_s: float = 0.0  # between streamed chunks
     stall_after: int | None = None  # send this many chunks, then go silent
     drop_after: int | None = None  # send this many chunks, then close the socket
+    # Close the connection without a byte of response, as a server closing an idle
+    # keep-alive connection looks to a client that has just sent on it.
+    hang_up: bool = False
     retry_after: float | None = None
     usage: bool = True
 
@@ -163,6 +166,9 @@ class FakeOpenAIServer:
                                         stream=bool(req.get("stream")), at=time.time(), body=req))
         if behavior.latency_s:
             await asyncio.sleep(behavior.latency_s)
+        if behavior.hang_up:
+            writer.transport.abort()
+            return False
         if behavior.status != 200:
             extra = {"retry-after": str(behavior.retry_after)} if behavior.retry_after is not None else {}
             await _send_json(writer, behavior.status,

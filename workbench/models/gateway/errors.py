@@ -62,7 +62,10 @@ def classify_error(exc: BaseException, spec: ModelSpec, timeout: float) -> tuple
         return "timeout", f"{spec.name}: timed out: {text}", None
     if name == "APIConnectionError" or _is_connection_error(exc):
         where = f" to {spec.api_base}" if spec.api_base else ""
-        return "connection", f"{spec.name}: connection{where} failed: {text}", None
+        # litellm and openai both say "Connection error."; what the socket said is at the root.
+        root = _root_cause(exc)
+        detail = f" ({root})" if root and root.lower() not in text.lower() else ""
+        return "connection", f"{spec.name}: connection{where} failed: {text}{detail}", None
     if isinstance(status, int) and status >= 500:
         return "server", f"{spec.name}: server error {status}: {text}", retry_after
     if name in ("InternalServerError", "ServiceUnavailableError", "BadGatewayError", "APIError"):
@@ -89,6 +92,35 @@ def _clean_message(text: str) -> str:
             break
         text = stripped
     return text[:300] + ("…" if len(text) > 300 else "")
+
+
+def _root_cause(exc: BaseException) -> str:
+    """``Type: message`` of the innermost exception behind ``exc`` (empty when it has none)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    root: BaseException | None = None
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if cur is not exc:
+            root = cur
+        cur = cur.__cause__ or cur.__context__
+    if root is None:
+        return ""
+    message = " ".join(str(root).split())[:160]
+    return f"{type(root).__name__}: {message}" if message else type(root).__name__
+
+
+def closed_before_response(exc: BaseException) -> bool:
+    """Whether the server closed the connection before a byte of its response (aiohttp's
+    ServerDisconnectedError, httpx's "without sending a response"), not part-way through."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if type(cur).__name__ == "ServerDisconnectedError" or "without sending a response" in str(cur):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
 
 
 def _is_connection_error(exc: BaseException) -> bool:

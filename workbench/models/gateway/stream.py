@@ -4,10 +4,12 @@ per-request and stall timeouts, streaming deltas, and the figures (timings, toke
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from workbench.clock import now
 from workbench.config import ModelSpec, WorkbenchConfig
@@ -16,7 +18,7 @@ from .. import local
 from ..types import RETRYABLE, Attempt, Response, ResponseStatus
 from . import client
 from .client import load_litellm
-from .errors import GatewayError, backoff_delay, classify_error
+from .errors import GatewayError, backoff_delay, classify_error, closed_before_response
 from .router import _router_kwargs, build_router
 
 DeltaCallback = Callable[[str, bool], Any]  # (text, restart) — restart clears text shown so far
@@ -71,7 +73,8 @@ class StreamingCalls:
                     state.response.attempts.append(Attempt(attempt, attempt_started,
                                                            time.perf_counter() - t0, "error",
                                                            kind, message))
-                    if kind in RETRYABLE and attempt <= max_retries:
+                    if kind in RETRYABLE and attempt <= max_retries or _hung_up_before_answering(
+                            exc, kind, state, spec, attempt, max_retries):
                         await asyncio.sleep(backoff_delay(attempt, retry_after))
                         if state.parts and on_delta is not None:
                             on_delta("", True)
@@ -210,3 +213,31 @@ class StreamingCalls:
         except Exception:  # litellm raises for models missing from its price map
             return None
         return float(prompt_cost + completion_cost)
+
+
+def _hung_up_before_answering(exc: BaseException, kind: str, state: _CallState, spec: ModelSpec,
+                              attempt: int, max_retries: int) -> bool:
+    """One more try for a server on this machine that closed the connection before a token.
+
+    llama-server closes a keep-alive connection after 5 s idle while the client's pool keeps
+    it for 15 s; a request sent on it as it closes fails with "Server disconnected" before the
+    server has read it. Sending it again costs nothing and is safe; a remote server's failures,
+    and any failure once text has streamed, keep the model's own max_retries.
+    """
+    return (kind == "connection" and attempt == max_retries + 1 and not state.parts
+            and closed_before_response(exc) and on_this_machine(spec))
+
+
+def on_this_machine(spec: ModelSpec) -> bool:
+    """A local model (its own llama-server) or an api_base on a loopback address."""
+    if spec.is_local:
+        return True
+    if not spec.api_base:
+        return False
+    host = urlsplit(spec.api_base).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
