@@ -382,8 +382,9 @@ def cmd_rejudge(ctx: Context) -> int:
     gateway = None
     if args.judge != "rule" and not is_distilled(args.judge):
         gateway = ctx.gateway()
-        _resolve_model(gateway, judge_model(args.judge), "--judge")
-        preflight(gateway, [judge_model(args.judge)])
+        asked = judge_model(args.judge)  # paper:X asks X
+        _resolve_model(gateway, asked, "--judge")
+        preflight(gateway, [asked])
     t0 = time.perf_counter()
 
     def progress(done: int, total: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+from typing import Iterator
 
 from workbench.config import ModelSpec
 
@@ -94,18 +95,22 @@ def _clean_message(text: str) -> str:
     return text[:300] + ("…" if len(text) > 300 else "")
 
 
-def _root_cause(exc: BaseException) -> str:
-    """``Type: message`` of the innermost exception behind ``exc`` (empty when it has none)."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions behind it (cause, else context), each once."""
     seen: set[int] = set()
     cur: BaseException | None = exc
-    root: BaseException | None = None
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
-        if cur is not exc:
-            root = cur
+        yield cur
         cur = cur.__cause__ or cur.__context__
-    if root is None:
+
+
+def _root_cause(exc: BaseException) -> str:
+    """``Type: message`` of the innermost exception behind ``exc`` (empty when it has none)."""
+    behind = list(_chain(exc))[1:]
+    if not behind:
         return ""
+    root = behind[-1]
     message = " ".join(str(root).split())[:160]
     return f"{type(root).__name__}: {message}" if message else type(root).__name__
 
@@ -113,27 +118,16 @@ def _root_cause(exc: BaseException) -> str:
 def closed_before_response(exc: BaseException) -> bool:
     """Whether the server closed the connection before a byte of its response (aiohttp's
     ServerDisconnectedError, httpx's "without sending a response"), not part-way through."""
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if type(cur).__name__ == "ServerDisconnectedError" or "without sending a response" in str(cur):
-            return True
-        cur = cur.__cause__ or cur.__context__
-    return False
+    return any(type(e).__name__ == "ServerDisconnectedError" or "without sending a response" in str(e)
+               for e in _chain(exc))
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if type(cur).__name__ in ("RemoteProtocolError", "ReadError", "ConnectError",
-                                   "ConnectionResetError", "ClientPayloadError",
-                                   "ServerDisconnectedError", "IncompleteRead",
-                                   "ConnectionRefusedError", "ReadTimeout", "WriteError"):
-            return True
-        cur = cur.__cause__ or cur.__context__
+    if any(type(e).__name__ in ("RemoteProtocolError", "ReadError", "ConnectError", "ConnectionResetError",
+                                "ClientPayloadError", "ServerDisconnectedError", "IncompleteRead",
+                                "ConnectionRefusedError", "ReadTimeout", "WriteError")
+           for e in _chain(exc)):
+        return True
     text = str(exc).lower()
     return any(s in text for s in ("peer closed", "connection reset", "incomplete chunked",
                                    "server disconnected", "connection refused"))
