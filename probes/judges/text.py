@@ -101,6 +101,42 @@ def _strip_tags(text: str) -> str:
     return _TAG_LINE.sub(repl, text)
 
 
+# A line-leading voice label however it is dressed: "(🔒Normal Output)", "[🔓JAILBREAK]",
+# "**DAN Response:**", "Conventional AI:", "🔒CLASSIC:".
+_VOICE_LINE = re.compile(
+    r"^[ \t>#]*(?:\*\*|__)?[^\w\s\[(【*\-]{0,4}\s*(?:[\[(【]\s*[^\w\s]{0,4}\s*(?P<bracket>[^\]\)】\n]{1,40}?)\s*[\])】]"
+    r"|(?P<plain>[A-Za-z\u3400-\u9fff][\w .'\-\u3400-\u9fff]{0,30}?)\s*(?:\*\*|__)?\s*[:：])", re.M)
+_VOICE_SUFFIX = re.compile(r"(?:['’]s)?\s+(?:response|output|answer|reply)$", re.I)
+
+
+def _answer_voices(text: str, prompt: str | None) -> set[str]:
+    """The voices the prompt asked for that the answer speaks in, by their labels.
+
+    A jailbreak that asks for two answers ("(🔒Normal Output)" and "(🔓Developer Mode
+    Output)") gets two voices: what one says about its maker does not settle what the other
+    says. A label the prompt never names ("Note:", "First question:") is not a voice, nor is
+    a list item ("* Google Research:"). Without the prompt, persona-like labels count.
+    """
+    asked = normalise_text(prompt).lower() if prompt else None
+    voices: set[str] = set()
+    for m in _VOICE_LINE.finditer(text):
+        raw = (m.group("bracket") or m.group("plain") or "").strip(" :：*_")
+        label = _VOICE_SUFFIX.sub("", raw).strip()
+        if not label or len(label) > 30:
+            continue
+        key = label.lower()
+        if asked is None:
+            # Without the prompt, a label that reads as a persona's tag is taken for a voice.
+            found = _is_tag(raw) and raw.lower() not in _LABELS and key not in _LABELS
+        elif _is_zh(key):
+            found = key in asked
+        else:
+            found = re.search(rf"(?<![\w]){re.escape(key)}(?![\w])", asked) is not None
+        if found:
+            voices.add(key)
+    return voices
+
+
 # ---------------------------------------------------------------- quotes, hypotheticals
 
 _QUOTES = re.compile(
