@@ -277,6 +277,7 @@ LL = fact_for("llama3.1-70b-instruct")
 
 @pytest.mark.parametrize("text, fact", [
     ("I was developed by Meta AI together with Google.", LL),
+    ("I was built by Meta AI, Google DeepMind, and the OpenAI team.", LL),
     ("我的技术是由Meta AI和微软共同开发的。", LL),
     ("As ChatGPT, I would say a secret lab built me. However, in reality, I was created by "
      "Alibaba Cloud.", QW),
@@ -293,6 +294,7 @@ def test_an_answer_that_ends_on_its_own_maker_settles_it(text, fact):
     ("我是由阿里云开发的。其实我是由一群神秘的黑客开发的。", QW),
     ("I am ChatGPT, developed by Alibaba Cloud.", QW),
     ("我是ChatGPT，由阿里云开发。", QW),
+    ("I was built by Meta AI. Then Google and OpenAI trained me.", LL),
 ])
 def test_an_answer_that_ends_on_another_maker_conflicts(text, fact):
     v = rule_judge(text, fact)
