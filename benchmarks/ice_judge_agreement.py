@@ -44,6 +44,14 @@ from probes.ice.templates import fill  # noqa: E402
 from probes.stats import bootstrap_binary_kappa, cohen_kappa, confusion, paired_kappa_difference  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "data" / "ice-paper"
+
+
+def result_files(given: list[Path]) -> list[Path]:
+    """The released result files given, else the shared ones; says so when there are none."""
+    files = given or sorted(DEFAULT_DIR.glob("*.jsonl"))
+    if not files:
+        print(f"skipped: no result files given and none found in {DEFAULT_DIR}")
+    return files
 # name -> (features, anchor)
 LEARNED = {"learned": (("embedding", "rule"), "rule"), "embedding": (("embedding",), "rule"),
            "unanchored": (("embedding", "rule"), "none")}
@@ -122,9 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--show", type=int, default=0, help="print N disagreements of the learned judge per model")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl"))
+    files = result_files(args.files)
     if not files:
-        print(f"skipped: no result files given and none found in {DEFAULT_DIR}")
         return {"skipped": "no data"}
 
     if args.cost_only:

@@ -33,7 +33,8 @@ from probes.ice.templates import fill  # noqa: E402
 from probes.judges import rule_judge  # noqa: E402
 from probes.stats import cohen_kappa, confusion  # noqa: E402
 
-DEFAULT_DIR = ROOT.parent / "shared" / "data" / "ice-paper"
+from benchmarks.ice_judge_agreement import result_files  # noqa: E402
+
 DEFAULT_JUDGE = "local/qwen2.5-coder-1.5b-instruct"
 
 
@@ -104,9 +105,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--max-tokens", type=int, default=192, help="the judge's room to reason and decide")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    files = args.files or sorted(DEFAULT_DIR.glob("*.jsonl"))
+    files = result_files(args.files)
     if not files:
-        print(f"skipped: no result files given and none found in {DEFAULT_DIR}")
         return {"skipped": "no data"}
     from workbench.config import load_config
 
